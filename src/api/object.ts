@@ -1,8 +1,17 @@
 // The shape every stored API object shares. Concrete kinds use kubernetes-types
 // (e.g. `import type { Pod } from 'kubernetes-types/core/v1.js'`); generic code uses KubeObject.
-import type { ObjectMeta, OwnerReference, ManagedFieldsEntry } from 'kubernetes-types/meta/v1.js';
+import type * as meta from 'kubernetes-types/meta/v1.js';
 
-export type { ObjectMeta, OwnerReference, ManagedFieldsEntry };
+/** kubernetes-types declares every field readonly; objects the server builds are mutable copies. */
+export type DeepMutable<T> = T extends ReadonlyArray<infer U>
+  ? DeepMutable<U>[]
+  : T extends object
+    ? { -readonly [K in keyof T]: DeepMutable<T[K]> }
+    : T;
+
+export type ObjectMeta = DeepMutable<meta.ObjectMeta>;
+export type OwnerReference = DeepMutable<meta.OwnerReference>;
+export type ManagedFieldsEntry = DeepMutable<meta.ManagedFieldsEntry>;
 
 /** Any API object. Field names match Kubernetes JSON exactly. */
 export interface KubeObject {

@@ -1,0 +1,185 @@
+// bench:api — API server throughput and latency on SQLite, with the memory driver as the
+// baseline in the same run. Prints one JSON line per figure. Loopback only.
+//
+// Figures: pod creates/s and p50/p99 at concurrency 1 and 32; GETs/s and p50/p99 at 1 and 32;
+// time to list 10,000 pods; watch delivery latency (p50/p99) with 100 watchers; server RSS.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { Agent, request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+
+const MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli', 'main.js');
+const PODS = Number(process.env.BENCH_PODS ?? 10_000);
+
+interface Conn {
+  port: number;
+  ca: string;
+  token: string;
+  agent: Agent;
+}
+
+function call(c: Conn, method: string, path: string, body?: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: '127.0.0.1', port: c.port, path, method, ca: c.ca, servername: 'localhost', agent: c.agent, headers: { Authorization: `Bearer ${c.token}`, 'Content-Type': 'application/json', Accept: 'application/json' } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (d: Buffer) => chunks.push(d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+function pod(name: string): string {
+  return JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, labels: { app: 'bench', tier: 'web' }, annotations: { 'bench/index': name } },
+    spec: {
+      containers: [
+        {
+          name: 'app',
+          image: 'busybox:1.36',
+          command: ['httpd', '-f', '-p', '8080'],
+          ports: [{ containerPort: 8080, name: 'http' }],
+          env: [{ name: 'MODE', value: 'bench' }],
+          resources: { requests: { cpu: '10m', memory: '16Mi' } },
+          readinessProbe: { httpGet: { path: '/', port: 8080 }, periodSeconds: 5 },
+        },
+      ],
+    },
+  });
+}
+
+function pct(sorted: number[], p: number): number {
+  if (!sorted.length) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+async function runLoad(total: number, concurrency: number, op: (i: number) => Promise<void>): Promise<{ perSecond: number; p50: number; p99: number }> {
+  const lat: number[] = [];
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (;;) {
+        const i = next++;
+        if (i >= total) return;
+        const s = performance.now();
+        await op(i);
+        lat.push(performance.now() - s);
+      }
+    }),
+  );
+  const secs = (performance.now() - t0) / 1000;
+  lat.sort((a, b) => a - b);
+  return { perSecond: Math.round(total / secs), p50: +pct(lat, 50).toFixed(2), p99: +pct(lat, 99).toFixed(2) };
+}
+
+function rssMB(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Math.round(Number(m[1]) / 1024) : 0;
+}
+
+async function benchStorage(storage: 'sqlite' | 'memory'): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), `skiff-bench-${storage}-`));
+  const proc = spawn(process.execPath, [MAIN, 'server', '--data-dir', dataDir, '--port', '0', '--bind', '127.0.0.1', '--disable-agent', '--storage', storage], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  const kubeconfig = join(dataDir, 'kubeconfig.yaml');
+  const t0 = Date.now();
+  while (!/ready on https:\/\/[^:]+:(\d+)/.test(out) || !existsSync(kubeconfig)) {
+    if (Date.now() - t0 > 20_000) throw new Error(`server did not start:\n${out}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  const startupMs = Number(/\((\d+) ms\)/.exec(out)?.[1] ?? 0);
+  const kc = parse(readFileSync(kubeconfig, 'utf8')) as { clusters: { cluster: { server: string; 'certificate-authority-data': string } }[]; users: { user: { token: string } }[] };
+  const c: Conn = {
+    port: Number(new URL(kc.clusters[0].cluster.server).port),
+    ca: Buffer.from(kc.clusters[0].cluster['certificate-authority-data'], 'base64').toString(),
+    token: kc.users[0].user.token,
+    agent: new Agent({ keepAlive: true, maxSockets: 64 }),
+  };
+  const emit = (figure: string, values: object) => console.log(JSON.stringify({ bench: 'api', storage, figure, ...values }));
+  try {
+    emit('startup', { ms: startupMs });
+    const base = '/api/v1/namespaces/default/pods';
+    const create = async (name: string) => {
+      const r = await call(c, 'POST', base, pod(name));
+      if (r.status !== 201) throw new Error(`create ${name}: ${r.status} ${r.body}`);
+    };
+    emit('create-c1', await runLoad(500, 1, (i) => create(`c1-${i}`)));
+    const c32 = await runLoad(PODS - 500, 32, (i) => create(`c32-${i}`));
+    emit('create-c32', c32);
+    emit('get-c1', await runLoad(2000, 1, async (i) => void (await call(c, 'GET', `${base}/c32-${i % 1000}`))));
+    emit('get-c32', await runLoad(10000, 32, async (i) => void (await call(c, 'GET', `${base}/c32-${i % 5000}`))));
+    const lists: number[] = [];
+    let count = 0;
+    for (let i = 0; i < 5; i++) {
+      const s = performance.now();
+      const r = await call(c, 'GET', base);
+      lists.push(performance.now() - s);
+      count = (JSON.parse(r.body) as { items: unknown[] }).items.length;
+    }
+    lists.sort((a, b) => a - b);
+    emit('list-pods', { items: count, p50: +pct(lists, 50).toFixed(1), max: +lists[lists.length - 1].toFixed(1) });
+
+    // 100 watchers; each write's timestamp (in an annotation) is compared with its arrival.
+    const watchers = 100;
+    const latencies: number[] = [];
+    const reqs: { destroy(): void }[] = [];
+    const rv = (JSON.parse((await call(c, 'GET', `/api/v1/namespaces/default/configmaps`)).body) as { metadata: { resourceVersion: string } }).metadata.resourceVersion;
+    let connected = 0;
+    await new Promise<void>((resolve) => {
+      for (let w = 0; w < watchers; w++) {
+        const req = request(
+          { host: '127.0.0.1', port: c.port, path: `/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=${rv}`, ca: c.ca, servername: 'localhost', agent: false, headers: { Authorization: `Bearer ${c.token}` } },
+          (res) => {
+            if (++connected === watchers) resolve();
+            let buf = '';
+            res.on('data', (d: Buffer) => {
+              buf += d.toString();
+              let nl;
+              while ((nl = buf.indexOf('\n')) >= 0) {
+                const line = buf.slice(0, nl);
+                buf = buf.slice(nl + 1);
+                const ev = JSON.parse(line) as { object: { metadata: { annotations?: Record<string, string> } } };
+                const sent = Number(ev.object.metadata.annotations?.sent ?? 0);
+                if (sent) latencies.push(performance.timeOrigin + performance.now() - sent);
+              }
+            });
+            res.on('error', () => {});
+          },
+        );
+        req.on('error', () => {});
+        req.end();
+        reqs.push(req);
+      }
+    });
+    for (let i = 0; i < 200; i++) {
+      const body = JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `w-${i}`, annotations: { sent: String(performance.timeOrigin + performance.now()) } } });
+      await call(c, 'POST', '/api/v1/namespaces/default/configmaps', body);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    for (const r of reqs) r.destroy();
+    latencies.sort((a, b) => a - b);
+    emit('watch-100', { events: latencies.length, p50: +pct(latencies, 50).toFixed(2), p99: +pct(latencies, 99).toFixed(2) });
+    emit('rss', { mb: rssMB(proc.pid!) });
+  } finally {
+    c.agent.destroy();
+    proc.kill('SIGTERM');
+    await new Promise((r) => proc.once('exit', r));
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+console.log(JSON.stringify({ bench: 'api', node: process.version, cpus: (await import('node:os')).cpus().length, pods: PODS }));
+await benchStorage('memory');
+await benchStorage('sqlite');

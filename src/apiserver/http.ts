@@ -1,0 +1,79 @@
+// Small HTTP helpers of the API server: bodies in, JSON and Status out.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parse as parseYaml } from 'yaml';
+import { ApiError, BadRequestError, InternalError, RequestEntityTooLargeError } from '../api/errors.js';
+
+/** Kubernetes' limit on request bodies. */
+export const MAX_BODY_BYTES = 3 * 1024 * 1024;
+
+/** Reads the whole body as UTF-8; 413 when it exceeds the limit (the rest is drained, not buffered). */
+export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        tooLarge = true;
+        chunks.length = 0;
+        return;
+      }
+      if (!tooLarge) chunks.push(c);
+    });
+    req.on('end', () => {
+      if (tooLarge) reject(new RequestEntityTooLargeError(`Request entity too large: limit is ${limit}`));
+      else resolve(Buffer.concat(chunks).toString('utf8'));
+    });
+    req.on('error', reject);
+  });
+}
+
+/** The media type of a Content-Type header, lower-cased, without parameters. */
+export function mediaType(header: string | undefined): string {
+  return (header ?? '').split(';')[0].trim().toLowerCase();
+}
+
+/** Decodes a create/update body: JSON, or YAML when the content type says so. Must be an object. */
+export function decodeObjectBody(body: string, contentType: string | undefined): Record<string, unknown> {
+  const type = mediaType(contentType);
+  let v: unknown;
+  try {
+    v = type === 'application/yaml' || type === 'text/yaml' ? parseYaml(body) : JSON.parse(body);
+  } catch (e) {
+    throw new BadRequestError(`the body of the request was in an unknown format - accepted media types include: application/json, application/yaml: ${(e as Error).message}`);
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+    throw new BadRequestError("couldn't get version/kind; json parse error: the request body must be a JSON object");
+  }
+  return v as Record<string, unknown>;
+}
+
+export function sendJSON(res: ServerResponse, code: number, body: string | object, headers: Record<string, string> = {}): void {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  res.writeHead(code, {
+    'Content-Type': 'application/json',
+    'Cache-Control': 'no-cache, private',
+    'Content-Length': Buffer.byteLength(text),
+    ...headers,
+  });
+  res.end(text);
+}
+
+/** Sends an error as a Status. Non-API errors become 500 InternalError (and are logged by the caller). */
+export function sendError(res: ServerResponse, e: unknown): number {
+  const err = e instanceof ApiError ? e : new InternalError(e instanceof Error ? e.message : String(e));
+  if (res.headersSent) {
+    res.destroy();
+    return err.code;
+  }
+  const headers: Record<string, string> = {};
+  if (err.details?.retryAfterSeconds) headers['Retry-After'] = String(err.details.retryAfterSeconds);
+  sendJSON(res, err.code, err.toStatus(), headers);
+  return err.code;
+}
+
+/** A success Status (as DELETE of a collection or some subresources answer). */
+export function successStatus(details?: object): object {
+  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', ...(details ? { details } : {}) };
+}

@@ -1,0 +1,519 @@
+// REST verbs on resources: turns an HTTP request addressed to a resource (see request-info.ts)
+// into registry calls, and registry results into JSON, Table or Status responses.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  ApiError,
+  BadRequestError,
+  InvalidError,
+  MethodNotAllowedError,
+  NotFoundError,
+  UnsupportedMediaTypeError,
+} from '../api/errors.js';
+import { invalid } from '../api/field-errors.js';
+import { labelSelectorAsString } from '../api/labels.js';
+import { isObject, type KubeObject } from '../api/object.js';
+import type { SchemaNode, SchemaLookup } from '../api/openapi/schema-lookup.js';
+import { groupVersion } from '../api/resources.js';
+import type { Entry, GenericRegistry } from '../registry/generic-registry.js';
+import { checkFields, findDuplicateFields, pruneUnknownFields } from '../registry/field-validation.js';
+import { decodeObjectBody, mediaType, readBody, sendJSON, successStatus } from './http.js';
+import { applyPatch } from './patch/patch.js';
+import type { ResourceRequest } from './request-info.js';
+import { buildTable, tableVersion, type IncludeObject } from './table.js';
+import { serveWatch } from './watch-stream.js';
+
+export interface RegistryLookup {
+  get(group: string, version: string, resource: string): GenericRegistry | undefined;
+}
+
+export interface ResourceHandlerDeps {
+  readonly registries: RegistryLookup;
+  readonly schemas: SchemaLookup;
+  readonly now: () => Date;
+  /** bookmark interval for watches, ms */
+  readonly bookmarkIntervalMs?: number;
+  readonly onWatchStart?: () => void;
+  readonly onWatchEnd?: () => void;
+}
+
+type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
+
+/** The verb a request maps to (for metrics and logs). */
+export function requestVerb(method: string, info: ResourceRequest, query: URLSearchParams): string {
+  const watch = query.get('watch') === 'true' || query.get('watch') === '1';
+  switch (method) {
+    case 'GET':
+    case 'HEAD':
+      return watch ? 'watch' : info.name ? 'get' : 'list';
+    case 'POST':
+      return 'create';
+    case 'PUT':
+      return 'update';
+    case 'PATCH':
+      return 'patch';
+    case 'DELETE':
+      return info.name ? 'delete' : 'deletecollection';
+    default:
+      return method.toLowerCase();
+  }
+}
+
+export class ResourceHandler {
+  constructor(private readonly deps: ResourceHandlerDeps) {}
+
+  async handle(req: IncomingMessage, res: ServerResponse, info: ResourceRequest, query: URLSearchParams): Promise<void> {
+    const registry = this.deps.registries.get(info.group, info.version, info.resource);
+    if (!registry) throw notFoundPath();
+    const r = registry.info;
+    if (info.namespace !== undefined && !r.namespaced) throw notFoundPath();
+    if (info.subresource && !r.subresources.includes(info.subresource)) throw notFoundPath();
+    const ns = r.namespaced ? info.namespace : undefined;
+    const method = req.method ?? 'GET';
+
+    if (!info.name) {
+      if (method === 'GET' || method === 'HEAD') {
+        const watch = query.get('watch') === 'true' || query.get('watch') === '1';
+        if (watch) return this.watch(req, res, registry, ns, query);
+        return this.list(req, res, registry, ns, query);
+      }
+      if (method === 'POST') {
+        if (r.namespaced && ns === undefined) throw notFoundPath();
+        return this.create(req, res, registry, ns, query);
+      }
+      if (method === 'DELETE') return this.deleteCollection(req, res, registry, ns, query);
+      throw new MethodNotAllowedError(`the server does not allow this method on the requested resource`);
+    }
+    if (r.namespaced && ns === undefined) throw notFoundPath();
+
+    // Watch of a single object: GET .../NAME?watch=true is a watch with a name field selector.
+    if ((method === 'GET' || method === 'HEAD') && !info.subresource && (query.get('watch') === 'true' || query.get('watch') === '1')) {
+      const q = new URLSearchParams(query);
+      const fs = q.get('fieldSelector');
+      q.set('fieldSelector', fs ? `${fs},metadata.name=${info.name}` : `metadata.name=${info.name}`);
+      return this.watch(req, res, registry, ns, q);
+    }
+
+    switch (info.subresource) {
+      case undefined:
+      case 'status':
+        break;
+      case 'scale':
+        return this.scale(req, res, registry, ns, info.name, query);
+      case 'binding':
+        if (method !== 'POST') throw new MethodNotAllowedError('only POST is allowed on binding');
+        return this.binding(req, res, registry, ns, info.name, query);
+      case 'eviction':
+        if (method !== 'POST') throw new MethodNotAllowedError('only POST is allowed on eviction');
+        return this.eviction(req, res, registry, ns, info.name, query);
+      case 'finalize':
+        if (method !== 'PUT') throw new MethodNotAllowedError('only PUT is allowed on finalize');
+        return this.update(req, res, registry, ns, info.name, query, 'finalize');
+      default:
+        throw new NotFoundError({ resource: `${r.plural}/${info.subresource}`, group: r.group, name: info.name });
+    }
+
+    switch (method) {
+      case 'GET':
+      case 'HEAD':
+        return this.get(req, res, registry, ns, info.name, query);
+      case 'PUT':
+        return this.update(req, res, registry, ns, info.name, query, info.subresource);
+      case 'PATCH':
+        return this.patch(req, res, registry, ns, info.name, query, info.subresource);
+      case 'DELETE':
+        if (info.subresource) throw new MethodNotAllowedError('the server does not allow this method on the requested resource');
+        return this.delete(req, res, registry, ns, info.name, query);
+      default:
+        throw new MethodNotAllowedError('the server does not allow this method on the requested resource');
+    }
+  }
+
+  // ---- reads ----
+
+  private async get(req: IncomingMessage, res: ServerResponse, reg: GenericRegistry, ns: string | undefined, name: string, query: URLSearchParams): Promise<void> {
+    const entry = await reg.get(ns, name);
+    const tv = tableVersion(req.headers.accept);
+    if (tv) {
+      return sendJSON(res, 200, buildTable(reg.strategyFor.table, [entry.object], { version: tv, include: includeObject(query), now: this.deps.now() }));
+    }
+    sendJSON(res, 200, entry.json);
+  }
+
+  private async list(req: IncomingMessage, res: ServerResponse, reg: GenericRegistry, ns: string | undefined, query: URLSearchParams): Promise<void> {
+    const result = await reg.list(ns, {
+      labelSelector: query.get('labelSelector') ?? undefined,
+      fieldSelector: query.get('fieldSelector') ?? undefined,
+      limit: intParam(query, 'limit'),
+      continue: query.get('continue') ?? undefined,
+      resourceVersion: query.get('resourceVersion') ?? undefined,
+      resourceVersionMatch: query.get('resourceVersionMatch') ?? undefined,
+    });
+    const tv = tableVersion(req.headers.accept);
+    if (tv) {
+      return sendJSON(
+        res,
+        200,
+        buildTable(
+          reg.strategyFor.table,
+          result.items.map((e) => e.object),
+          {
+            version: tv,
+            include: includeObject(query),
+            resourceVersion: result.resourceVersion,
+            continue: result.continue,
+            remainingItemCount: result.remainingItemCount,
+            now: this.deps.now(),
+          },
+        ),
+      );
+    }
+    const meta: Record<string, unknown> = { resourceVersion: result.resourceVersion };
+    if (result.continue) meta.continue = result.continue;
+    if (result.remainingItemCount !== undefined) meta.remainingItemCount = result.remainingItemCount;
+    const head = `{"kind":${JSON.stringify(reg.info.listKind)},"apiVersion":${JSON.stringify(groupVersion(reg.info))},"metadata":${JSON.stringify(meta)},"items":[`;
+    sendJSON(res, 200, head + result.items.map((e) => e.json).join(',') + ']}');
+  }
+
+  private watch(req: IncomingMessage, res: ServerResponse, reg: GenericRegistry, ns: string | undefined, query: URLSearchParams): Promise<void> {
+    return serveWatch(req, res, {
+      registry: reg,
+      namespace: ns,
+      query,
+      table: tableVersion(req.headers.accept),
+      include: includeObject(query),
+      now: this.deps.now,
+      bookmarkIntervalMs: this.deps.bookmarkIntervalMs ?? 60_000,
+      onStart: this.deps.onWatchStart,
+      onEnd: this.deps.onWatchEnd,
+    });
+  }
+
+  // ---- writes ----
+
+  private async create(req: IncomingMessage, res: ServerResponse, reg: GenericRegistry, ns: string | undefined, query: URLSearchParams): Promise<void> {
+    const body = await readBody(req);
+    const obj = decodeObjectBody(body, req.headers['content-type']);
+    const warnings = this.admitBody(reg, obj, body, req.headers['content-type'], query);
+    checkNamespaceMatch(obj, ns);
+    const entry = await reg.create(ns, obj as KubeObject, { dryRun: isDryRun(query), fieldManager: fieldManager(req, query) });
+    sendJSON(res, 201, entry.json, warningHeader(warnings));
+  }
+
+  private async update(
+    req: IncomingMessage,
+    res: ServerResponse,
+    reg: GenericRegistry,
+    ns: string | undefined,
+    name: string,
+    query: URLSearchParams,
+    subresource: string | undefined,
+  ): Promise<void> {
+    const body = await readBody(req);
+    const obj = decodeObjectBody(body, req.headers['content-type']);
+    const warnings = this.admitBody(reg, obj, body, req.headers['content-type'], query);
+    checkNamespaceMatch(obj, ns);
+    const meta = isObject(obj.metadata) ? obj.metadata : undefined;
+    if (meta?.name !== undefined && meta.name !== name) {
+      throw new BadRequestError(`the name of the object (${String(meta.name)}) does not match the name on the URL (${name})`);
+    }
+    const allowCreate = !subresource && CREATE_ON_UPDATE.has(reg.info.plural);
+    const { entry, created } = await reg.update(ns, name, () => obj as KubeObject, {
+      dryRun: isDryRun(query),
+      fieldManager: fieldManager(req, query),
+      subresource,
+      allowCreate,
+    });
+    sendJSON(res, created ? 201 : 200, entry.json, warningHeader(warnings));
+  }
+
+  private async patch(
+    req: IncomingMessage,
+    res: ServerResponse,
+    reg: GenericRegistry,
+    ns: string | undefined,
+    name: string,
+    query: URLSearchParams,
+    subresource: string | undefined,
+  ): Promise<void> {
+    const contentType = mediaType(req.headers['content-type']);
+    if (!PATCH_TYPES.has(contentType)) {
+      throw new UnsupportedMediaTypeError(`the body of the request was in an unknown format - accepted media types include: ${[...PATCH_TYPES].join(', ')}`);
+    }
+    const body = await readBody(req);
+    const validation = fieldValidation(query);
+    const schema = this.schemaOf(reg);
+    const warnings: string[] = [];
+    if (validation !== 'Ignore' && contentType !== 'application/json-patch+json' && contentType !== 'application/apply-patch+yaml') {
+      const dups = findDuplicateFields(body);
+      if (dups.length && validation === 'Strict') throw strictError([], dups);
+      warnings.push(...dups.map((d) => `duplicate field "${d}"`));
+    }
+    const isApply = contentType === 'application/apply-patch+yaml';
+    const force = query.get('force') === 'true';
+    const manager = fieldManager(req, query);
+    if (isApply && !query.get('fieldManager')) {
+      throw new BadRequestError('PATCH, application/apply-patch+yaml requires fieldManager to be set');
+    }
+    const apiVersion = groupVersion(reg.info);
+    const { entry, created } = await reg.update(
+      ns,
+      name,
+      (live) => {
+        const base: KubeObject = live ?? { apiVersion, kind: reg.info.kind, metadata: { name, ...(ns ? { namespace: ns } : {}) } };
+        const patched = applyPatch(base, body, contentType, { schema, manager, force, now: this.deps.now(), apiVersion, isCreate: !live });
+        if (validation !== 'Ignore' && schema) {
+          const unknown = checkFields(patched, schema).unknown;
+          if (unknown.length && validation === 'Strict') throw strictError(unknown, []);
+          warnings.push(...unknown.map((u) => `unknown field "${u}"`));
+          pruneUnknownFields(patched, schema);
+        }
+        checkNamespaceMatch(patched, ns);
+        return patched;
+      },
+      { dryRun: isDryRun(query), fieldManager: manager, subresource, allowCreate: isApply && !subresource },
+    );
+    sendJSON(res, created ? 201 : 200, entry.json, warningHeader(warnings));
+  }
+
+  private async delete(req: IncomingMessage, res: ServerResponse, reg: GenericRegistry, ns: string | undefined, name: string, query: URLSearchParams): Promise<void> {
+    const opts = await deleteOptions(req, query);
+    const result = await reg.delete(ns, name, opts);
+    if (!result.deleted) return sendJSON(res, 200, result.entry.json);
+    const o = result.entry.object;
+    sendJSON(res, 200, successStatus({ name, group: reg.info.group || undefined, kind: reg.info.plural, uid: o.metadata?.uid }));
+  }
+
+  private async deleteCollection(req: IncomingMessage, res: ServerResponse, reg: GenericRegistry, ns: string | undefined, query: URLSearchParams): Promise<void> {
+    const opts = await deleteOptions(req, query);
+    await reg.deleteCollection(
+      ns,
+      { labelSelector: query.get('labelSelector') ?? undefined, fieldSelector: query.get('fieldSelector') ?? undefined },
+      opts,
+    );
+    sendJSON(res, 200, successStatus());
+  }
+
+  // ---- subresources ----
+
+  private async scale(req: IncomingMessage, res: ServerResponse, reg: GenericRegistry, ns: string | undefined, name: string, query: URLSearchParams): Promise<void> {
+    const method = req.method ?? 'GET';
+    if (method === 'GET') return sendJSON(res, 200, toScale(reg, (await reg.get(ns, name)).object));
+    if (method !== 'PUT' && method !== 'PATCH') throw new MethodNotAllowedError('the server does not allow this method on the requested resource');
+    const body = await readBody(req);
+    const contentType = req.headers['content-type'];
+    const { entry } = await reg.update(
+      ns,
+      name,
+      (live) => {
+        const obj = live as KubeObject;
+        const current = toScale(reg, obj);
+        let desired: Record<string, unknown>;
+        if (method === 'PUT') desired = decodeObjectBody(body, contentType);
+        else desired = applyPatch(current, body, mediaType(contentType), { schema: undefined, manager: fieldManager(req, query), force: true, now: this.deps.now(), apiVersion: 'autoscaling/v1', isCreate: false });
+        const spec = isObject(desired.spec) ? desired.spec : {};
+        const replicas = spec.replicas;
+        if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
+          throw new InvalidError({ resource: 'scale', group: 'autoscaling', kind: 'Scale', name }, [invalid('spec.replicas', replicas, 'must be greater than or equal to 0')]);
+        }
+        const dm = isObject(desired.metadata) ? desired.metadata : {};
+        const rv = typeof dm.resourceVersion === 'string' && dm.resourceVersion ? dm.resourceVersion : undefined;
+        const objSpec = isObject(obj.spec) ? obj.spec : (obj.spec = {});
+        (objSpec as Record<string, unknown>).replicas = replicas;
+        if (rv && method === 'PUT') obj.metadata = { ...obj.metadata, resourceVersion: rv };
+        else if (obj.metadata) delete obj.metadata.resourceVersion;
+        return obj;
+      },
+      { dryRun: isDryRun(query), fieldManager: fieldManager(req, query), subresource: 'scale' },
+    );
+    sendJSON(res, 200, toScale(reg, entry.object));
+  }
+
+  private async binding(req: IncomingMessage, res: ServerResponse, reg: GenericRegistry, ns: string | undefined, name: string, query: URLSearchParams): Promise<void> {
+    const body = decodeObjectBody(await readBody(req), req.headers['content-type']);
+    const target = isObject(body.target) ? body.target : undefined;
+    const node = target && typeof target.name === 'string' ? target.name : '';
+    if (!node) throw new InvalidError({ resource: 'bindings', group: '', kind: 'Binding', name }, [{ type: 'FieldValueRequired', field: 'target.name', detail: '' }]);
+    await reg.update(
+      ns,
+      name,
+      (live) => {
+        const pod = live as KubeObject;
+        const spec = isObject(pod.spec) ? pod.spec : (pod.spec = {});
+        if (pod.metadata?.deletionTimestamp) throw new ApiError(409, 'Conflict', `Operation cannot be fulfilled on pods/binding "${name}": pod ${name} is being deleted, cannot be assigned to a host`);
+        if (spec.nodeName) throw new ApiError(409, 'Conflict', `Operation cannot be fulfilled on pods/binding "${name}": pod ${name} is already assigned to node "${String(spec.nodeName)}"`);
+        spec.nodeName = node;
+        const status = isObject(pod.status) ? pod.status : (pod.status = {});
+        const conds = Array.isArray(status.conditions) ? status.conditions.filter((c) => !(isObject(c) && c.type === 'PodScheduled')) : [];
+        conds.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: rfc3339(this.deps.now()) });
+        status.conditions = conds;
+        const bm = isObject(body.metadata) ? body.metadata : {};
+        if (isObject(bm.annotations)) pod.metadata = { ...pod.metadata, annotations: { ...(pod.metadata?.annotations ?? {}), ...(bm.annotations as Record<string, string>) } };
+        if (pod.metadata) delete pod.metadata.resourceVersion;
+        return pod;
+      },
+      { dryRun: isDryRun(query), fieldManager: fieldManager(req, query), subresource: 'binding' },
+    );
+    sendJSON(res, 201, successStatus());
+  }
+
+  private async eviction(req: IncomingMessage, res: ServerResponse, reg: GenericRegistry, ns: string | undefined, name: string, query: URLSearchParams): Promise<void> {
+    const body = decodeObjectBody(await readBody(req), req.headers['content-type']);
+    const d = isObject(body.deleteOptions) ? body.deleteOptions : {};
+    await reg.delete(ns, name, {
+      dryRun: isDryRun(query) || (Array.isArray(d.dryRun) && d.dryRun.includes('All')),
+      gracePeriodSeconds: typeof d.gracePeriodSeconds === 'number' ? d.gracePeriodSeconds : undefined,
+      preconditions: isObject(d.preconditions) ? (d.preconditions as { uid?: string; resourceVersion?: string }) : undefined,
+    });
+    sendJSON(res, 201, successStatus());
+  }
+
+  // ---- helpers ----
+
+  private schemaOf(reg: GenericRegistry): SchemaNode | undefined {
+    return this.deps.schemas.forKind(reg.info.group, reg.info.version, reg.info.kind);
+  }
+
+  /** Kind/apiVersion checks and fieldValidation for create/update bodies; returns warnings. Prunes unknown fields. */
+  private admitBody(reg: GenericRegistry, obj: Record<string, unknown>, raw: string, contentType: string | undefined, query: URLSearchParams): string[] {
+    const r = reg.info;
+    const gv = groupVersion(r);
+    if (obj.kind !== undefined && obj.kind !== r.kind) {
+      throw new BadRequestError(`${String(obj.kind)} in version "${typeof obj.apiVersion === 'string' ? obj.apiVersion : ''}" cannot be handled as a ${r.kind}: the kind of the object (${String(obj.kind)}) does not match the kind of the endpoint (${r.kind})`);
+    }
+    if (obj.apiVersion !== undefined && obj.apiVersion !== gv) {
+      throw new BadRequestError(`the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${gv})`);
+    }
+    obj.apiVersion = gv;
+    obj.kind = r.kind;
+    const validation = fieldValidation(query);
+    const schema = this.schemaOf(reg);
+    const warnings: string[] = [];
+    if (validation !== 'Ignore') {
+      const dups = mediaType(contentType) === 'application/json' || !contentType ? findDuplicateFields(raw) : [];
+      const unknown = schema ? checkFields(obj, schema).unknown : [];
+      if (validation === 'Strict' && (dups.length || unknown.length)) throw strictError(unknown, dups);
+      warnings.push(...unknown.map((u) => `unknown field "${u}"`), ...dups.map((d) => `duplicate field "${d}"`));
+    }
+    if (schema) pruneUnknownFields(obj, schema);
+    return warnings;
+  }
+}
+
+/** Resources that PUT may create (as Kubernetes' AllowCreateOnUpdate). */
+const CREATE_ON_UPDATE = new Set(['endpoints', 'events', 'leases', 'endpointslices']);
+
+const PATCH_TYPES = new Set(['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml']);
+
+function notFoundPath(): ApiError {
+  return new ApiError(404, 'NotFound', 'the server could not find the requested resource', { causes: [{ reason: 'UnexpectedServerResponse', message: '404 page not found' }] });
+}
+
+function strictError(unknown: string[], dups: string[]): ApiError {
+  const parts = [...unknown.map((u) => `unknown field "${u}"`), ...dups.map((d) => `duplicate field "${d}"`)];
+  return new BadRequestError(`strict decoding error: ${parts.join(', ')}`);
+}
+
+function fieldValidation(query: URLSearchParams): FieldValidation {
+  const v = query.get('fieldValidation');
+  if (!v) return 'Warn';
+  if (v === 'Strict' || v === 'Warn' || v === 'Ignore') return v;
+  throw new BadRequestError(`fieldValidation must be one of "Ignore", "Warn", or "Strict": got "${v}"`);
+}
+
+function isDryRun(query: URLSearchParams): boolean {
+  const values = query.getAll('dryRun');
+  for (const v of values) {
+    if (v !== 'All') throw new BadRequestError(`Invalid dryRun value: ${v}; supported values: "All"`);
+  }
+  return values.length > 0;
+}
+
+/** The field manager: ?fieldManager=, else the User-Agent's program name (as Kubernetes does). */
+function fieldManager(req: IncomingMessage, query: URLSearchParams): string {
+  const q = query.get('fieldManager');
+  if (q) {
+    if (q.length > 128) throw new BadRequestError('fieldManager: Too long: may not be longer than 128');
+    return q;
+  }
+  const ua = req.headers['user-agent'] ?? 'unknown';
+  return ua.split('/')[0] || 'unknown';
+}
+
+function includeObject(query: URLSearchParams): IncludeObject {
+  const v = query.get('includeObject');
+  if (v === 'None' || v === 'Object' || v === 'Metadata') return v;
+  return 'Metadata';
+}
+
+function intParam(query: URLSearchParams, name: string): number | undefined {
+  const v = query.get(name);
+  if (v === null || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new BadRequestError(`invalid ${name}: ${v}`);
+  return n;
+}
+
+function checkNamespaceMatch(obj: Record<string, unknown>, ns: string | undefined): void {
+  const meta = isObject(obj.metadata) ? obj.metadata : undefined;
+  const bodyNs = meta?.namespace;
+  if (ns !== undefined && typeof bodyNs === 'string' && bodyNs !== '' && bodyNs !== ns) {
+    throw new BadRequestError('the namespace of the provided object does not match the namespace sent on the request');
+  }
+}
+
+async function deleteOptions(req: IncomingMessage, query: URLSearchParams): Promise<{
+  dryRun: boolean;
+  gracePeriodSeconds?: number;
+  propagationPolicy?: string;
+  preconditions?: { uid?: string; resourceVersion?: string };
+}> {
+  const raw = await readBody(req);
+  let body: Record<string, unknown> = {};
+  if (raw.trim()) body = decodeObjectBody(raw, req.headers['content-type']);
+  const grace = query.get('gracePeriodSeconds') ?? (typeof body.gracePeriodSeconds === 'number' ? String(body.gracePeriodSeconds) : null);
+  const policy = query.get('propagationPolicy') ?? (typeof body.propagationPolicy === 'string' ? body.propagationPolicy : null);
+  if (policy && !['Orphan', 'Background', 'Foreground'].includes(policy)) {
+    throw new ApiError(422, 'Invalid', `DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan", "nil"`);
+  }
+  const orphan = query.get('orphanDependents') ?? (typeof body.orphanDependents === 'boolean' ? String(body.orphanDependents) : null);
+  const dryRun = isDryRun(query) || (Array.isArray(body.dryRun) && body.dryRun.includes('All'));
+  const g = grace === null ? undefined : Number(grace);
+  if (g !== undefined && (!Number.isInteger(g) || g < 0)) throw new BadRequestError(`invalid gracePeriodSeconds: ${grace}`);
+  return {
+    dryRun,
+    gracePeriodSeconds: g,
+    propagationPolicy: policy ?? (orphan === 'true' ? 'Orphan' : undefined),
+    preconditions: isObject(body.preconditions) ? (body.preconditions as { uid?: string; resourceVersion?: string }) : undefined,
+  };
+}
+
+function toScale(reg: GenericRegistry, obj: KubeObject): Record<string, unknown> {
+  const spec = isObject(obj.spec) ? obj.spec : {};
+  const status = isObject(obj.status) ? obj.status : {};
+  const selector = isObject(spec.selector) ? labelSelectorAsString(spec.selector) : '';
+  return {
+    kind: 'Scale',
+    apiVersion: 'autoscaling/v1',
+    metadata: {
+      name: obj.metadata?.name,
+      namespace: obj.metadata?.namespace,
+      uid: obj.metadata?.uid,
+      resourceVersion: obj.metadata?.resourceVersion,
+      creationTimestamp: obj.metadata?.creationTimestamp,
+    },
+    spec: { replicas: typeof spec.replicas === 'number' ? spec.replicas : 0 },
+    status: { replicas: typeof status.replicas === 'number' ? status.replicas : 0, selector },
+  };
+  void reg;
+}
+
+function warningHeader(warnings: string[]): Record<string, string> {
+  if (!warnings.length) return {};
+  return { Warning: warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(', ') };
+}
+
+function rfc3339(d: Date): string {
+  return `${d.toISOString().slice(0, 19)}Z`;
+}
+
+export type { Entry };

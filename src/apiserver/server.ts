@@ -1,0 +1,208 @@
+// The API server component: HTTPS, authentication, routing to discovery, OpenAPI, health,
+// metrics and resources. `start()` listens; `stop()` stops accepting, lets in-flight requests
+// finish (watches are ended), and resolves when the server is closed.
+import { createServer, type Server } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { ApiError, NotAcceptableError, NotFoundError, UnauthorizedError } from '../api/errors.js';
+import type { SchemaLookup } from '../api/openapi/schema-lookup.js';
+import { isPublicPath, type TokenAuthenticator } from './auth.js';
+import {
+  aggregatedContentType,
+  aggregatedDiscovery,
+  aggregatedDiscoveryVersion,
+  apiGroup,
+  apiGroupList,
+  apiResourceList,
+  apiVersions,
+} from './discovery.js';
+import { sendError, sendJSON } from './http.js';
+import { ApiMetrics } from './metrics.js';
+import { openapiV2Document } from './openapi/v2.js';
+import { openapiV3Document, openapiV3Index } from './openapi/v3.js';
+import { parseRequestPath } from './request-info.js';
+import { ResourceHandler, requestVerb, type RegistryLookup } from './resource-handler.js';
+import type { ServingMaterial } from './pki.js';
+
+export interface ApiServerOptions {
+  readonly host: string;
+  /** 0 picks a free port */
+  readonly port: number;
+  readonly tls: ServingMaterial;
+  readonly authenticator: TokenAuthenticator;
+  readonly registries: RegistryLookup;
+  readonly schemas: SchemaLookup;
+  readonly storeRevision: () => number;
+  readonly now?: () => Date;
+  /** one line per request at this verbosity or higher */
+  readonly log?: (line: string) => void;
+  /** readiness: false until bootstrap is done */
+  readonly ready?: () => boolean;
+  readonly bookmarkIntervalMs?: number;
+}
+
+export const SERVER_VERSION = {
+  major: '1',
+  minor: '32',
+  gitVersion: 'v1.32.0+skiff',
+  gitCommit: 'skiff',
+  gitTreeState: 'clean',
+  buildDate: '2026-11-26T00:00:00Z',
+  goVersion: `node${process.versions.node}`,
+  compiler: 'tsc',
+  platform: `${process.platform}/${process.arch === 'x64' ? 'amd64' : process.arch}`,
+};
+
+export class ApiServer {
+  readonly metrics: ApiMetrics;
+  private server?: Server;
+  private readonly handler: ResourceHandler;
+  private readonly sockets = new Set<Socket>();
+  private readonly longRunning = new Set<ServerResponse>();
+  private inFlight = 0;
+  private idleWaiters: (() => void)[] = [];
+  private stopping = false;
+
+  constructor(private readonly opts: ApiServerOptions) {
+    this.metrics = new ApiMetrics(opts.storeRevision);
+    this.handler = new ResourceHandler({
+      registries: opts.registries,
+      schemas: opts.schemas,
+      now: opts.now ?? (() => new Date()),
+      bookmarkIntervalMs: opts.bookmarkIntervalMs,
+      onWatchStart: () => this.metrics.watchStarted(),
+      onWatchEnd: () => this.metrics.watchEnded(),
+    });
+  }
+
+  /** Listens; resolves with the bound port. */
+  start(): Promise<number> {
+    const server = createServer({ cert: this.opts.tls.certPem, key: this.opts.tls.keyPem, ca: this.opts.tls.caPem }, (req, res) => {
+      void this.serve(req, res);
+    });
+    server.keepAliveTimeout = 65_000;
+    server.on('connection', (s: Socket) => {
+      this.sockets.add(s);
+      s.setNoDelay(true);
+      s.on('close', () => this.sockets.delete(s));
+    });
+    server.on('tlsClientError', () => {
+      /* a client that gave up on TLS; nothing to do */
+    });
+    this.server = server;
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.opts.port, this.opts.host, () => {
+        server.off('error', reject);
+        const addr = server.address();
+        resolve(typeof addr === 'object' && addr ? addr.port : this.opts.port);
+      });
+    });
+  }
+
+  /** Stops accepting, ends watches, waits (at most `graceMs`) for in-flight requests, then closes every connection. */
+  async stop(graceMs = 3000): Promise<void> {
+    if (!this.server || this.stopping) return;
+    this.stopping = true;
+    const closed = new Promise<void>((r) => this.server!.close(() => r()));
+    for (const res of this.longRunning) res.end();
+    if (this.inFlight > 0) {
+      await Promise.race([new Promise<void>((r) => this.idleWaiters.push(r)), new Promise((r) => setTimeout(r, graceMs).unref())]);
+    }
+    for (const s of this.sockets) s.destroy();
+    await closed;
+  }
+
+  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = process.hrtime.bigint();
+    const url = new URL(req.url ?? '/', 'https://skiff');
+    const path = url.pathname;
+    let verb = (req.method ?? 'GET').toLowerCase();
+    let resource = '';
+    let long = false;
+    this.inFlight++;
+    try {
+      if (this.stopping) throw new ApiError(503, 'ServiceUnavailable', 'the server is shutting down');
+      if (!isPublicPath(path) && !this.opts.authenticator.authenticate(req)) throw new UnauthorizedError();
+      const info = parseRequestPath(path);
+      if (info.kind === 'resource') {
+        verb = requestVerb(req.method ?? 'GET', info, url.searchParams);
+        resource = info.subresource ? `${info.resource}/${info.subresource}` : info.resource;
+        if (verb === 'watch') {
+          long = true;
+          this.longRunning.add(res);
+          this.inFlight--;
+        }
+        await this.handler.handle(req, res, info, url.searchParams);
+      } else if (info.kind === 'discovery') {
+        this.discovery(req, res, info.legacy, info.group, info.version, `${req.headers.host ?? ''}`);
+      } else {
+        this.nonResource(req, res, path);
+      }
+    } catch (e) {
+      if (!(e instanceof ApiError)) this.opts.log?.(`apiserver: internal error on ${req.method} ${req.url}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      sendError(res, e);
+    } finally {
+      if (long) this.longRunning.delete(res);
+      else {
+        this.inFlight--;
+        if (this.inFlight === 0) for (const w of this.idleWaiters.splice(0)) w();
+      }
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      this.metrics.observe(verb, resource, res.statusCode, seconds);
+      this.opts.log?.(`apiserver: ${req.method} ${req.url} ${res.statusCode} ${(seconds * 1000).toFixed(1)}ms`);
+    }
+  }
+
+  private discovery(req: IncomingMessage, res: ServerResponse, legacy: boolean, group: string | undefined, version: string | undefined, host: string): void {
+    if (group === undefined) {
+      const agg = aggregatedDiscoveryVersion(req.headers.accept);
+      if (agg) {
+        return sendJSON(res, 200, aggregatedDiscovery(legacy, agg), { 'Content-Type': aggregatedContentType(agg) });
+      }
+      return sendJSON(res, 200, legacy ? apiVersions(host) : apiGroupList());
+    }
+    if (version === undefined) {
+      const g = apiGroup(group);
+      if (!g) throw new NotFoundError({ resource: '', group: '', name: group });
+      return sendJSON(res, 200, g);
+    }
+    const list = apiResourceList(group, version);
+    if (!list) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+    sendJSON(res, 200, list);
+  }
+
+  private nonResource(req: IncomingMessage, res: ServerResponse, path: string): void {
+    switch (path) {
+      case '/healthz':
+      case '/livez':
+        return sendText(res, 200, 'ok');
+      case '/readyz':
+        return this.opts.ready && !this.opts.ready() ? sendText(res, 503, 'not ready') : sendText(res, 200, 'ok');
+      case '/version':
+        return sendJSON(res, 200, SERVER_VERSION);
+      case '/metrics':
+        return sendText(res, 200, this.metrics.render(), 'text/plain; version=0.0.4; charset=utf-8');
+      case '/openapi/v2': {
+        const accept = req.headers.accept ?? '';
+        if (accept && !accept.includes('json') && !accept.includes('*/*')) {
+          throw new NotAcceptableError('only application/json is supported for /openapi/v2');
+        }
+        return sendJSON(res, 200, openapiV2Document());
+      }
+      case '/openapi/v3':
+        return sendJSON(res, 200, openapiV3Index());
+      default:
+        if (path.startsWith('/openapi/v3/')) {
+          const doc = openapiV3Document(path.slice('/openapi/v3/'.length));
+          if (doc) return sendJSON(res, 200, doc, { 'Cache-Control': 'public, immutable' });
+        }
+        throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+    }
+  }
+}
+
+function sendText(res: ServerResponse, code: number, text: string, type = 'text/plain; charset=utf-8'): void {
+  res.writeHead(code, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(text), 'X-Content-Type-Options': 'nosniff' });
+  res.end(text);
+}

@@ -1,0 +1,119 @@
+// `skiff server`: assembles the control plane. A short linear list of start-up steps, each
+// failing with context; no logic of its own beyond composition.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { hostname, networkInterfaces } from 'node:os';
+import { join } from 'node:path';
+import { TokenAuthenticator } from '../apiserver/auth.js';
+import { writeFileAtomic } from '../apiserver/atomic-file.js';
+import { trackManagedFields } from '../apiserver/patch/managed-fields-observer.js';
+import { ensureServingMaterial } from '../apiserver/pki.js';
+import { ApiServer } from '../apiserver/server.js';
+import { schemaLookup } from '../api/openapi/definitions.js';
+import { RegistrySet, firstServiceIP } from '../registry/registry-set.js';
+import { Compactor } from '../storage/compactor.js';
+import { openStore } from '../storage/open.js';
+import type { Store } from '../storage/store.js';
+import type { ServerFlags } from './flags.js';
+import { writeKubeconfig } from './kubeconfig.js';
+
+export interface RunningServer {
+  readonly port: number;
+  readonly kubeconfigPath: string;
+  readonly store: Store;
+  readonly registries: RegistrySet;
+  stop(): Promise<void>;
+}
+
+function step<T>(what: string, f: () => Promise<T> | T): Promise<T> {
+  return Promise.resolve()
+    .then(f)
+    .catch((e: unknown) => {
+      throw new Error(`${what}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    });
+}
+
+function storeURL(flags: ServerFlags): string {
+  if (flags.storage === 'memory') return 'memory://';
+  if (flags.storage === 'sqlite') return `sqlite://${join(flags.dataDir, 'server', 'db', 'state.db')}`;
+  return flags.storage;
+}
+
+/** Every address of this machine the serving certificate must cover. */
+function localAddresses(): string[] {
+  const ips = new Set(['127.0.0.1', '::1']);
+  for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) ips.add(a.address.split('%')[0]);
+  return [...ips];
+}
+
+export async function startServer(flags: ServerFlags, log: (line: string) => void = () => {}): Promise<RunningServer> {
+  const serverDir = join(flags.dataDir, 'server');
+  const kubeconfigPath = join(flags.dataDir, 'kubeconfig.yaml');
+  await step('preparing the data directory', () => {
+    mkdirSync(join(serverDir, 'db'), { recursive: true, mode: 0o700 });
+    rmSync(kubeconfigPath, { force: true }); // a stale kubeconfig must never look like a ready server
+  });
+
+  const token = await step('loading the admin token', () => {
+    const f = join(serverDir, 'token');
+    if (existsSync(f)) return readFileSync(f, 'utf8').trim();
+    const t = randomBytes(24).toString('hex');
+    writeFileAtomic(f, `${t}\n`, 0o600);
+    return t;
+  });
+
+  const store = await step(`opening the store (${flags.storage})`, () => openStore(storeURL(flags)));
+  const config = {
+    serviceCIDR: flags.serviceCIDR,
+    clusterCIDR: flags.clusterCIDR,
+    nodePortRange: flags.nodePortRange,
+    defaultTolerationSeconds: 300,
+  };
+  const registries = await step('building the registries', () => RegistrySet.open({ store, config, onWrite: trackManagedFields(schemaLookup) }));
+
+  const tls = await step('preparing TLS certificates', () =>
+    ensureServingMaterial(
+      join(serverDir, 'tls'),
+      ['localhost', hostname(), 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'],
+      [...localAddresses(), firstServiceIP(flags.serviceCIDR)],
+    ),
+  );
+
+  let ready = false;
+  const api = new ApiServer({
+    host: flags.bind,
+    port: flags.port,
+    tls,
+    authenticator: new TokenAuthenticator(new Map([[token, { name: 'admin', groups: ['system:masters', 'system:authenticated'] }]])),
+    registries,
+    schemas: schemaLookup,
+    storeRevision: () => store.currentRevision(),
+    log: flags.verbosity >= 4 ? log : (line) => (line.includes('internal error') ? log(line) : undefined),
+    ready: () => ready,
+  });
+  const port = await step(`listening on ${flags.bind}:${flags.port}`, () => api.start());
+  await step('creating system namespaces', () => registries.bootstrap());
+
+  const compactor = new Compactor(store);
+  const lifetime = new AbortController();
+  compactor.start(lifetime.signal);
+
+  const host = flags.bind === '0.0.0.0' || flags.bind === '::' ? '127.0.0.1' : flags.bind;
+  await step('writing the kubeconfig', () => writeKubeconfig(kubeconfigPath, { server: `https://${host.includes(':') ? `[${host}]` : host}:${port}`, caPem: tls.caPem, token }));
+  ready = true;
+
+  let stopped: Promise<void> | undefined;
+  return {
+    port,
+    kubeconfigPath,
+    store,
+    registries,
+    stop: () =>
+      (stopped ??= (async () => {
+        lifetime.abort();
+        compactor.stop();
+        await api.stop();
+        await store.close();
+      })()),
+  };
+}

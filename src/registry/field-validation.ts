@@ -1,0 +1,246 @@
+// Server-side field validation (the `fieldValidation` query parameter of create, update and
+// patch): unknown fields are found by walking the object against the kind's OpenAPI schema,
+// duplicate fields by scanning the raw request body, since JSON.parse keeps only the last one.
+//
+//   Strict  → 400 BadRequest, message strictDecodingMessage(unknown, duplicates)
+//   Warn    → the request succeeds; one `Warning: 299 - "..."` per fieldValidationWarnings() entry
+//   Ignore  → the request succeeds silently
+// In every mode unknown fields are dropped before the object is stored (pruneUnknownFields), and
+// of duplicate fields the last one wins.
+//
+// Paths are written as Kubernetes writes them in these messages: `spec.replicasx`,
+// `spec.template.spec.containers[0].imagex` (no leading dot).
+import { isMap, isScalar, isSeq, parseDocument, type Node as YamlNode } from 'yaml';
+import { isObject } from '../api/object.js';
+import type { SchemaNode } from '../api/openapi/schema-lookup.js';
+
+export type FieldValidation = 'Ignore' | 'Warn' | 'Strict';
+
+/** The fieldValidation directive of a request; unset or empty means Warn. Undefined for a value Kubernetes rejects. */
+export function parseFieldValidation(value: string | null | undefined): FieldValidation | undefined {
+  if (value === undefined || value === null || value === '') return 'Warn';
+  return value === 'Ignore' || value === 'Warn' || value === 'Strict' ? value : undefined;
+}
+
+export interface CheckFieldsOptions {
+  /** path of `obj` inside the request body, prepended to reported paths; default '' (obj is the body) */
+  readonly path?: string;
+}
+
+/** Top-level fields every kind accepts, whatever its schema says. */
+const ALWAYS_KNOWN = new Set(['apiVersion', 'kind', 'metadata']);
+
+/**
+ * The fields of `obj` that `root` does not know, in document order. Free-form parts (schema type
+ * 'any': RawExtension, FieldsV1, x-kubernetes-preserve-unknown-fields) accept anything; a value
+ * whose JSON type differs from the schema's is left to validation and not descended into.
+ */
+export function checkFields(obj: unknown, root: SchemaNode, opts: CheckFieldsOptions = {}): { unknown: string[] } {
+  const unknown: string[] = [];
+  walk(obj, root, opts.path ?? '', unknown, false);
+  return { unknown };
+}
+
+/**
+ * Deletes the fields of `obj` that `root` does not know (what Kubernetes does before storing an
+ * object under fieldValidation Ignore or Warn). Mutates `obj`; returns the dropped paths.
+ */
+export function pruneUnknownFields(obj: unknown, root: SchemaNode, opts: CheckFieldsOptions = {}): string[] {
+  const dropped: string[] = [];
+  walk(obj, root, opts.path ?? '', dropped, true);
+  return dropped;
+}
+
+function walk(value: unknown, node: SchemaNode, path: string, out: string[], prune: boolean): void {
+  switch (node.type) {
+    case 'object': {
+      if (!isObject(value)) return;
+      for (const key of Object.keys(value)) {
+        const child = node.property?.(key);
+        const childPath = join(path, key);
+        if (!child) {
+          if (path === '' && ALWAYS_KNOWN.has(key)) continue;
+          out.push(childPath);
+          if (prune) delete value[key];
+          continue;
+        }
+        walk(value[key], child, childPath, out, prune);
+      }
+      return;
+    }
+    case 'map': {
+      if (!isObject(value) || !node.items) return;
+      for (const key of Object.keys(value)) walk(value[key], node.items, join(path, key), out, prune);
+      return;
+    }
+    case 'array': {
+      if (!Array.isArray(value) || !node.items) return;
+      const items = node.items;
+      value.forEach((el, i) => walk(el, items, `${path}[${i}]`, out, prune));
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+function join(path: string, key: string): string {
+  return path === '' ? key : `${path}.${key}`;
+}
+
+// ---- duplicate fields -----------------------------------------------------------------------
+
+/** Characters that end a number, true, false or null: whitespace, `,`, `]`, `}`. */
+const LITERAL_END = new Set([0x20, 0x0a, 0x0d, 0x09, 0x2c, 0x5d, 0x7d]);
+
+interface Frame {
+  readonly isObject: boolean;
+  readonly path: string;
+  readonly seen: Set<string>;
+  index: number;
+}
+
+/**
+ * Paths of keys that occur more than once in the same JSON object, each reported once, in
+ * document order. Scans without recursion (deep nesting cannot overflow the stack); stops at the
+ * first syntax error and returns what it found so far (JSON.parse reports the error itself).
+ */
+export function findDuplicateFields(rawJson: string): string[] {
+  const dups: string[] = [];
+  const reported = new Set<string>();
+  const stack: Frame[] = [];
+  const s = rawJson;
+  let i = 0;
+
+  const skipWs = (): void => {
+    while (i < s.length && (s[i] === ' ' || s[i] === '\n' || s[i] === '\r' || s[i] === '\t')) i++;
+  };
+  const skipString = (): void => {
+    // s[i] is the opening quote
+    i++;
+    while (i < s.length && s[i] !== '"') i += s[i] === '\\' ? 2 : 1;
+    if (i >= s.length) throw new SyntaxError('unterminated string');
+    i++;
+  };
+  /** Reads `"key":` of the object on top of the stack; returns the path of its value. */
+  const readKey = (frame: Frame): string => {
+    skipWs();
+    if (s[i] !== '"') throw new SyntaxError('expected a key');
+    const start = i;
+    skipString();
+    const key = JSON.parse(s.slice(start, i)) as string;
+    skipWs();
+    if (s[i] !== ':') throw new SyntaxError('expected a colon');
+    i++;
+    const path = join(frame.path, key);
+    if (frame.seen.has(key) && !reported.has(path)) {
+      reported.add(path);
+      dups.push(path);
+    }
+    frame.seen.add(key);
+    return path;
+  };
+
+  try {
+    let valuePath = '';
+    for (;;) {
+      skipWs();
+      const c = s[i];
+      if (c === '{' || c === '[') {
+        i++;
+        skipWs();
+        const close = c === '{' ? '}' : ']';
+        if (s[i] === close) {
+          i++;
+        } else {
+          const frame: Frame = { isObject: c === '{', path: valuePath, seen: new Set(), index: 0 };
+          stack.push(frame);
+          valuePath = frame.isObject ? readKey(frame) : `${frame.path}[0]`;
+          continue;
+        }
+      } else if (c === '"') {
+        skipString();
+      } else if (c !== undefined) {
+        while (i < s.length && !LITERAL_END.has(s.charCodeAt(i))) i++;
+      } else {
+        return dups;
+      }
+      // a value ended: step to the next element, closing finished containers
+      for (;;) {
+        const top = stack[stack.length - 1];
+        if (!top) return dups;
+        skipWs();
+        if (s[i] === ',') {
+          i++;
+          if (top.isObject) {
+            valuePath = readKey(top);
+          } else {
+            top.index++;
+            valuePath = `${top.path}[${top.index}]`;
+          }
+          break;
+        }
+        if (s[i] === (top.isObject ? '}' : ']')) {
+          i++;
+          stack.pop();
+          continue;
+        }
+        return dups;
+      }
+    }
+  } catch {
+    return dups;
+  }
+}
+
+/**
+ * Like findDuplicateFields for a YAML document (server-side apply bodies,
+ * application/apply-patch+yaml). Keys that are not scalars are ignored; a document that does not
+ * parse yields [] (the caller's parse reports the error).
+ */
+export function findDuplicateYamlFields(rawYaml: string): string[] {
+  const doc = parseDocument(rawYaml, { uniqueKeys: false });
+  if (doc.errors.length > 0) return [];
+  const dups: string[] = [];
+  const visit = (node: unknown, path: string): void => {
+    if (isMap(node)) {
+      const seen = new Set<string>();
+      const reported = new Set<string>();
+      for (const pair of node.items) {
+        if (!isScalar(pair.key)) continue;
+        const key = String(pair.key.value);
+        const childPath = join(path, key);
+        if (seen.has(key) && !reported.has(key)) {
+          reported.add(key);
+          dups.push(childPath);
+        }
+        seen.add(key);
+        visit(pair.value, childPath);
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((item: unknown, i: number) => visit(item, `${path}[${i}]`));
+    }
+  };
+  visit(doc.contents as YamlNode | null, '');
+  return dups;
+}
+
+// ---- messages -------------------------------------------------------------------------------
+
+function fieldMessages(unknown: readonly string[], duplicates: readonly string[]): string[] {
+  return [...unknown.map((p) => `unknown field "${p}"`), ...duplicates.map((p) => `duplicate field "${p}"`)];
+}
+
+/**
+ * The Strict-mode error text, e.g. `strict decoding error: unknown field "spec.replicasx",
+ * duplicate field "metadata.name"`; Kubernetes prefixes it with
+ * `Deployment in version "v1" cannot be handled as a Deployment: ` and answers 400 BadRequest.
+ */
+export function strictDecodingMessage(unknown: readonly string[], duplicates: readonly string[]): string {
+  return `strict decoding error: ${fieldMessages(unknown, duplicates).join(', ')}`;
+}
+
+/** The Warn-mode warnings, one per field: `unknown field "spec.replicasx"`, `duplicate field "metadata.name"`. */
+export function fieldValidationWarnings(unknown: readonly string[], duplicates: readonly string[]): string[] {
+  return fieldMessages(unknown, duplicates);
+}

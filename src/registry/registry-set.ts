@@ -1,0 +1,151 @@
+// All registries of the cluster, built from the strategies over one store, plus the checks
+// that cross resources (namespace existence) and start-up bootstrap (system namespaces, the
+// `kubernetes` Service).
+import { ForbiddenError, NotFoundError, isApiError } from '../api/errors.js';
+import { isObject, type KubeObject } from '../api/object.js';
+import type { Store } from '../storage/store.js';
+import { GenericRegistry, type WriteObserver } from './generic-registry.js';
+import { listPrefix } from './keys.js';
+import { decode } from './codec.js';
+import type { RegistryConfig, Strategy, StrategyContext } from './strategy.js';
+import { configMapStrategy } from './resources/configmap.js';
+import { cronJobStrategy } from './resources/cronjob.js';
+import { deploymentStrategy } from './resources/deployment.js';
+import { endpointsStrategy } from './resources/endpoints.js';
+import { endpointSliceStrategy } from './resources/endpointslice.js';
+import { eventStrategy } from './resources/event.js';
+import { eventsV1Strategy } from './resources/events-v1.js';
+import { jobStrategy } from './resources/job.js';
+import { leaseStrategy } from './resources/lease.js';
+import { namespaceStrategy } from './resources/namespace.js';
+import { nodeStrategy } from './resources/node.js';
+import { podStrategy } from './resources/pod.js';
+import { replicaSetStrategy } from './resources/replicaset.js';
+import { secretStrategy } from './resources/secret.js';
+import { ServiceAllocator } from './resources/service-allocator.js';
+import { serviceStrategy } from './resources/service.js';
+import { serviceAccountStrategy } from './resources/serviceaccount.js';
+
+export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'] as const;
+
+export interface RegistrySetOptions {
+  readonly store: Store;
+  readonly config: RegistryConfig;
+  readonly now?: () => Date;
+  readonly onWrite?: WriteObserver;
+}
+
+export class RegistrySet {
+  private readonly byPath = new Map<string, GenericRegistry>();
+  readonly allocator: ServiceAllocator;
+
+  private constructor(private readonly opts: RegistrySetOptions) {
+    const now = opts.now ?? (() => new Date());
+    const context = (): StrategyContext => ({ now: now(), config: opts.config });
+    this.allocator = new ServiceAllocator(opts.config);
+    const strategies: Strategy[] = [
+      namespaceStrategy,
+      podStrategy,
+      serviceStrategy(opts.config, this.allocator),
+      endpointsStrategy,
+      nodeStrategy,
+      configMapStrategy,
+      secretStrategy,
+      serviceAccountStrategy,
+      eventStrategy,
+      deploymentStrategy,
+      replicaSetStrategy,
+      jobStrategy,
+      cronJobStrategy,
+      endpointSliceStrategy,
+      leaseStrategy,
+      eventsV1Strategy,
+    ];
+    for (const strategy of strategies) {
+      const reg = new GenericRegistry({
+        store: opts.store,
+        strategy,
+        context,
+        checkNamespace: (ns, forCreate) => this.checkNamespace(ns, forCreate),
+        onWrite: opts.onWrite,
+      });
+      this.byPath.set(pathKey(strategy.info.group, strategy.info.version, strategy.info.plural), reg);
+    }
+  }
+
+  /** Builds the registries and restores allocator state from the stored Services. */
+  static async open(opts: RegistrySetOptions): Promise<RegistrySet> {
+    const set = new RegistrySet(opts);
+    const services = set.mustGet('', 'v1', 'services');
+    const { kvs } = await opts.store.list(listPrefix(services.storageInfo));
+    set.allocator.restore(kvs.map((kv) => decode(kv)));
+    return set;
+  }
+
+  get(group: string, version: string, plural: string): GenericRegistry | undefined {
+    return this.byPath.get(pathKey(group, version, plural));
+  }
+
+  mustGet(group: string, version: string, plural: string): GenericRegistry {
+    const r = this.get(group, version, plural);
+    if (!r) throw new Error(`no registry for ${group}/${version}/${plural}`);
+    return r;
+  }
+
+  all(): GenericRegistry[] {
+    return [...this.byPath.values()];
+  }
+
+  /** Creates what every cluster has from the start; idempotent. */
+  async bootstrap(): Promise<void> {
+    const namespaces = this.mustGet('', 'v1', 'namespaces');
+    for (const name of SYSTEM_NAMESPACES) {
+      await ignoreExists(namespaces.create(undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, { fieldManager: 'skiff-bootstrap' }));
+    }
+    // The `kubernetes` Service: the API's ClusterIP (first address of the service CIDR).
+    const services = this.mustGet('', 'v1', 'services');
+    const svc: KubeObject = {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'kubernetes', namespace: 'default', labels: { component: 'apiserver', provider: 'kubernetes' } },
+      spec: { type: 'ClusterIP', clusterIP: firstServiceIP(this.opts.config.serviceCIDR), ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: 6443 }], sessionAffinity: 'None' },
+    };
+    await ignoreExists(services.create('default', svc, { fieldManager: 'skiff-bootstrap' }));
+  }
+
+  private async checkNamespace(ns: string, forCreate: boolean): Promise<void> {
+    const namespaces = this.mustGet('', 'v1', 'namespaces');
+    let obj: KubeObject;
+    try {
+      obj = (await namespaces.get(undefined, ns)).object;
+    } catch (e) {
+      if (isApiError(e) && e.reason === 'NotFound') throw new NotFoundError({ resource: 'namespaces', group: '', name: ns });
+      throw e;
+    }
+    const phase = isObject(obj.status) ? obj.status.phase : undefined;
+    if (forCreate && (obj.metadata?.deletionTimestamp || phase === 'Terminating')) {
+      throw new ForbiddenError(`unable to create new content in namespace ${ns} because it is being terminated`, {
+        causes: [{ reason: 'NamespaceTerminating', message: `namespace ${ns} is being terminated`, field: 'metadata.namespace' }],
+      });
+    }
+  }
+}
+
+function pathKey(group: string, version: string, plural: string): string {
+  return `${group}/${version}/${plural}`;
+}
+
+async function ignoreExists(p: Promise<unknown>): Promise<void> {
+  try {
+    await p;
+  } catch (e) {
+    if (!(isApiError(e) && e.reason === 'AlreadyExists')) throw e;
+  }
+}
+
+/** 10.43.0.0/16 → 10.43.0.1 */
+export function firstServiceIP(cidr: string): string {
+  const [ip] = cidr.split('/');
+  const n = ip.split('.').reduce((a, o) => a * 256 + Number(o), 0) + 1;
+  return [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
+}

@@ -1,0 +1,102 @@
+// End-to-end test harness: starts a real `skiff server` process on a temporary data dir and a
+// free port, and runs the real kubectl against it. Everything is removed when the test ends.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** dist/src/cli/main.js, relative to dist/test/e2e */
+export const SKIFF_MAIN = join(here, '..', '..', 'src', 'cli', 'main.js');
+
+export interface Skiff {
+  readonly dataDir: string;
+  readonly kubeconfig: string;
+  readonly port: number;
+  readonly proc: ChildProcess;
+  readonly output: () => string;
+  /** SIGTERM and wait for exit; resolves with the exit code */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** stop and remove the data dir */
+  destroy(): Promise<void>;
+}
+
+export interface StartOptions {
+  readonly dataDir?: string;
+  readonly args?: readonly string[];
+  readonly timeoutMs?: number;
+}
+
+export async function startSkiff(opts: StartOptions = {}): Promise<Skiff> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'skiff-e2e-'));
+  const proc = spawn(process.execPath, [SKIFF_MAIN, 'server', '--data-dir', dataDir, '--port', '0', '--bind', '127.0.0.1', '--disable-agent', ...(opts.args ?? [])], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  const deadline = Date.now() + (opts.timeoutMs ?? 15_000);
+  const kubeconfig = join(dataDir, 'kubeconfig.yaml');
+  let port = 0;
+  for (;;) {
+    const m = /ready on https:\/\/[^:]+:(\d+)/.exec(out);
+    if (m && existsSync(kubeconfig)) {
+      port = Number(m[1]);
+      break;
+    }
+    if (proc.exitCode !== null) throw new Error(`skiff server exited with ${proc.exitCode}:\n${out}`);
+    if (Date.now() > deadline) {
+      proc.kill('SIGKILL');
+      throw new Error(`skiff server did not become ready:\n${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+    return exited;
+  };
+  return {
+    dataDir,
+    kubeconfig,
+    port,
+    proc,
+    output: () => out,
+    stop,
+    destroy: async () => {
+      await stop();
+      if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface RunResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the real kubectl against a server; never throws on a non-zero exit. */
+export function kubectl(s: Pick<Skiff, 'kubeconfig' | 'dataDir'>, args: readonly string[], opts: { input?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<RunResult> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      'kubectl',
+      ['--kubeconfig', s.kubeconfig, '--cache-dir', join(s.dataDir, 'kubectl-cache'), ...args],
+      { env: { ...process.env, ...opts.env }, timeout: opts.timeoutMs ?? 30_000, maxBuffer: 64 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof (err as NodeJS.ErrnoException & { code?: unknown }).code === 'number' ? ((err as unknown as { code: number }).code) : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+    if (opts.input !== undefined) child.stdin!.end(opts.input);
+    else child.stdin!.end();
+  });
+}
+
+/** Writes a manifest to a file in the data dir and returns its path. */
+export function manifest(s: Pick<Skiff, 'dataDir'>, name: string, text: string): string {
+  const p = join(s.dataDir, name);
+  writeFileSync(p, text);
+  return p;
+}
