@@ -34,7 +34,19 @@ const LABELS: Record<FieldErrorType, string> = {
   FieldValueNotFound: 'Not found',
 };
 
+/** A bad value shown verbatim, for values Kubernetes prints in Go syntax (e.g. `map[string]string{"app":"x"}`). */
+export class GoValue {
+  constructor(readonly text: string) {}
+}
+
+/** Go's %#v of a map[string]string: keys sorted. */
+export function goStringMap(m: unknown): GoValue {
+  const entries = typeof m === 'object' && m !== null ? Object.entries(m as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)) : [];
+  return new GoValue(`map[string]string{${entries.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(String(v))}`).join(', ')}}`);
+}
+
 function showValue(v: unknown): string {
+  if (v instanceof GoValue) return v.text;
   if (typeof v === 'string') return JSON.stringify(v);
   if (v === undefined) return 'null';
   if (typeof v === 'object' && v !== null) return JSON.stringify(v);

@@ -1,7 +1,7 @@
 // Small HTTP helpers of the API server: bodies in, JSON and Status out.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseYaml } from 'yaml';
-import { ApiError, BadRequestError, InternalError, RequestEntityTooLargeError } from '../api/errors.js';
+import { ApiError, BadRequestError, InternalError, RequestEntityTooLargeError, UnsupportedMediaTypeError } from '../api/errors.js';
 
 /** Kubernetes' limit on request bodies. */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -37,6 +37,9 @@ export function mediaType(header: string | undefined): string {
 /** Decodes a create/update body: JSON, or YAML when the content type says so. Must be an object. */
 export function decodeObjectBody(body: string, contentType: string | undefined): Record<string, unknown> {
   const type = mediaType(contentType);
+  if (type && type !== 'application/json' && type !== 'application/yaml' && type !== 'text/yaml' && type !== '*/*') {
+    throw new UnsupportedMediaTypeError(`the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
+  }
   let v: unknown;
   try {
     v = type === 'application/yaml' || type === 'text/yaml' ? parseYaml(body) : JSON.parse(body);

@@ -39,6 +39,7 @@ export async function ensureServingMaterial(dir: string, dnsNames: readonly stri
   }
 
   // Loaded only when something must be issued: keeps ordinary start-up fast.
+  await import('reflect-metadata'); // @peculiar/x509's dependency injection needs it loaded first
   const x509 = await import('@peculiar/x509');
   x509.cryptoProvider.set(webcrypto as unknown as Crypto);
   const notBefore = new Date(Date.now() - 3600_000);

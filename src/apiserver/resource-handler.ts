@@ -250,17 +250,17 @@ export class ResourceHandler {
     }
     const isApply = contentType === 'application/apply-patch+yaml';
     const force = query.get('force') === 'true';
-    const manager = fieldManager(req, query);
-    if (isApply && !query.get('fieldManager')) {
-      throw new BadRequestError('PATCH, application/apply-patch+yaml requires fieldManager to be set');
-    }
+    const manager = query.get('fieldManager') || (isApply ? '' : fieldManager(req, query));
     const apiVersion = groupVersion(reg.info);
     const { entry, created } = await reg.update(
       ns,
       name,
       (live) => {
-        const base: KubeObject = live ?? { apiVersion, kind: reg.info.kind, metadata: { name, ...(ns ? { namespace: ns } : {}) } };
-        const patched = applyPatch(base, body, contentType, { schema, manager, force, now: this.deps.now(), apiVersion, isCreate: !live });
+        const patched = applyPatch(live, body, contentType, { schema, manager, force: isApply ? force : undefined, now: this.deps.now(), apiVersion, kind: reg.info.kind, subresource });
+        const pm = (patched.metadata ??= {});
+        if (pm.name === undefined) pm.name = name;
+        // A resourceVersion is a precondition only when the patch itself set one.
+        if (live && pm.resourceVersion === live.metadata?.resourceVersion) delete pm.resourceVersion;
         if (validation !== 'Ignore' && schema) {
           const unknown = checkFields(patched, schema).unknown;
           if (unknown.length && validation === 'Strict') throw strictError(unknown, []);
@@ -270,7 +270,7 @@ export class ResourceHandler {
         checkNamespaceMatch(patched, ns);
         return patched;
       },
-      { dryRun: isDryRun(query), fieldManager: manager, subresource, allowCreate: isApply && !subresource },
+      { dryRun: isDryRun(query), fieldManager: manager, subresource, allowCreate: isApply && !subresource, operation: isApply ? 'Apply' : 'Update' },
     );
     sendJSON(res, created ? 201 : 200, entry.json, warningHeader(warnings));
   }
@@ -309,7 +309,7 @@ export class ResourceHandler {
         const current = toScale(reg, obj);
         let desired: Record<string, unknown>;
         if (method === 'PUT') desired = decodeObjectBody(body, contentType);
-        else desired = applyPatch(current, body, mediaType(contentType), { schema: undefined, manager: fieldManager(req, query), force: true, now: this.deps.now(), apiVersion: 'autoscaling/v1', isCreate: false });
+        else desired = applyPatch(current, body, mediaType(contentType), { schema: undefined, now: this.deps.now(), apiVersion: 'autoscaling/v1', kind: 'Scale' });
         const spec = isObject(desired.spec) ? desired.spec : {};
         const replicas = spec.replicas;
         if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {

@@ -18,8 +18,9 @@ import {
 } from './discovery.js';
 import { sendError, sendJSON } from './http.js';
 import { ApiMetrics } from './metrics.js';
-import { openapiV2Document } from './openapi/v2.js';
-import { openapiV3Document, openapiV3Index } from './openapi/v3.js';
+import { InProcessListener } from './in-process.js';
+import { openapiV2Served } from './openapi/v2.js';
+import { openapiV3Index, openapiV3Served } from './openapi/v3.js';
 import { parseRequestPath } from './request-info.js';
 import { ResourceHandler, requestVerb, type RegistryLookup } from './resource-handler.js';
 import type { ServingMaterial } from './pki.js';
@@ -62,9 +63,11 @@ export class ApiServer {
   private inFlight = 0;
   private idleWaiters: (() => void)[] = [];
   private stopping = false;
+  private readonly inProcess: InProcessListener;
 
   constructor(private readonly opts: ApiServerOptions) {
     this.metrics = new ApiMetrics(opts.storeRevision);
+    this.inProcess = new InProcessListener((req, res) => void this.serve(req, res));
     this.handler = new ResourceHandler({
       registries: opts.registries,
       schemas: opts.schemas,
@@ -100,6 +103,14 @@ export class ApiServer {
     });
   }
 
+  /**
+   * A new in-memory connection to this server, for clients inside the process (controllers,
+   * scheduler, simulated kubelets): the same handler, authentication included, without sockets.
+   */
+  connectInProcess(): import('node:stream').Duplex {
+    return this.inProcess.connect();
+  }
+
   /** Stops accepting, ends watches, waits (at most `graceMs`) for in-flight requests, then closes every connection. */
   async stop(graceMs = 3000): Promise<void> {
     if (!this.server || this.stopping) return;
@@ -110,6 +121,7 @@ export class ApiServer {
       await Promise.race([new Promise<void>((r) => this.idleWaiters.push(r)), new Promise((r) => setTimeout(r, graceMs).unref())]);
     }
     for (const s of this.sockets) s.destroy();
+    this.inProcess.close();
     await closed;
   }
 
@@ -188,14 +200,15 @@ export class ApiServer {
         if (accept && !accept.includes('json') && !accept.includes('*/*')) {
           throw new NotAcceptableError('only application/json is supported for /openapi/v2');
         }
-        return sendJSON(res, 200, openapiV2Document());
+        const doc = openapiV2Served();
+        return sendJSON(res, 200, doc.body, { ETag: doc.etag });
       }
       case '/openapi/v3':
         return sendJSON(res, 200, openapiV3Index());
       default:
         if (path.startsWith('/openapi/v3/')) {
-          const doc = openapiV3Document(path.slice('/openapi/v3/'.length));
-          if (doc) return sendJSON(res, 200, doc, { 'Cache-Control': 'public, immutable' });
+          const doc = openapiV3Served(path.slice('/openapi/v3/'.length));
+          if (doc) return sendJSON(res, 200, doc.body, { ETag: doc.etag });
         }
         throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
     }

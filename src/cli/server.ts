@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { hostname, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { TokenAuthenticator } from '../apiserver/auth.js';
+import { HttpClient } from '../client/http-client.js';
 import { writeFileAtomic } from '../apiserver/atomic-file.js';
 import { trackManagedFields } from '../apiserver/patch/managed-fields-observer.js';
 import { ensureServingMaterial } from '../apiserver/pki.js';
@@ -19,6 +20,8 @@ import { writeKubeconfig } from './kubeconfig.js';
 
 export interface RunningServer {
   readonly port: number;
+  /** a client for components inside this process: in-memory connections, full API semantics */
+  readonly inProcessClient: (userAgent?: string) => HttpClient;
   readonly kubeconfigPath: string;
   readonly store: Store;
   readonly registries: RegistrySet;
@@ -79,12 +82,19 @@ export async function startServer(flags: ServerFlags, log: (line: string) => voi
     ),
   );
 
+  // Never written anywhere: only components inside this process know it.
+  const loopbackToken = randomBytes(24).toString('hex');
   let ready = false;
   const api = new ApiServer({
     host: flags.bind,
     port: flags.port,
     tls,
-    authenticator: new TokenAuthenticator(new Map([[token, { name: 'admin', groups: ['system:masters', 'system:authenticated'] }]])),
+    authenticator: new TokenAuthenticator(
+      new Map([
+        [token, { name: 'admin', groups: ['system:masters', 'system:authenticated'] }],
+        [loopbackToken, { name: 'system:apiserver', groups: ['system:masters', 'system:authenticated'] }],
+      ]),
+    ),
     registries,
     schemas: schemaLookup,
     storeRevision: () => store.currentRevision(),
@@ -103,15 +113,22 @@ export async function startServer(flags: ServerFlags, log: (line: string) => voi
   ready = true;
 
   let stopped: Promise<void> | undefined;
+  const clients: HttpClient[] = [];
   return {
     port,
+    inProcessClient: (userAgent = 'skiff') => {
+      const c = new HttpClient({ server: 'http://in-process', token: loopbackToken, userAgent, connect: () => api.connectInProcess() });
+      clients.push(c);
+      return c;
+    },
     kubeconfigPath,
     store,
     registries,
     stop: () =>
       (stopped ??= (async () => {
         lifetime.abort();
-        compactor.stop();
+        await compactor.stop();
+        for (const c of clients) c.close();
         await api.stop();
         await store.close();
       })()),

@@ -53,6 +53,8 @@ export interface WriteOptions {
   readonly fieldManager?: string;
   /** 'status' for the status subresource */
   readonly subresource?: string;
+  /** 'Apply' for server-side apply (which maintains managedFields itself); default 'Update' */
+  readonly operation?: 'Apply' | 'Update';
 }
 
 export interface ListOptions {
@@ -93,7 +95,7 @@ export interface WatchOptions {
 }
 
 /** Called for every object written, so the API layer can maintain managedFields. */
-export type WriteObserver = (oldObj: KubeObject | undefined, newObj: KubeObject, info: { manager: string; subresource?: string }) => void;
+export type WriteObserver = (oldObj: KubeObject | undefined, newObj: KubeObject, info: { manager: string; subresource?: string; operation?: 'Apply' | 'Update' }) => void;
 
 export interface RegistryDeps {
   readonly store: Store;
@@ -233,7 +235,9 @@ export class GenericRegistry {
     meta.creationTimestamp = rfc3339(ctx.now);
     delete meta.deletionTimestamp;
     delete meta.deletionGracePeriodSeconds;
-    meta.generation = 1;
+    // Only kinds with a desired state (spec) track generations, as in Kubernetes.
+    if ('spec' in obj) meta.generation = 1;
+    else delete meta.generation;
     this.strategy.prepareForCreate(obj, ctx);
     this.strategy.defaults(obj, ctx);
     const errors = [...this.validateMeta(obj), ...this.strategy.validate(obj, ctx)];
@@ -242,7 +246,7 @@ export class GenericRegistry {
 
     this.strategy.allocation?.allocate(obj);
     try {
-      this.deps.onWrite?.(undefined, obj, { manager: opts.fieldManager ?? 'unknown', subresource: opts.subresource });
+      this.deps.onWrite?.(undefined, obj, { manager: opts.fieldManager ?? 'unknown', subresource: opts.subresource, operation: opts.operation });
       const stored = this.toStorage(obj);
       if (opts.dryRun) return this.dryEntry(stored, this.store.currentRevision());
       const key = objectStoreKey(this.storageInfo, namespace, meta.name ?? '');
@@ -337,6 +341,11 @@ export class GenericRegistry {
     if (opts.subresource === 'status') {
       if (!this.strategy.prepareForStatusUpdate) throw new BadRequestError(`${this.info.plural} has no status subresource`);
       this.strategy.prepareForStatusUpdate(obj, live, ctx);
+      // As Kubernetes' ResetObjectMetaForStatus: a status write cannot change labels, annotations, finalizers or owners.
+      for (const k of ['labels', 'annotations', 'finalizers', 'ownerReferences'] as const) {
+        if (liveMeta[k] === undefined) delete meta[k];
+        else (meta as Record<string, unknown>)[k] = structuredClone(liveMeta[k]);
+      }
       errors = [...(this.strategy.validateStatusUpdate?.(obj, live, ctx) ?? [])];
     } else if (opts.subresource === 'binding') {
       // Server-side mutation by the binding handler: only spec.nodeName and the PodScheduled condition changed.
@@ -355,13 +364,13 @@ export class GenericRegistry {
       this.strategy.defaults(obj, ctx);
       errors = [...this.validateMetaUpdate(obj, live), ...this.strategy.validateUpdate(obj, live, ctx)];
       const changed = this.strategy.specChanged ? this.strategy.specChanged(obj, live) : JSON.stringify(obj.spec) !== JSON.stringify(live.spec);
-      if (changed) meta.generation = (liveMeta.generation ?? 0) + 1;
+      if (changed && liveMeta.generation !== undefined) meta.generation = liveMeta.generation + 1;
     }
     if (errors.length) throw new InvalidError(this.subject(name), errors);
 
     if (opts.subresource !== 'status') this.strategy.allocation?.reallocate(obj, live);
     try {
-      this.deps.onWrite?.(live, obj, { manager: opts.fieldManager ?? 'unknown', subresource: opts.subresource });
+      this.deps.onWrite?.(live, obj, { manager: opts.fieldManager ?? 'unknown', subresource: opts.subresource, operation: opts.operation });
       const stored = this.toStorage(obj);
       // No-op updates do not create a revision (as etcd3 storage does).
       const text = encodeForStorage(stored);

@@ -90,7 +90,7 @@ describe('kubectl against skiff server', () => {
     assert.equal(d.metadata.generation, 2);
     const ss = manifest(s, 'ssa.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ssa\ndata:\n  a: "1"\n');
     assert.match(await ok('apply', '--server-side', '-f', ss), /configmap\/ssa serverside-applied/);
-    const cm = JSON.parse(await ok('get', 'cm', 'ssa', '-o', 'json')) as { metadata: { managedFields: { manager: string; operation: string }[] } };
+    const cm = JSON.parse(await ok('get', 'cm', 'ssa', '-o', 'json', '--show-managed-fields')) as { metadata: { managedFields: { manager: string; operation: string }[] } };
     assert.ok(cm.metadata.managedFields.some((m) => m.manager === 'kubectl' && m.operation === 'Apply'));
   });
 
@@ -102,7 +102,7 @@ describe('kubectl against skiff server', () => {
     const sel = manifest(s, 'badsel.yaml', DEPLOYMENT('busybox').replace('matchLabels: {app: web}', 'matchLabels: {app: other}').replace('name: web\n  labels', 'name: badsel\n  labels'));
     const r2 = await k('create', '-f', sel);
     assert.notEqual(r2.code, 0);
-    assert.match(r2.stderr, /Deployment\.apps "badsel" is invalid: spec\.template\.metadata\.labels: Invalid value: .*`selector` does not match template `labels`/);
+    assert.match(r2.stderr, /The Deployment "badsel" is invalid: spec\.template\.metadata\.labels: Invalid value: .*`selector` does not match template `labels`/);
     assert.notEqual((await k('get', 'cm', 'bad')).code, 0, 'nothing is stored on a rejected create');
   });
 

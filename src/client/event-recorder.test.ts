@@ -1,0 +1,137 @@
+// EventRecorder against FakeClient (a hand-written in-memory fake of Client, checked by the
+// client contract suite) and a FakeClock: the Events that end up stored are what is asserted.
+import { strict as assert } from 'node:assert';
+import { beforeEach, describe, test } from 'node:test';
+import { ApiError } from '../api/errors.js';
+import type { KubeObject } from '../api/object.js';
+import { resourceInfo } from './client.js';
+import { EventRecorder, SPAM_BURST, SPAM_REFILL_MS } from './event-recorder.js';
+import { FakeClient } from './fake-client.js';
+import { FakeClock } from './fake-clock.js';
+
+const EVENTS = resourceInfo('', 'v1', 'events');
+const T0 = Date.UTC(2025, 0, 1, 12, 0, 0);
+
+const pod: KubeObject = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web-1', namespace: 'prod', uid: 'uid-1', resourceVersion: '7' } };
+const node: KubeObject = { apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-a', uid: 'uid-n' } };
+
+describe('EventRecorder', () => {
+  let clock: FakeClock;
+  let client: FakeClient;
+  let logs: string[];
+  let recorder: EventRecorder;
+
+  const events = async (ns?: string) => (await client.list(EVENTS, ns)).items;
+
+  beforeEach(() => {
+    clock = new FakeClock(T0);
+    client = new FakeClient({ clock });
+    logs = [];
+    recorder = new EventRecorder({ client, component: 'default-scheduler', host: 'cp-1', clock, log: (l) => logs.push(l) });
+  });
+
+  test('writes a core/v1 Event about the object', async () => {
+    recorder.event(pod, 'Normal', 'Scheduled', 'Successfully assigned prod/web-1 to node-a');
+    await recorder.flush();
+    const [ev, ...rest] = await events('prod');
+    assert.equal(rest.length, 0);
+    assert.equal(ev!.metadata?.name, `web-1.${(BigInt(T0) * 1_000_000n).toString(16)}`);
+    assert.equal(ev!.metadata?.namespace, 'prod');
+    assert.deepEqual(
+      { ...ev, metadata: undefined, apiVersion: undefined, kind: undefined },
+      {
+        metadata: undefined,
+        apiVersion: undefined,
+        kind: undefined,
+        involvedObject: { kind: 'Pod', namespace: 'prod', name: 'web-1', uid: 'uid-1', apiVersion: 'v1', resourceVersion: '7' },
+        reason: 'Scheduled',
+        message: 'Successfully assigned prod/web-1 to node-a',
+        type: 'Normal',
+        source: { component: 'default-scheduler', host: 'cp-1' },
+        firstTimestamp: '2025-01-01T12:00:00Z',
+        lastTimestamp: '2025-01-01T12:00:00Z',
+        count: 1,
+        reportingComponent: 'default-scheduler',
+        reportingInstance: 'cp-1',
+      },
+    );
+  });
+
+  test('repeats of the same event update one Event: count and lastTimestamp', async () => {
+    recorder.event(pod, 'Warning', 'FailedScheduling', '0/3 nodes are available: 3 Insufficient cpu.');
+    await clock.advance(10_000);
+    recorder.event(pod, 'Warning', 'FailedScheduling', '0/3 nodes are available: 3 Insufficient cpu.');
+    await clock.advance(10_000);
+    recorder.event(pod, 'Warning', 'FailedScheduling', '0/3 nodes are available: 3 Insufficient cpu.');
+    await recorder.flush();
+    const list = await events('prod');
+    assert.equal(list.length, 1);
+    assert.equal(list[0]!.count, 3);
+    assert.equal(list[0]!.firstTimestamp, '2025-01-01T12:00:00Z');
+    assert.equal(list[0]!.lastTimestamp, '2025-01-01T12:00:20Z');
+  });
+
+  test('a different message, reason or type is a different Event', async () => {
+    recorder.event(pod, 'Warning', 'FailedScheduling', 'a');
+    recorder.event(pod, 'Warning', 'FailedScheduling', 'b');
+    recorder.event(pod, 'Normal', 'FailedScheduling', 'b');
+    recorder.event(pod, 'Normal', 'Scheduled', 'b');
+    await recorder.flush();
+    const list = await events('prod');
+    assert.equal(list.length, 4);
+    assert.equal(new Set(list.map((e) => e.metadata?.name)).size, 4, 'distinct names even within one millisecond');
+  });
+
+  test('events about cluster-scoped objects go to the default namespace', async () => {
+    recorder.event(node, 'Normal', 'RegisteredNode', 'Node node-a event: Registered Node node-a');
+    await recorder.flush();
+    const [ev] = await events('default');
+    assert.deepEqual(ev!.involvedObject, { kind: 'Node', name: 'node-a', uid: 'uid-n', apiVersion: 'v1' });
+  });
+
+  test('a repeat whose Event is gone starts a new Event', async () => {
+    recorder.event(pod, 'Normal', 'Pulled', 'done');
+    await recorder.flush();
+    const [first] = await events('prod');
+    await client.delete(EVENTS, 'prod', first!.metadata!.name!);
+    await clock.advance(1000);
+    recorder.event(pod, 'Normal', 'Pulled', 'done');
+    await recorder.flush();
+    const list = await events('prod');
+    assert.equal(list.length, 1);
+    assert.equal(list[0]!.count, 1);
+    assert.notEqual(list[0]!.metadata?.name, first!.metadata?.name);
+  });
+
+  test('failures are logged, never thrown; later events still go through', async () => {
+    client.injectError('create', new ApiError(403, 'Forbidden', 'events is forbidden'));
+    assert.doesNotThrow(() => recorder.event(pod, 'Normal', 'Killing', 'Stopping container c'));
+    assert.doesNotThrow(() => recorder.event({ kind: 'Pod' }, 'Normal', 'Killing', 'no name'));
+    recorder.event(pod, 'Normal', 'Started', 'Started container c');
+    await recorder.flush();
+    assert.deepEqual((await events('prod')).map((e) => e.reason), ['Started']);
+    assert.ok(logs.some((l) => l.startsWith('event-recorder default-scheduler: could not create event') && l.includes('events is forbidden')), logs.join('\n'));
+    assert.ok(logs.some((l) => l.includes('without metadata.name')));
+  });
+
+  test('a flood about one object is cut at the burst, then refills slowly', async () => {
+    for (let i = 0; i < SPAM_BURST + 5; i++) recorder.event(pod, 'Warning', 'BackOff', `restart ${i}`);
+    recorder.event(node, 'Normal', 'Other', 'other objects are not affected');
+    await recorder.flush();
+    assert.equal((await events('prod')).length, SPAM_BURST);
+    assert.equal((await events('default')).length, 1);
+    await clock.advance(SPAM_REFILL_MS);
+    recorder.event(pod, 'Warning', 'BackOff', 'one more');
+    recorder.event(pod, 'Warning', 'BackOff', 'and no more');
+    await recorder.flush();
+    assert.equal((await events('prod')).length, SPAM_BURST + 1);
+  });
+
+  test('stop refuses new events after writing the pending ones', async () => {
+    recorder.event(pod, 'Normal', 'Created', 'c');
+    await recorder.stop();
+    recorder.event(pod, 'Normal', 'Started', 's');
+    await recorder.flush();
+    assert.deepEqual((await events('prod')).map((e) => e.reason), ['Created']);
+  });
+});

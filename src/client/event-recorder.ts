@@ -1,0 +1,184 @@
+// EventRecorder: writes core/v1 Events about objects, where `kubectl get events` and
+// `kubectl describe` show them. As client-go's recorder and EventCorrelator:
+// - repeats of the same (object, type, reason, message) from this component update one Event —
+//   count + 1 and a new lastTimestamp, by PATCH — instead of creating another (an LRU of the
+//   EVENT_CACHE_SIZE most recent Events remembers which);
+// - a per-object token bucket (burst SPAM_BURST, one more every SPAM_REFILL_MS) drops floods;
+// - Events are named `<object name>.<hex nanosecond timestamp>` in the object's namespace
+//   ("default" for cluster-scoped objects).
+// Recording is best-effort and asynchronous: event() never throws and never waits; writes happen
+// in order in the background, failures are logged and dropped. flush() waits for pending writes.
+import { isNotFound } from '../api/errors.js';
+import type { KubeObject } from '../api/object.js';
+import type { Client } from './client.js';
+import { resourceInfo } from './client.js';
+import { systemClock, type Clock } from './clock.js';
+
+export type EventType = 'Normal' | 'Warning';
+
+/** Recent Events remembered for aggregation (client-go's maxLruCacheEntries). */
+export const EVENT_CACHE_SIZE = 4096;
+/** Per object: this many Events at once, then one more per SPAM_REFILL_MS (client-go's spam filter). */
+export const SPAM_BURST = 25;
+export const SPAM_REFILL_MS = 5 * 60_000;
+/** Writes waiting in the background beyond this are dropped (client-go's broadcaster queue length). */
+export const MAX_PENDING_WRITES = 1000;
+
+const EVENTS = resourceInfo('', 'v1', 'events');
+
+export interface EventRecorderOptions {
+  readonly client: Client;
+  /** source.component and reportingComponent, e.g. "default-scheduler", "replicaset-controller", "kubelet" */
+  readonly component: string;
+  /** source.host (the node, for kubelets) and reportingInstance */
+  readonly host?: string;
+  readonly clock?: Clock;
+  /** default: one line on stderr */
+  readonly log?: (line: string) => void;
+}
+
+interface Aggregate {
+  readonly name: string;
+  readonly namespace: string;
+  count: number;
+}
+
+interface Bucket {
+  tokens: number;
+  last: number;
+}
+
+export class EventRecorder {
+  private readonly clock: Clock;
+  private readonly log: (line: string) => void;
+  private readonly aggregates = new Map<string, Aggregate>();
+  private readonly buckets = new Map<string, Bucket>();
+  private tail: Promise<void> = Promise.resolve();
+  private pending = 0;
+  private seq = 0;
+  private stopped = false;
+
+  constructor(private readonly opts: EventRecorderOptions) {
+    this.clock = opts.clock ?? systemClock;
+    this.log = opts.log ?? ((line) => process.stderr.write(`${line}\n`));
+  }
+
+  /** Records that `reason` happened to `obj`. Never throws; the write happens in the background. */
+  event(obj: KubeObject, type: EventType, reason: string, message: string): void {
+    try {
+      const m = obj.metadata;
+      if (!m?.name) return this.warn(`dropping event ${reason} for an object without metadata.name`);
+      if (this.stopped) return this.warn(`dropping event ${reason} for ${obj.kind ?? ''} ${m.name}: recorder stopped`);
+      const involved = {
+        kind: obj.kind ?? '',
+        ...(m.namespace ? { namespace: m.namespace } : {}),
+        name: m.name,
+        ...(m.uid ? { uid: m.uid } : {}),
+        ...(obj.apiVersion ? { apiVersion: obj.apiVersion } : {}),
+        ...(m.resourceVersion ? { resourceVersion: m.resourceVersion } : {}),
+      };
+      const objectId = JSON.stringify([this.opts.component, this.opts.host ?? '', involved.kind, m.namespace ?? '', m.name, m.uid ?? '', obj.apiVersion ?? '']);
+      if (!this.allow(objectId)) return this.warn(`dropping event ${reason} for ${involved.kind} ${m.name}: too many events for this object`);
+      if (this.pending >= MAX_PENDING_WRITES) return this.warn(`dropping event ${reason} for ${involved.kind} ${m.name}: ${MAX_PENDING_WRITES} writes pending`);
+      const key = JSON.stringify([objectId, type, reason, message]);
+      const at = this.clock.now();
+      const nanos = BigInt(at) * 1_000_000n + BigInt(this.seq++ % 1_000_000);
+      this.pending++;
+      this.tail = this.tail.then(() => this.write(key, { involved, type, reason, message, at, nanos })).finally(() => this.pending--);
+    } catch (e) {
+      this.warn(`dropping event ${reason}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  /** Resolves when every event recorded so far has been written (or has failed). */
+  flush(): Promise<void> {
+    return this.tail;
+  }
+
+  /** Refuses new events and waits for pending writes. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.tail;
+  }
+
+  private async write(
+    key: string,
+    e: { involved: { kind: string; namespace?: string; name: string }; type: EventType; reason: string; message: string; at: number; nanos: bigint },
+  ): Promise<void> {
+    const timestamp = rfc3339(e.at);
+    const existing = this.aggregates.get(key);
+    if (existing) {
+      const count = existing.count + 1;
+      try {
+        await this.opts.client.patch(EVENTS, existing.namespace, existing.name, { count, lastTimestamp: timestamp, message: e.message }, 'merge');
+        existing.count = count;
+        this.remember(key, existing);
+        return;
+      } catch (err) {
+        this.aggregates.delete(key);
+        if (!isNotFound(err)) return this.warn(`could not update event ${existing.namespace}/${existing.name} (${e.reason}): ${describe(err)}`);
+        // The Event expired or was deleted: start a new one.
+      }
+    }
+    const namespace = e.involved.namespace || 'default';
+    const name = `${e.involved.name}.${e.nanos.toString(16)}`;
+    const source = { component: this.opts.component, ...(this.opts.host ? { host: this.opts.host } : {}) };
+    try {
+      await this.opts.client.create(EVENTS, {
+        apiVersion: 'v1',
+        kind: 'Event',
+        metadata: { name, namespace },
+        involvedObject: e.involved,
+        reason: e.reason,
+        message: e.message,
+        type: e.type,
+        source,
+        firstTimestamp: timestamp,
+        lastTimestamp: timestamp,
+        count: 1,
+        reportingComponent: this.opts.component,
+        reportingInstance: this.opts.host ?? '',
+      });
+      this.remember(key, { name, namespace, count: 1 });
+    } catch (err) {
+      this.warn(`could not create event ${namespace}/${name} (${e.reason}): ${describe(err)}`);
+    }
+  }
+
+  /** Inserts or refreshes an aggregate as most recently used, evicting the least recently used beyond the cache size. */
+  private remember(key: string, a: Aggregate): void {
+    this.aggregates.delete(key);
+    this.aggregates.set(key, a);
+    if (this.aggregates.size > EVENT_CACHE_SIZE) this.aggregates.delete(this.aggregates.keys().next().value!);
+  }
+
+  /** Takes a token from the object's bucket, if it has one. */
+  private allow(objectId: string): boolean {
+    const now = this.clock.now();
+    const b = this.buckets.get(objectId) ?? { tokens: SPAM_BURST, last: now };
+    b.tokens = Math.min(SPAM_BURST, b.tokens + (now - b.last) / SPAM_REFILL_MS);
+    b.last = now;
+    this.buckets.delete(objectId);
+    this.buckets.set(objectId, b);
+    if (this.buckets.size > EVENT_CACHE_SIZE) this.buckets.delete(this.buckets.keys().next().value!);
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
+    return true;
+  }
+
+  private warn(msg: string): void {
+    try {
+      this.log(`event-recorder ${this.opts.component}: ${msg}`);
+    } catch {
+      // a failing logger must not make event() throw
+    }
+  }
+}
+
+function describe(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+function rfc3339(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 19)}Z`;
+}
