@@ -1,13 +1,14 @@
 // Small HTTP helpers of the API server: bodies in, JSON and Status out.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseYaml } from 'yaml';
+import { PROTOBUF_CONTENT_TYPE, decodeKubernetesProtobuf, type ExpectedKind } from './protobuf/decode.js';
 import { ApiError, BadRequestError, InternalError, RequestEntityTooLargeError, UnsupportedMediaTypeError } from '../api/errors.js';
 
 /** Kubernetes' limit on request bodies. */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 
-/** Reads the whole body as UTF-8; 413 when it exceeds the limit (the rest is drained, not buffered). */
-export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<string> {
+/** Reads the whole body; 413 when it exceeds the limit (the rest is drained, not buffered). */
+export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -23,7 +24,7 @@ export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<
     });
     req.on('end', () => {
       if (tooLarge) reject(new RequestEntityTooLargeError(`Request entity too large: limit is ${limit}`));
-      else resolve(Buffer.concat(chunks).toString('utf8'));
+      else resolve(Buffer.concat(chunks));
     });
     req.on('error', reject);
   });
@@ -34,12 +35,19 @@ export function mediaType(header: string | undefined): string {
   return (header ?? '').split(';')[0].trim().toLowerCase();
 }
 
-/** Decodes a create/update body: JSON, or YAML when the content type says so. Must be an object. */
-export function decodeObjectBody(body: string, contentType: string | undefined): Record<string, unknown> {
+/**
+ * Decodes a create/update body: JSON, YAML, or Kubernetes protobuf (which kubectl's typed
+ * commands send; `expected` names the kind the endpoint serves). Must be an object.
+ */
+export function decodeObjectBody(raw: Buffer | string, contentType: string | undefined, expected?: ExpectedKind): Record<string, unknown> {
   const type = mediaType(contentType);
-  if (type && type !== 'application/json' && type !== 'application/yaml' && type !== 'text/yaml' && type !== '*/*') {
-    throw new UnsupportedMediaTypeError(`the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
+  if (type === PROTOBUF_CONTENT_TYPE && expected) {
+    return decodeKubernetesProtobuf(typeof raw === 'string' ? Buffer.from(raw, 'binary') : raw, expected);
   }
+  if (type && type !== 'application/json' && type !== 'application/yaml' && type !== 'text/yaml' && type !== '*/*') {
+    throw new UnsupportedMediaTypeError(`the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf`);
+  }
+  const body = typeof raw === 'string' ? raw : raw.toString('utf8');
   let v: unknown;
   try {
     v = type === 'application/yaml' || type === 'text/yaml' ? parseYaml(body) : JSON.parse(body);

@@ -191,9 +191,9 @@ export class ResourceHandler {
   // ---- writes ----
 
   private async create(req: IncomingMessage, res: ServerResponse, reg: GenericRegistry, ns: string | undefined, query: URLSearchParams): Promise<void> {
-    const body = await readBody(req);
-    const obj = decodeObjectBody(body, req.headers['content-type']);
-    const warnings = this.admitBody(reg, obj, body, req.headers['content-type'], query);
+    const raw = await readBody(req);
+    const obj = decodeObjectBody(raw, req.headers['content-type'], reg.info);
+    const warnings = this.admitBody(reg, obj, raw, req.headers['content-type'], query);
     checkNamespaceMatch(obj, ns);
     const entry = await reg.create(ns, obj as KubeObject, { dryRun: isDryRun(query), fieldManager: fieldManager(req, query) });
     sendJSON(res, 201, entry.json, warningHeader(warnings));
@@ -208,9 +208,9 @@ export class ResourceHandler {
     query: URLSearchParams,
     subresource: string | undefined,
   ): Promise<void> {
-    const body = await readBody(req);
-    const obj = decodeObjectBody(body, req.headers['content-type']);
-    const warnings = this.admitBody(reg, obj, body, req.headers['content-type'], query);
+    const raw = await readBody(req);
+    const obj = decodeObjectBody(raw, req.headers['content-type'], subresource === 'status' || !subresource ? reg.info : undefined);
+    const warnings = this.admitBody(reg, obj, raw, req.headers['content-type'], query);
     checkNamespaceMatch(obj, ns);
     const meta = isObject(obj.metadata) ? obj.metadata : undefined;
     if (meta?.name !== undefined && meta.name !== name) {
@@ -239,7 +239,7 @@ export class ResourceHandler {
     if (!PATCH_TYPES.has(contentType)) {
       throw new UnsupportedMediaTypeError(`the body of the request was in an unknown format - accepted media types include: ${[...PATCH_TYPES].join(', ')}`);
     }
-    const body = await readBody(req);
+    const body = (await readBody(req)).toString('utf8');
     const validation = fieldValidation(query);
     const schema = this.schemaOf(reg);
     const warnings: string[] = [];
@@ -301,6 +301,7 @@ export class ResourceHandler {
     if (method !== 'PUT' && method !== 'PATCH') throw new MethodNotAllowedError('the server does not allow this method on the requested resource');
     const body = await readBody(req);
     const contentType = req.headers['content-type'];
+    const scaleKind = { group: 'autoscaling', version: 'v1', kind: 'Scale' };
     const { entry } = await reg.update(
       ns,
       name,
@@ -308,8 +309,8 @@ export class ResourceHandler {
         const obj = live as KubeObject;
         const current = toScale(reg, obj);
         let desired: Record<string, unknown>;
-        if (method === 'PUT') desired = decodeObjectBody(body, contentType);
-        else desired = applyPatch(current, body, mediaType(contentType), { schema: undefined, now: this.deps.now(), apiVersion: 'autoscaling/v1', kind: 'Scale' });
+        if (method === 'PUT') desired = decodeObjectBody(body, contentType, scaleKind);
+        else desired = applyPatch(current, body.toString('utf8'), mediaType(contentType), { schema: undefined, now: this.deps.now(), apiVersion: 'autoscaling/v1', kind: 'Scale' });
         const spec = isObject(desired.spec) ? desired.spec : {};
         const replicas = spec.replicas;
         if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
@@ -329,7 +330,7 @@ export class ResourceHandler {
   }
 
   private async binding(req: IncomingMessage, res: ServerResponse, reg: GenericRegistry, ns: string | undefined, name: string, query: URLSearchParams): Promise<void> {
-    const body = decodeObjectBody(await readBody(req), req.headers['content-type']);
+    const body = decodeObjectBody(await readBody(req), req.headers['content-type'], { group: '', version: 'v1', kind: 'Binding' });
     const target = isObject(body.target) ? body.target : undefined;
     const node = target && typeof target.name === 'string' ? target.name : '';
     if (!node) throw new InvalidError({ resource: 'bindings', group: '', kind: 'Binding', name }, [{ type: 'FieldValueRequired', field: 'target.name', detail: '' }]);
@@ -357,7 +358,7 @@ export class ResourceHandler {
   }
 
   private async eviction(req: IncomingMessage, res: ServerResponse, reg: GenericRegistry, ns: string | undefined, name: string, query: URLSearchParams): Promise<void> {
-    const body = decodeObjectBody(await readBody(req), req.headers['content-type']);
+    const body = decodeObjectBody(await readBody(req), req.headers['content-type'], { group: 'policy', version: 'v1', kind: 'Eviction' });
     const d = isObject(body.deleteOptions) ? body.deleteOptions : {};
     await reg.delete(ns, name, {
       dryRun: isDryRun(query) || (Array.isArray(d.dryRun) && d.dryRun.includes('All')),
@@ -374,7 +375,7 @@ export class ResourceHandler {
   }
 
   /** Kind/apiVersion checks and fieldValidation for create/update bodies; returns warnings. Prunes unknown fields. */
-  private admitBody(reg: GenericRegistry, obj: Record<string, unknown>, raw: string, contentType: string | undefined, query: URLSearchParams): string[] {
+  private admitBody(reg: GenericRegistry, obj: Record<string, unknown>, raw: Buffer, contentType: string | undefined, query: URLSearchParams): string[] {
     const r = reg.info;
     const gv = groupVersion(r);
     if (obj.kind !== undefined && obj.kind !== r.kind) {
@@ -389,7 +390,7 @@ export class ResourceHandler {
     const schema = this.schemaOf(reg);
     const warnings: string[] = [];
     if (validation !== 'Ignore') {
-      const dups = mediaType(contentType) === 'application/json' || !contentType ? findDuplicateFields(raw) : [];
+      const dups = mediaType(contentType) === 'application/json' || !contentType ? findDuplicateFields(raw.toString('utf8')) : [];
       const unknown = schema ? checkFields(obj, schema).unknown : [];
       if (validation === 'Strict' && (dups.length || unknown.length)) throw strictError(unknown, dups);
       warnings.push(...unknown.map((u) => `unknown field "${u}"`), ...dups.map((d) => `duplicate field "${d}"`));
@@ -469,7 +470,7 @@ async function deleteOptions(req: IncomingMessage, query: URLSearchParams): Prom
 }> {
   const raw = await readBody(req);
   let body: Record<string, unknown> = {};
-  if (raw.trim()) body = decodeObjectBody(raw, req.headers['content-type']);
+  if (raw.toString('utf8').trim()) body = decodeObjectBody(raw, req.headers['content-type'], { group: 'meta.k8s.io', version: 'v1', kind: 'DeleteOptions' });
   const grace = query.get('gracePeriodSeconds') ?? (typeof body.gracePeriodSeconds === 'number' ? String(body.gracePeriodSeconds) : null);
   const policy = query.get('propagationPolicy') ?? (typeof body.propagationPolicy === 'string' ? body.propagationPolicy : null);
   if (policy && !['Orphan', 'Background', 'Foreground'].includes(policy)) {

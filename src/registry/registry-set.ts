@@ -110,7 +110,12 @@ export class RegistrySet {
       metadata: { name: 'kubernetes', namespace: 'default', labels: { component: 'apiserver', provider: 'kubernetes' } },
       spec: { type: 'ClusterIP', clusterIP: firstServiceIP(this.opts.config.serviceCIDR), ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: 6443 }], sessionAffinity: 'None' },
     };
-    await ignoreExists(services.create('default', svc, { fieldManager: 'skiff-bootstrap' }));
+    try {
+      await services.get('default', 'kubernetes');
+    } catch (e) {
+      if (!(isApiError(e) && e.reason === 'NotFound')) throw e;
+      await ignoreExists(services.create('default', svc, { fieldManager: 'skiff-bootstrap' }));
+    }
   }
 
   private async checkNamespace(ns: string, forCreate: boolean): Promise<void> {

@@ -164,11 +164,11 @@ describe('kubectl against skiff server', () => {
   });
 
   it('get -w streams changes', async () => {
-    const watch = kubectl(s, ['get', 'cm', 'w1', '-w', '--request-timeout=3s', '-o', 'name'], { timeoutMs: 10_000 });
-    await new Promise((r) => setTimeout(r, 600));
-    await ok('create', 'configmap', 'w1');
+    const watch = kubectl(s, ['get', 'cm', '-l', 'watched=yes', '-w', '--request-timeout=3s', '-o', 'name'], { timeoutMs: 10_000 });
+    await new Promise((r) => setTimeout(r, 700));
+    await ok('create', '-f', manifest(s, 'w1.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: w1\n  labels: {watched: "yes"}\n'));
     await new Promise((r) => setTimeout(r, 300));
-    await ok('label', 'cm', 'w1', 'seen=yes');
+    await ok('label', 'cm', 'w1', 'more=yes');
     const r = await watch;
     assert.match(r.stdout, /configmap\/w1/);
   });
