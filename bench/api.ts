@@ -104,7 +104,7 @@ async function benchStorage(storage: 'sqlite' | 'memory'): Promise<void> {
     port: Number(new URL(kc.clusters[0].cluster.server).port),
     ca: Buffer.from(kc.clusters[0].cluster['certificate-authority-data'], 'base64').toString(),
     token: kc.users[0].user.token,
-    agent: new Agent({ keepAlive: true, maxSockets: 64 }),
+    agent: new Agent({ keepAlive: true, maxSockets: 64, noDelay: true }),
   };
   const emit = (figure: string, values: object) => console.log(JSON.stringify({ bench: 'api', storage, figure, ...values }));
   try {

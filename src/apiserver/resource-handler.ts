@@ -171,7 +171,24 @@ export class ResourceHandler {
     if (result.continue) meta.continue = result.continue;
     if (result.remainingItemCount !== undefined) meta.remainingItemCount = result.remainingItemCount;
     const head = `{"kind":${JSON.stringify(reg.info.listKind)},"apiVersion":${JSON.stringify(groupVersion(reg.info))},"metadata":${JSON.stringify(meta)},"items":[`;
-    sendJSON(res, 200, head + result.items.map((e) => e.json).join(',') + ']}');
+    if (result.items.length <= LIST_CHUNK_ITEMS) return sendJSON(res, 200, head + result.items.map((e) => e.json).join(',') + ']}');
+    // Large lists are streamed in chunks: no response-sized string, and the first bytes leave at once.
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
+    let chunk = head;
+    for (let i = 0; i < result.items.length; i++) {
+      chunk += (i ? ',' : '') + result.items[i].json;
+      if ((i + 1) % LIST_CHUNK_ITEMS === 0) {
+        if (!res.write(chunk)) {
+          await new Promise<void>((r) => {
+            res.once('drain', () => r());
+            res.once('close', () => r());
+          });
+          if (res.destroyed) return;
+        }
+        chunk = '';
+      }
+    }
+    res.end(chunk + ']}');
   }
 
   private watch(req: IncomingMessage, res: ServerResponse, reg: GenericRegistry, ns: string | undefined, query: URLSearchParams): Promise<void> {
@@ -399,6 +416,9 @@ export class ResourceHandler {
     return warnings;
   }
 }
+
+/** Lists longer than this are written in chunks of this many items. */
+const LIST_CHUNK_ITEMS = 500;
 
 /** Resources that PUT may create (as Kubernetes' AllowCreateOnUpdate). */
 const CREATE_ON_UPDATE = new Set(['endpoints', 'events', 'leases', 'endpointslices']);

@@ -26,17 +26,20 @@ export function withResourceVersion(stored: string, revision: number): string {
   return `${stored.slice(0, at)}"resourceVersion":"${revision}"${sep}${stored.slice(at)}`;
 }
 
-const parsed = new WeakMap<KeyValue, KubeObject>();
+/** Parsed objects of recent key-values, so a watch event fanned out to many filtered watchers is parsed once. Bounded: the store keeps every current kv alive, and a parse costs several times the text's size. */
+const PARSED_CACHE_SIZE = 4096;
+const parsed = new Map<KeyValue, KubeObject>();
 
 /**
- * The object a key-value holds, with resourceVersion = modRevision. Parsed once per KeyValue
- * and shared: callers must copy (structuredClone) before mutating.
+ * The object a key-value holds, with resourceVersion = modRevision. Recently parsed objects
+ * are shared: callers must copy (structuredClone) before mutating.
  */
 export function decodeShared(kv: KeyValue): KubeObject {
   let o = parsed.get(kv);
   if (!o) {
     o = JSON.parse(kv.value) as KubeObject;
     o.metadata = { ...(o.metadata ?? {}), resourceVersion: String(kv.modRevision) };
+    if (parsed.size >= PARSED_CACHE_SIZE) parsed.delete(parsed.keys().next().value as KeyValue);
     parsed.set(kv, o);
   }
   return o;

@@ -17,14 +17,25 @@ export const fieldElement = (name: string): PathElement => `f:${name}`;
 export const keyElement = (key: JsonObject): PathElement => `k:${sortedJson(key)}`;
 export const valueElement = (value: unknown): PathElement => `v:${sortedJson(value)}`;
 
+/** A path's identity in a set. Elements never contain U+0000 (JSON escapes it), so joining is unambiguous. */
+function pathKey(p: FieldPath): string {
+  return p.join('\u0000');
+}
+
 /** An immutable set of paths. */
 export class FieldSet {
   private readonly paths: ReadonlyMap<string, FieldPath>;
 
   constructor(paths: Iterable<FieldPath> = []) {
     const m = new Map<string, FieldPath>();
-    for (const p of paths) m.set(JSON.stringify(p), p);
+    for (const p of paths) m.set(pathKey(p), p);
     this.paths = m;
+  }
+
+  private static of(m: Map<string, FieldPath>): FieldSet {
+    const s = Object.create(FieldSet.prototype) as { paths: ReadonlyMap<string, FieldPath> };
+    s.paths = m;
+    return s as unknown as FieldSet;
   }
 
   static readonly empty = new FieldSet();
@@ -36,22 +47,34 @@ export class FieldSet {
     return this.paths.size === 0;
   }
   has(path: FieldPath): boolean {
-    return this.paths.has(JSON.stringify(path));
+    return this.paths.has(pathKey(path));
   }
   [Symbol.iterator](): IterableIterator<FieldPath> {
     return this.paths.values();
   }
   union(other: FieldSet): FieldSet {
-    return new FieldSet([...this, ...other]);
+    if (other.paths.size === 0) return this;
+    if (this.paths.size === 0) return other;
+    const m = new Map(this.paths);
+    for (const [k, p] of other.paths) m.set(k, p);
+    return FieldSet.of(m);
   }
   difference(other: FieldSet): FieldSet {
-    return this.filter((p) => !other.has(p));
+    if (other.paths.size === 0) return this;
+    return this.keep((k) => !other.paths.has(k));
   }
   intersection(other: FieldSet): FieldSet {
-    return this.filter((p) => other.has(p));
+    return this.keep((k) => other.paths.has(k));
   }
   filter(keep: (path: FieldPath) => boolean): FieldSet {
-    return new FieldSet([...this].filter(keep));
+    const m = new Map<string, FieldPath>();
+    for (const [k, p] of this.paths) if (keep(p)) m.set(k, p);
+    return FieldSet.of(m);
+  }
+  private keep(byKey: (key: string) => boolean): FieldSet {
+    const m = new Map<string, FieldPath>();
+    for (const [k, p] of this.paths) if (byKey(k)) m.set(k, p);
+    return FieldSet.of(m);
   }
   /** Paths in Kubernetes' iteration order: members of a level before the levels below it. */
   sorted(): FieldPath[] {
