@@ -342,7 +342,7 @@ export class GenericRegistry {
       if (!this.strategy.prepareForStatusUpdate) throw new BadRequestError(`${this.info.plural} has no status subresource`);
       this.strategy.prepareForStatusUpdate(obj, live, ctx);
       // As Kubernetes' ResetObjectMetaForStatus: a status write cannot change labels, annotations, finalizers or owners.
-      for (const k of ['labels', 'annotations', 'finalizers', 'ownerReferences'] as const) {
+      for (const k of this.strategy.statusKeepsMetadata ?? (['labels', 'annotations', 'finalizers', 'ownerReferences'] as const)) {
         if (liveMeta[k] === undefined) delete meta[k];
         else (meta as Record<string, unknown>)[k] = structuredClone(liveMeta[k]);
       }

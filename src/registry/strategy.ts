@@ -70,6 +70,13 @@ export interface Strategy {
   /** True if the spec-like part changed, so metadata.generation must be bumped. Defaults to comparing `spec`. */
   specChanged?(newObj: KubeObject, oldObj: KubeObject): boolean;
 
+  /**
+   * Metadata a status write may not change (kept from the stored object). Default: labels,
+   * annotations, finalizers and ownerReferences (Kubernetes' ResetObjectMetaForStatus);
+   * apps/v1 kinds keep only labels, so controllers can write revision annotations with status.
+   */
+  readonly statusKeepsMetadata?: readonly ('labels' | 'annotations' | 'finalizers' | 'ownerReferences')[];
+
   /** status subresource: keeps everything but status from oldObj. Absent when there is no status subresource. */
   prepareForStatusUpdate?(newObj: KubeObject, oldObj: KubeObject, ctx: StrategyContext): void;
   validateStatusUpdate?(newObj: KubeObject, oldObj: KubeObject, ctx: StrategyContext): FieldError[];

@@ -7,7 +7,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
+import { createServer } from 'node:net';
+import * as k8s from '@kubernetes/client-node';
 import { kubectl, startSkiff } from './harness.js';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const a = srv.address();
+      srv.close(() => (typeof a === 'object' && a ? resolve(a.port) : reject(new Error('no port'))));
+    });
+  });
+}
 
 function rawGet(port: number, path: string, ca: string, token?: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -77,6 +89,38 @@ describe('skiff server lifecycle', () => {
         await b.stop();
       }
     } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('watchers reconnect after a restart and see what happens next', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'skiff-rewatch-'));
+    const port = await freePort();
+    let b: Awaited<ReturnType<typeof startSkiff>> | undefined;
+    const a = await startSkiff({ dataDir, args: ['--port', String(port)] });
+    const kc = new k8s.KubeConfig();
+    kc.loadFromFile(a.kubeconfig);
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    const informer = k8s.makeInformer(kc, '/api/v1/namespaces/default/configmaps', () => core.listNamespacedConfigMap({ namespace: 'default' }));
+    const seen = new Set<string>();
+    informer.on('add', (o) => seen.add(o.metadata?.name ?? ''));
+    let stopped = false;
+    // client-node's informer stops on a watch error; restarting it is the caller's job (as its docs show).
+    informer.on('error', () => setTimeout(() => void (stopped ? undefined : informer.start().catch(() => {})), 300));
+    try {
+      await informer.start();
+      await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'before' } } });
+      await a.stop();
+      b = await startSkiff({ dataDir, args: ['--port', String(port)] });
+      await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'after' } } });
+      const deadline = Date.now() + 15_000;
+      while (!seen.has('after') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      assert.ok(seen.has('before') && seen.has('after'), [...seen].join(','));
+    } finally {
+      stopped = true;
+      await informer.stop();
+      await b?.stop();
+      await a.stop();
       rmSync(dataDir, { recursive: true, force: true });
     }
   });

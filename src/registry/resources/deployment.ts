@@ -154,6 +154,7 @@ function selectorCell(selector: unknown): string {
 
 export const deploymentStrategy: Strategy = {
   info: DEPLOYMENT_INFO,
+  statusKeepsMetadata: ['labels'],
 
   defaults(obj) {
     defaultDeployment(obj);

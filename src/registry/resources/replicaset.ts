@@ -155,6 +155,7 @@ const REPLICASET_COLUMNS: readonly TableColumn[] = [
 
 export const replicaSetStrategy: Strategy = {
   info: REPLICASET_INFO,
+  statusKeepsMetadata: ['labels'],
 
   defaults(obj) {
     defaultReplicaSet(obj);
