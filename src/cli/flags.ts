@@ -3,6 +3,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { parseDuration } from '../api/duration.js';
 
 export interface ServerFlags {
   readonly dataDir: string;
@@ -15,6 +16,14 @@ export interface ServerFlags {
   readonly clusterCIDR: string;
   readonly nodePortRange: readonly [number, number];
   readonly verbosity: number;
+  /** kwok-style simulated nodes to run in this process (0: none) */
+  readonly simulatedNodes: number;
+  /** capacity of each simulated node, e.g. `cpu=32,memory=256Gi,pods=110` ('' = defaults) */
+  readonly simulatedNodeCapacity: string;
+  readonly nodeMonitorGracePeriodMs: number;
+  readonly defaultTolerationSeconds: number;
+  /** run no controller manager and no scheduler (API only) */
+  readonly disableControllers: boolean;
 }
 
 export function defaultDataDir(): string {
@@ -34,6 +43,11 @@ Flags:
   --service-cidr CIDR             ClusterIP range (default 10.43.0.0/16)
   --cluster-cidr CIDR             pod IP range (default 10.42.0.0/16)
   --service-node-port-range A-B   NodePort range (default 30000-32767)
+  --simulated-nodes N             run N simulated (kwok-style) nodes in this process (default 0)
+  --simulated-node-capacity SPEC  capacity of each simulated node, e.g. cpu=16,memory=64Gi,pods=110
+  --node-monitor-grace-period D   a node whose Lease is older than D is unreachable (default 50s)
+  --default-toleration-seconds N  not-ready/unreachable tolerations added to pods (default 300)
+  --disable-controllers           no controller manager and no scheduler (API only)
   -v, --v N                       log verbosity (default 0; 4 logs every request)
 `;
 
@@ -54,6 +68,11 @@ export function parseServerFlags(argv: readonly string[]): ServerFlags {
         'cluster-cidr': { type: 'string' },
         'service-node-port-range': { type: 'string' },
         v: { type: 'string', short: 'v' },
+        'simulated-nodes': { type: 'string' },
+        'simulated-node-capacity': { type: 'string' },
+        'node-monitor-grace-period': { type: 'string' },
+        'default-toleration-seconds': { type: 'string' },
+        'disable-controllers': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -76,7 +95,24 @@ export function parseServerFlags(argv: readonly string[]): ServerFlags {
   };
   const verbosity = v.v === undefined ? 0 : Number(v.v);
   if (!Number.isInteger(verbosity) || verbosity < 0) throw new FlagError(`--v: expected a non-negative integer, got "${v.v}"`);
+  const simulatedNodes = v['simulated-nodes'] === undefined ? 0 : Number(v['simulated-nodes']);
+  if (!Number.isInteger(simulatedNodes) || simulatedNodes < 0) throw new FlagError(`--simulated-nodes: expected a non-negative integer, got "${v['simulated-nodes']}"`);
+  let grace = 50_000;
+  if (v['node-monitor-grace-period'] !== undefined) {
+    try {
+      grace = parseDuration(v['node-monitor-grace-period']);
+    } catch {
+      throw new FlagError(`--node-monitor-grace-period: expected a duration such as 50s or 1m, got "${v['node-monitor-grace-period']}"`);
+    }
+  }
+  const toleration = v['default-toleration-seconds'] === undefined ? 300 : Number(v['default-toleration-seconds']);
+  if (!Number.isInteger(toleration) || toleration < 0) throw new FlagError(`--default-toleration-seconds: expected a non-negative integer, got "${v['default-toleration-seconds']}"`);
   return {
+    simulatedNodes,
+    simulatedNodeCapacity: v['simulated-node-capacity'] ?? '',
+    nodeMonitorGracePeriodMs: grace,
+    defaultTolerationSeconds: toleration,
+    disableControllers: v['disable-controllers'] ?? false,
     dataDir: v['data-dir'] ?? defaultDataDir(),
     port,
     bind: v.bind ?? '0.0.0.0',

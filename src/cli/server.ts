@@ -1,6 +1,7 @@
 // `skiff server`: assembles the control plane. A short linear list of start-up steps, each
 // failing with context; no logic of its own beyond composition.
 import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { hostname, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +17,10 @@ import { Compactor } from '../storage/compactor.js';
 import { openStore } from '../storage/open.js';
 import type { Store } from '../storage/store.js';
 import type { ServerFlags } from './flags.js';
+import { ControllerManager } from '../controllers/manager.js';
+import { parseNodeCapacity, startSimulatedNodes, type SimulatedNodes } from '../kubelet/simulated-nodes.js';
+import { SchedulerRunner } from '../scheduler/scheduler-runner.js';
+import { defaultControllers } from './controllers.js';
 import { writeKubeconfig } from './kubeconfig.js';
 
 export interface RunningServer {
@@ -70,7 +75,7 @@ export async function startServer(flags: ServerFlags, log: (line: string) => voi
     serviceCIDR: flags.serviceCIDR,
     clusterCIDR: flags.clusterCIDR,
     nodePortRange: flags.nodePortRange,
-    defaultTolerationSeconds: 300,
+    defaultTolerationSeconds: flags.defaultTolerationSeconds,
   };
   const registries = await step('building the registries', () => RegistrySet.open({ store, config, onWrite: trackManagedFields(schemaLookup) }));
 
@@ -106,11 +111,43 @@ export async function startServer(flags: ServerFlags, log: (line: string) => voi
 
   const compactor = new Compactor(store);
   const lifetime = new AbortController();
+  setMaxListeners(0, lifetime.signal); // every informer and controller listens for the end
   compactor.start(lifetime.signal);
 
   const host = flags.bind === '0.0.0.0' || flags.bind === '::' ? '127.0.0.1' : flags.bind;
   await step('writing the kubeconfig', () => writeKubeconfig(kubeconfigPath, { server: `https://${host.includes(':') ? `[${host}]` : host}:${port}`, caPem: tls.caPem, token }));
   ready = true;
+
+  // The control loops and simulated nodes talk to the API in-process, as they would from afar.
+  const inProcess: HttpClient[] = [];
+  const client = (userAgent: string) => {
+    const c = new HttpClient({ server: 'http://in-process', token: loopbackToken, userAgent, connect: () => api.connectInProcess() });
+    inProcess.push(c);
+    return c;
+  };
+  let manager: ControllerManager | undefined;
+  let scheduler: SchedulerRunner | undefined;
+  if (!flags.disableControllers) {
+    manager = new ControllerManager({
+      client: client('kube-controller-manager/skiff'),
+      controllers: defaultControllers({ clusterCIDR: flags.clusterCIDR, nodeMonitorGracePeriodMs: flags.nodeMonitorGracePeriodMs }),
+      log: flags.verbosity >= 2 ? log : undefined,
+    });
+    manager.start(lifetime.signal);
+    scheduler = new SchedulerRunner({ client: client('kube-scheduler/skiff'), log: flags.verbosity >= 2 ? log : undefined, verbosity: flags.verbosity });
+    scheduler.start(lifetime.signal);
+  }
+  let simulated: SimulatedNodes | undefined;
+  if (flags.simulatedNodes > 0) {
+    simulated = await step(`starting ${flags.simulatedNodes} simulated nodes`, () =>
+      startSimulatedNodes({
+        client: client('kubelet/skiff-simulated'),
+        count: flags.simulatedNodes,
+        capacity: parseNodeCapacity(flags.simulatedNodeCapacity),
+        log: flags.verbosity >= 2 ? log : undefined,
+      }),
+    );
+  }
 
   let stopped: Promise<void> | undefined;
   const clients: HttpClient[] = [];
@@ -126,9 +163,12 @@ export async function startServer(flags: ServerFlags, log: (line: string) => voi
     registries,
     stop: () =>
       (stopped ??= (async () => {
+        await simulated?.stop();
+        await scheduler?.stop();
+        await manager?.stop();
         lifetime.abort();
         await compactor.stop();
-        for (const c of clients) c.close();
+        for (const c of [...clients, ...inProcess]) c.close();
         await api.stop();
         await store.close();
       })()),

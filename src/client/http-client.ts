@@ -24,7 +24,7 @@ import type {
   WatchOptions,
   WriteOptions,
 } from './client.js';
-import { PATCH_CONTENT_TYPES } from './client.js';
+import { PATCH_CONTENT_TYPES, resourceInfo } from './client.js';
 import { loadKubeconfig, type KubeconfigOptions } from './kubeconfig.js';
 
 /** Default bound on a non-watch request (idle socket time), as kubectl's default is unbounded but controllers need one. */
@@ -154,6 +154,14 @@ export class HttpClient implements Client {
 
   update<T extends KubeObject = KubeObject>(info: ResourceInfo, obj: T, opts: WriteOptions = {}): Promise<T> {
     return this.put(info, obj, undefined, opts);
+  }
+
+  /**
+   * PUT /api/v1/namespaces/NAME/finalize: replaces spec.finalizers of a namespace (nothing else);
+   * the server removes a terminating namespace once they are empty. For the namespace controller.
+   */
+  finalizeNamespace(obj: KubeObject, opts: WriteOptions = {}): Promise<KubeObject> {
+    return this.put(resourceInfo('', 'v1', 'namespaces'), obj, 'finalize', opts);
   }
 
   updateStatus<T extends KubeObject = KubeObject>(info: ResourceInfo, obj: T, opts: WriteOptions = {}): Promise<T> {

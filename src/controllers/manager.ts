@@ -2,6 +2,7 @@
 // kube-system/kube-controller-manager Lease, so that of several managers on one store exactly
 // one acts at a time. Each leadership term gets fresh informers; losing the Lease stops them.
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type { Client } from '../client/client.js';
 import { systemClock, type Clock } from '../client/clock.js';
 import { EventRecorder } from '../client/event-recorder.js';
@@ -66,6 +67,7 @@ export class ControllerManager {
   }
 
   private lead(signal: AbortSignal): void {
+    setMaxListeners(0, signal); // every informer and controller listens for the end of the term
     this.log(`controller-manager: became leader, starting ${this.opts.controllers.length} controllers`);
     const informers = new SharedInformerFactory({ client: this.opts.client, clock: this.clock, log: this.log });
     this.informers = informers;
