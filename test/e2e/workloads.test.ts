@@ -1,0 +1,175 @@
+// Issue 3's proof: the scheduler, the controllers and the kubelet core acting on simulated
+// nodes, driven with the real kubectl against a real `skiff server --simulated-nodes 3`.
+import { strict as assert } from 'node:assert';
+import { after, before, describe, it } from 'node:test';
+import { kubectl, manifest, startSkiff, type Skiff } from './harness.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('workloads on simulated nodes', () => {
+  let s: Skiff;
+  before(async () => {
+    s = await startSkiff({ args: ['--storage', 'memory', '--simulated-nodes', '3', '--node-monitor-grace-period', '4s', '--default-toleration-seconds', '4'] });
+    const r = await kubectl(s, ['wait', '--for=condition=Ready', 'nodes', '--all', '--timeout=30s']);
+    assert.equal(r.code, 0, r.stderr);
+  });
+  after(async () => {
+    await s?.destroy();
+  });
+
+  const ok = async (...args: string[]) => {
+    const r = await kubectl(s, args, { timeoutMs: 120_000 });
+    assert.equal(r.code, 0, `kubectl ${args.join(' ')} failed:\n${r.stderr}\n${r.stdout}`);
+    return r.stdout;
+  };
+  const json = async <T>(...args: string[]): Promise<T> => JSON.parse(await ok(...args, '-o', 'json')) as T;
+  async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (await check()) return;
+      await sleep(250);
+    }
+    assert.fail(`timed out waiting for ${what}`);
+  }
+  type PodList = { items: { metadata: { name: string; deletionTimestamp?: string }; spec: { nodeName?: string }; status: { phase?: string; conditions?: { type: string; status: string; reason?: string; message?: string }[] } }[] };
+
+  it('a Deployment becomes available, rolls with set image without dropping below replicas - maxUnavailable, and undo gives revision 3', async () => {
+    await ok('create', 'deployment', 'web', '--image=busybox:1.36', '--replicas=4');
+    await ok('rollout', 'status', 'deployment/web', '--timeout=60s');
+    assert.equal(await ok('get', 'deploy', 'web', '-o', 'jsonpath={.status.readyReplicas}/{.status.replicas}'), '4/4');
+
+    let lowest = 4;
+    let done = false;
+    const watcher = (async () => {
+      while (!done) {
+        const d = await json<{ status: { availableReplicas?: number } }>('get', 'deploy', 'web');
+        lowest = Math.min(lowest, d.status.availableReplicas ?? 0);
+        await sleep(50);
+      }
+    })();
+    await ok('set', 'image', 'deployment/web', 'busybox=busybox:1.37');
+    await ok('rollout', 'status', 'deployment/web', '--timeout=60s');
+    done = true;
+    await watcher;
+    assert.ok(lowest >= 3, `available replicas fell to ${lowest} (maxUnavailable 25% of 4 = 1)`);
+
+    assert.match(await ok('rollout', 'undo', 'deployment/web'), /rolled back/);
+    await ok('rollout', 'status', 'deployment/web', '--timeout=60s');
+    const d = await json<{ metadata: { annotations: Record<string, string> }; spec: { template: { spec: { containers: { image: string }[] } } } }>('get', 'deploy', 'web');
+    assert.equal(d.metadata.annotations['deployment.kubernetes.io/revision'], '3');
+    assert.equal(d.spec.template.spec.containers[0].image, 'busybox:1.36');
+    assert.match(await ok('rollout', 'history', 'deployment/web'), /^3\s/m);
+  });
+
+  it('scaling to 30 spreads pods evenly over the 3 nodes', async () => {
+    await ok('scale', 'deployment/web', '--replicas=30');
+    await ok('rollout', 'status', 'deployment/web', '--timeout=60s');
+    const pods = await json<PodList>('get', 'pods', '-l', 'app=web');
+    const perNode = new Map<string, number>();
+    for (const p of pods.items) if (!p.metadata.deletionTimestamp) perNode.set(p.spec.nodeName ?? '', (perNode.get(p.spec.nodeName ?? '') ?? 0) + 1);
+    assert.deepEqual([...perNode.values()].sort(), [10, 10, 10], JSON.stringify([...perNode]));
+  });
+
+  it('a pod that fits no node stays Pending with the Unschedulable reason and Kubernetes\' message', async () => {
+    await ok('run', 'huge', '--image=busybox', '--overrides={"spec":{"containers":[{"name":"huge","image":"busybox","resources":{"requests":{"cpu":"100"}}}]}}');
+    await until('FailedScheduling', async () => {
+      const p = await json<PodList['items'][number]>('get', 'pod', 'huge');
+      const c = p.status.conditions?.find((x) => x.type === 'PodScheduled');
+      return c?.status === 'False' && c.reason === 'Unschedulable' && c.message === '0/3 nodes are available: 3 Insufficient cpu.';
+    });
+    assert.equal(await ok('get', 'pod', 'huge', '-o', 'jsonpath={.status.phase}'), 'Pending');
+    assert.match(await ok('get', 'events', '--field-selector', 'involvedObject.name=huge'), /FailedScheduling.*0\/3 nodes are available: 3 Insufficient cpu\./);
+    await ok('delete', 'pod', 'huge');
+  });
+
+  it('Jobs complete (completions 5, parallelism 2) or fail at backoffLimit', async () => {
+    const f = manifest(
+      s,
+      'jobs.yaml',
+      `apiVersion: batch/v1
+kind: Job
+metadata: {name: five}
+spec:
+  completions: 5
+  parallelism: 2
+  template:
+    metadata:
+      annotations: {skiff.io/simulate-exit-code: "0", skiff.io/simulate-run-seconds: "1"}
+    spec:
+      restartPolicy: Never
+      containers: [{name: c, image: busybox}]
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {name: failing}
+spec:
+  backoffLimit: 1
+  template:
+    metadata:
+      annotations: {skiff.io/simulate-exit-code: "1", skiff.io/simulate-run-seconds: "1"}
+    spec:
+      restartPolicy: Never
+      containers: [{name: c, image: busybox}]
+`,
+    );
+    await ok('apply', '-f', f);
+    await ok('wait', '--for=condition=Complete', 'job/five', '--timeout=60s');
+    assert.equal(await ok('get', 'job', 'five', '-o', 'jsonpath={.status.succeeded}'), '5');
+    await ok('wait', '--for=condition=Failed', 'job/failing', '--timeout=90s');
+    const j = await json<{ status: { conditions: { type: string; reason: string }[] } }>('get', 'job', 'failing');
+    assert.ok(j.status.conditions.some((c) => c.type === 'Failed' && c.reason === 'BackoffLimitExceeded'));
+  });
+
+  it('a CronJob creates Jobs on its schedule', async () => {
+    await ok('create', 'cronjob', 'tick', '--image=busybox', '--schedule=* * * * *');
+    await until('a Job of the CronJob', async () => (await ok('get', 'jobs', '-o', 'name')).includes('job.batch/tick-'), 75_000);
+    const cj = await json<{ status: { lastScheduleTime?: string } }>('get', 'cronjob', 'tick');
+    assert.ok(cj.status.lastScheduleTime);
+    await ok('delete', 'cronjob', 'tick');
+  });
+
+  it('a downed node\'s pods move to the other nodes after grace + toleration, and the taint goes when it is back', async () => {
+    await ok('create', 'deployment', 'mover', '--image=busybox', '--replicas=6');
+    await ok('rollout', 'status', 'deployment/mover', '--timeout=60s');
+    const before = await json<PodList>('get', 'pods', '-l', 'app=mover');
+    const victim = before.items[0].spec.nodeName!;
+    const onVictim = before.items.filter((p) => p.spec.nodeName === victim).map((p) => p.metadata.name);
+    await ok('annotate', 'node', victim, 'skiff.io/simulate-down=true');
+    await until(
+      `pods to leave ${victim}`,
+      async () => {
+        const now = await json<PodList>('get', 'pods', '-l', 'app=mover');
+        const live = now.items.filter((p) => !p.metadata.deletionTimestamp && p.status.phase === 'Running');
+        return live.length === 6 && live.every((p) => p.spec.nodeName !== victim);
+      },
+      60_000,
+    );
+    assert.match(await ok('get', 'node', victim, '-o', 'jsonpath={.spec.taints}'), /node\.kubernetes\.io\/unreachable/);
+    assert.match(await ok('get', 'events', '--field-selector', `involvedObject.name=${onVictim[0]}`), /TaintManagerEviction/);
+    await ok('annotate', 'node', victim, 'skiff.io/simulate-down-');
+    await until('the unreachable taint to go', async () => !(await ok('get', 'node', victim, '-o', 'jsonpath={.spec.taints}')).includes('unreachable'));
+  });
+
+  it('deleting a Deployment deletes its ReplicaSets and pods; --cascade=orphan leaves them', async () => {
+    await ok('delete', 'deployment', 'mover');
+    await until('mover pods and ReplicaSets gone', async () => (await ok('get', 'rs,pods', '-l', 'app=mover', '-o', 'name')).trim() === '');
+    await ok('create', 'deployment', 'orphan', '--image=busybox', '--replicas=2');
+    await ok('rollout', 'status', 'deployment/orphan', '--timeout=60s');
+    await ok('delete', 'deployment', 'orphan', '--cascade=orphan');
+    await sleep(1500);
+    const left = (await ok('get', 'rs,pods', '-l', 'app=orphan', '-o', 'name')).trim().split('\n');
+    assert.equal(left.length, 3, left.join(' '));
+    const rs = await json<{ items: { metadata: { ownerReferences?: unknown[] } }[] }>('get', 'rs', '-l', 'app=orphan');
+    assert.equal(rs.items[0].metadata.ownerReferences, undefined);
+  });
+
+  it('deleting a namespace empties it, then removes it', async () => {
+    await ok('create', 'namespace', 'scratch');
+    await ok('-n', 'scratch', 'create', 'deployment', 'x', '--image=busybox', '--replicas=2');
+    await ok('-n', 'scratch', 'create', 'configmap', 'y');
+    await ok('-n', 'scratch', 'rollout', 'status', 'deployment/x', '--timeout=60s');
+    await ok('delete', 'namespace', 'scratch', '--timeout=60s');
+    const r = await kubectl(s, ['get', 'namespace', 'scratch']);
+    assert.match(r.stderr, /NotFound/);
+  });
+});
