@@ -17,10 +17,9 @@ import { Compactor } from '../storage/compactor.js';
 import { openStore } from '../storage/open.js';
 import type { Store } from '../storage/store.js';
 import type { ServerFlags } from './flags.js';
-import { ControllerManager } from '../controllers/manager.js';
-import { parseNodeCapacity, startSimulatedNodes, type SimulatedNodes } from '../kubelet/simulated-nodes.js';
-import { SchedulerRunner } from '../scheduler/scheduler-runner.js';
-import { defaultControllers } from './controllers.js';
+import type { ControllerManager } from '../controllers/manager.js';
+import type { SimulatedNodes } from '../kubelet/simulated-nodes.js';
+import type { SchedulerRunner } from '../scheduler/scheduler-runner.js';
 import { writeKubeconfig } from './kubeconfig.js';
 
 export interface RunningServer {
@@ -128,6 +127,12 @@ export async function startServer(flags: ServerFlags, log: (line: string) => voi
   let manager: ControllerManager | undefined;
   let scheduler: SchedulerRunner | undefined;
   if (!flags.disableControllers) {
+    // Loaded only when used: an API-only server stays small.
+    const [{ ControllerManager }, { SchedulerRunner }, { defaultControllers }] = await Promise.all([
+      import('../controllers/manager.js'),
+      import('../scheduler/scheduler-runner.js'),
+      import('./controllers.js'),
+    ]);
     manager = new ControllerManager({
       client: client('kube-controller-manager/skiff'),
       controllers: defaultControllers({ clusterCIDR: flags.clusterCIDR, nodeMonitorGracePeriodMs: flags.nodeMonitorGracePeriodMs }),
@@ -139,6 +144,7 @@ export async function startServer(flags: ServerFlags, log: (line: string) => voi
   }
   let simulated: SimulatedNodes | undefined;
   if (flags.simulatedNodes > 0) {
+    const { parseNodeCapacity, startSimulatedNodes } = await import('../kubelet/simulated-nodes.js');
     simulated = await step(`starting ${flags.simulatedNodes} simulated nodes`, () =>
       startSimulatedNodes({
         client: client('kubelet/skiff-simulated'),

@@ -27,7 +27,7 @@ export function withResourceVersion(stored: string, revision: number): string {
 }
 
 /** Parsed objects of recent key-values, so a watch event fanned out to many filtered watchers is parsed once. Bounded: the store keeps every current kv alive, and a parse costs several times the text's size. */
-const PARSED_CACHE_SIZE = 4096;
+const PARSED_CACHE_SIZE = 512;
 const parsed = new Map<KeyValue, KubeObject>();
 
 /**

@@ -1,0 +1,521 @@
+// bench:scheduler — the scheduler, the controller manager and simulated kubelets at scale, in one
+// `skiff server` (SQLite store) per scenario. Prints one JSON line per figure. Loopback only.
+//
+// Scenarios (each in a fresh server with a temp data dir, removed afterwards):
+//   deployments — BENCH_PODS / BENCH_REPLICAS Deployments of BENCH_REPLICAS replicas, created at once;
+//   pods        — BENCH_PODS bare pods POSTed at concurrency 32;
+// each on every node count of BENCH_NODES (the smaller one is the baseline for how cost grows).
+//
+// Figures per scenario: pods bound/s (first create → last binding seen), pods Running/s (first
+// create → last pod Running), scheduling latency p50/p99, peak RSS of the server, CPU seconds.
+// Progress is measured through ONE watch on the namespace's pods (from the resourceVersion of an
+// initial list), timed on arrival in this process; scheduling latency is "pod first seen on the
+// watch → spec.nodeName first seen on the watch" (the API's timestamps have whole seconds only).
+//
+// Knobs: BENCH_NODES (comma list, default 100,1000), BENCH_PODS (default 10000), BENCH_REPLICAS
+// (per Deployment, default 100), BENCH_SCENARIOS (default deployments,pods), BENCH_TIME_LIMIT_S
+// (per scenario, default 600), BENCH_CPU_PROF_DIR (when set, the server runs with --cpu-prof and
+// writes its profile to <dir>/<scenario>-<nodes>n/).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { Agent, request } from 'node:https';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+
+const MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli', 'main.js');
+
+function intList(name: string, fallback: string): number[] {
+  const raw = process.env[name] ?? fallback;
+  const list = raw.split(',').map((s) => Number(s.trim()));
+  if (!list.length || !list.every((n) => Number.isInteger(n) && n > 0)) throw new Error(`${name}: expected positive integers separated by commas, got "${raw}"`);
+  return list;
+}
+
+const NODE_COUNTS = intList('BENCH_NODES', '100,1000');
+const [PODS] = intList('BENCH_PODS', '10000');
+const [REPLICAS] = intList('BENCH_REPLICAS', '100');
+const [TIME_LIMIT_S] = intList('BENCH_TIME_LIMIT_S', '600');
+const SCENARIOS = (process.env.BENCH_SCENARIOS ?? 'deployments,pods').split(',').map((s) => s.trim());
+for (const s of SCENARIOS) if (s !== 'deployments' && s !== 'pods') throw new Error(`BENCH_SCENARIOS: expected "deployments" and/or "pods", got "${s}"`);
+const CPU_PROF_DIR = process.env.BENCH_CPU_PROF_DIR;
+
+/** Bare pod creates in flight at once. */
+const CONCURRENCY = 32;
+const NAMESPACE = 'bench';
+/** The default cluster CIDR (a /16 cut into /24s) has podCIDRs for 256 nodes only; this has 4,096. */
+const CLUSTER_CIDR = '10.128.0.0/12';
+/** How long the server may take to start and register its nodes, and to get them all Ready. */
+const STARTUP_LIMIT_MS = 180_000;
+const RSS_SAMPLE_MS = 250;
+const CLOCK_TICKS = 100; // USER_HZ of /proc/PID/stat on Linux
+
+type Scenario = 'deployments' | 'pods';
+
+interface Conn {
+  readonly port: number;
+  readonly ca: string;
+  readonly token: string;
+  readonly agent: Agent;
+}
+
+interface Reply {
+  readonly status: number;
+  readonly body: string;
+}
+
+function call(c: Conn, method: string, path: string, body?: unknown): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port: c.port,
+        path,
+        method,
+        ca: c.ca,
+        servername: 'localhost',
+        agent: c.agent,
+        headers: { Authorization: `Bearer ${c.token}`, 'Content-Type': 'application/json', Accept: 'application/json' },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (d: Buffer) => chunks.push(d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body === undefined ? undefined : JSON.stringify(body));
+  });
+}
+
+async function mustCall(c: Conn, method: string, path: string, want: number, body?: unknown): Promise<Reply> {
+  const r = await call(c, method, path, body);
+  if (r.status !== want) throw new Error(`${method} ${path}: expected ${want}, got ${r.status} ${r.body.slice(0, 500)}`);
+  return r;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function pct(sorted: readonly number[], p: number): number {
+  if (!sorted.length) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+const round = (n: number, digits = 1) => Number(n.toFixed(digits));
+
+// ---------------------------------------------------------------------------------------------
+// Workload
+
+const CONTAINER = {
+  name: 'app',
+  image: 'registry.k8s.io/pause:3.9',
+  resources: { requests: { cpu: '100m', memory: '128Mi' } },
+};
+
+function barePod(i: number): unknown {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: `pod-${i}`, labels: { app: 'bench-bare' } },
+    spec: { containers: [CONTAINER] },
+  };
+}
+
+function deployment(i: number, replicas: number): unknown {
+  const labels = { app: `web-${i}` };
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: `web-${i}`, labels },
+    spec: { replicas, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [CONTAINER] } } },
+  };
+}
+
+/** Runs op(0..total-1) with `concurrency` in flight; resolves when all are done. */
+async function runAll(total: number, concurrency: number, op: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, total) }, async () => {
+      for (let i = next++; i < total; i = next++) await op(i);
+    }),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The server
+
+interface Server {
+  readonly proc: ChildProcess;
+  readonly pid: number;
+  readonly conn: Conn;
+  readonly dataDir: string;
+  readonly startupMs: number;
+  readonly exited: Promise<void>;
+}
+
+function kubeconfigConn(path: string): Conn {
+  const kc = parse(readFileSync(path, 'utf8')) as { clusters: { cluster: { server: string; 'certificate-authority-data': string } }[]; users: { user: { token: string } }[] };
+  return {
+    port: Number(new URL(kc.clusters[0]!.cluster.server).port),
+    ca: Buffer.from(kc.clusters[0]!.cluster['certificate-authority-data'], 'base64').toString(),
+    token: kc.users[0]!.user.token,
+    agent: new Agent({ keepAlive: true, maxSockets: CONCURRENCY, noDelay: true }),
+  };
+}
+
+/** Starts `skiff server` with `nodes` simulated nodes; resolves once its API is ready (the nodes are registered by then). */
+async function startServer(nodes: number, label: string): Promise<Server> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'skiff-bench-sched-'));
+  const nodeArgs: string[] = [];
+  if (CPU_PROF_DIR) {
+    const dir = join(CPU_PROF_DIR, label);
+    mkdirSync(dir, { recursive: true });
+    nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${dir}`);
+  }
+  const args = [...nodeArgs, MAIN, 'server', '--data-dir', dataDir, '--port', '0', '--bind', '127.0.0.1', '--storage', 'sqlite', '--simulated-nodes', String(nodes), '--cluster-cidr', CLUSTER_CIDR];
+  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+  let out = '';
+  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  // The server logs little at -v 0; pass the first lines on, count the rest.
+  let logLines = 0;
+  proc.stderr!.on('data', (d: Buffer) => {
+    for (const line of d.toString().split('\n').filter(Boolean)) {
+      if (++logLines <= 20) process.stderr.write(`[server ${label}] ${line}\n`);
+      else if (logLines === 21) process.stderr.write(`[server ${label}] (further log lines suppressed)\n`);
+    }
+  });
+  const server = { proc, pid: proc.pid!, dataDir, exited };
+  const kubeconfig = join(dataDir, 'kubeconfig.yaml');
+  const t0 = Date.now();
+  let exitedEarly = false;
+  void exited.then(() => (exitedEarly = true));
+  while (!/ready on https:\/\/[^:]+:(\d+)/.test(out) || !existsSync(kubeconfig)) {
+    if (exitedEarly || Date.now() - t0 > STARTUP_LIMIT_MS) {
+      await stopServer(server);
+      throw new Error(`server (${nodes} nodes) did not start within ${STARTUP_LIMIT_MS} ms:\n${out}`);
+    }
+    await sleep(20);
+  }
+  return { ...server, conn: kubeconfigConn(kubeconfig), startupMs: Number(/\((\d+) ms\)/.exec(out)?.[1] ?? 0) };
+}
+
+/** Stops the server this benchmark started (by its PID only) and removes its data dir. */
+async function stopServer(s: { proc: ChildProcess; dataDir: string; exited: Promise<void>; conn?: Conn }): Promise<void> {
+  s.conn?.agent.destroy();
+  if (s.proc.exitCode === null && s.proc.signalCode === null) {
+    s.proc.kill('SIGTERM');
+    // a CPU profile is written on exit: give it time before SIGKILL
+    const killed = await Promise.race([s.exited.then(() => false), sleep(30_000).then(() => true)]);
+    if (killed) {
+      s.proc.kill('SIGKILL');
+      await s.exited;
+    }
+  }
+  rmSync(s.dataDir, { recursive: true, force: true });
+}
+
+interface ProcStats {
+  readonly rssMB: number;
+  readonly hwmMB: number;
+  readonly cpuS: number;
+}
+
+function procStats(pid: number): ProcStats {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0);
+  // fields after the ")" closing comm: state is field 3, utime 14, stime 15
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const cpuS = (Number(rest[11]) + Number(rest[12])) / CLOCK_TICKS;
+  return { rssMB: Math.round(kb('VmRSS') / 1024), hwmMB: Math.round(kb('VmHWM') / 1024), cpuS };
+}
+
+/** Samples the server's RSS every RSS_SAMPLE_MS until stopped; the kernel's VmHWM is the true peak. */
+class RssSampler {
+  maxMB = 0;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(private readonly pid: number) {
+    this.timer = setInterval(() => this.sample(), RSS_SAMPLE_MS);
+    this.sample();
+  }
+
+  sample(): ProcStats | undefined {
+    try {
+      const s = procStats(this.pid);
+      this.maxMB = Math.max(this.maxMB, s.rssMB);
+      return s;
+    } catch {
+      return undefined; // the process is gone
+    }
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}
+
+interface NodeList {
+  items: { metadata: { name: string }; spec?: { podCIDR?: string }; status?: { conditions?: { type: string; status: string }[] } }[];
+}
+
+/** Waits until `count` nodes exist, each Ready with a podCIDR. Setup only: polls the list once a second. */
+async function waitForNodes(c: Conn, count: number, deadline: number): Promise<void> {
+  let last = '';
+  while (Date.now() < deadline) {
+    const list = JSON.parse((await mustCall(c, 'GET', '/api/v1/nodes', 200)).body) as NodeList;
+    const ready = list.items.filter((n) => n.spec?.podCIDR && n.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True')).length;
+    if (list.items.length >= count && ready >= count) return;
+    last = `${list.items.length} nodes, ${ready} Ready with a podCIDR`;
+    await sleep(1000);
+  }
+  throw new Error(`expected ${count} Ready nodes with a podCIDR, got ${last}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Progress, through one watch on the namespace's pods
+
+interface WatchedPod {
+  readonly metadata: { readonly name: string; readonly resourceVersion?: string };
+  readonly spec?: { readonly nodeName?: string };
+  readonly status?: { readonly phase?: string };
+}
+
+interface WatchEvent {
+  readonly type: string;
+  readonly object: WatchedPod & { readonly code?: number };
+}
+
+/** First arrival times (performance.now()) of each pod's states, as the watch reports them. */
+class PodProgress {
+  readonly seen = new Map<string, number>();
+  readonly bound = new Map<string, number>();
+  readonly running = new Map<string, number>();
+  readonly nodeOf = new Map<string, string>();
+  events = 0;
+  reconnects = 0;
+  private rv = '';
+  private stopped = false;
+  private current: { destroy(): void } | undefined;
+  private loop: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly c: Conn,
+    private readonly path: string,
+  ) {}
+
+  /** Lists, then watches from the list's resourceVersion; resolves once the watch is connected. */
+  async start(): Promise<void> {
+    await this.relist();
+    let connected!: () => void;
+    const first = new Promise<void>((r) => (connected = r));
+    this.loop = (async () => {
+      while (!this.stopped) {
+        const gone = await this.watchOnce(connected).catch(() => false);
+        if (this.stopped) return;
+        this.reconnects++;
+        if (gone) await this.relist().catch(() => sleep(500));
+        else await sleep(100);
+      }
+    })();
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<void>((_, reject) => (timer = setTimeout(() => reject(new Error(`watch on ${this.path} did not connect within 10 s`)), 10_000)));
+    try {
+      await Promise.race([first, timedOut]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.current?.destroy();
+    await this.loop;
+  }
+
+  private observe(p: WatchedPod, at: number): void {
+    const name = p.metadata.name;
+    if (!this.seen.has(name)) this.seen.set(name, at);
+    const node = p.spec?.nodeName;
+    if (node && !this.bound.has(name)) {
+      this.bound.set(name, at);
+      this.nodeOf.set(name, node);
+    }
+    if (p.status?.phase === 'Running' && !this.running.has(name)) this.running.set(name, at);
+  }
+
+  private async relist(): Promise<void> {
+    const list = JSON.parse((await mustCall(this.c, 'GET', this.path, 200)).body) as { metadata: { resourceVersion: string }; items: WatchedPod[] };
+    const at = performance.now();
+    for (const p of list.items) this.observe(p, at);
+    this.rv = list.metadata.resourceVersion;
+  }
+
+  /** One watch connection; resolves true when the server said 410 Gone (relist), false when the stream ended. */
+  private watchOnce(connected: () => void): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port: this.c.port,
+          path: `${this.path}?watch=true&allowWatchBookmarks=true&resourceVersion=${this.rv}`,
+          ca: this.c.ca,
+          servername: 'localhost',
+          agent: false,
+          headers: { Authorization: `Bearer ${this.c.token}`, Accept: 'application/json' },
+        },
+        (res) => {
+          if (res.statusCode !== 200) {
+            res.resume();
+            reject(new Error(`watch: expected 200, got ${res.statusCode}`));
+            return;
+          }
+          connected();
+          res.setEncoding('utf8');
+          let buf = '';
+          let gone = false;
+          res.on('data', (d: string) => {
+            buf += d;
+            const at = performance.now();
+            let nl: number;
+            while ((nl = buf.indexOf('\n')) >= 0) {
+              const line = buf.slice(0, nl);
+              buf = buf.slice(nl + 1);
+              if (!line.trim()) continue;
+              const ev = JSON.parse(line) as WatchEvent;
+              this.events++;
+              if (ev.type === 'ERROR') {
+                gone = ev.object.code === 410;
+                continue;
+              }
+              if (ev.object.metadata.resourceVersion) this.rv = ev.object.metadata.resourceVersion;
+              if (ev.type === 'ADDED' || ev.type === 'MODIFIED') this.observe(ev.object, at);
+            }
+          });
+          res.on('end', () => resolve(gone));
+          res.on('error', () => resolve(gone));
+          res.on('close', () => resolve(gone));
+        },
+      );
+      this.current = req;
+      req.on('error', reject);
+      req.end();
+    });
+  }
+}
+
+/** Waits (bounded) until `done()`; checks the watch's state in this process, not the API. */
+async function until(done: () => boolean, deadline: number): Promise<boolean> {
+  while (!done()) {
+    if (performance.now() > deadline) return false;
+    await sleep(20);
+  }
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// One scenario
+
+function emit(scenario: Scenario, nodes: number, figure: string, values: object): void {
+  console.log(JSON.stringify({ bench: 'scheduler', scenario, nodes, pods: PODS, figure, ...values }));
+}
+
+async function runScenario(scenario: Scenario, nodes: number): Promise<void> {
+  const label = `${scenario}-${nodes}n`;
+  const server = await startServer(nodes, label);
+  const rss = new RssSampler(server.pid);
+  const c = server.conn;
+  let progress: PodProgress | undefined;
+  try {
+    const setupDeadline = Date.now() + STARTUP_LIMIT_MS;
+    await waitForNodes(c, nodes, setupDeadline);
+    const setup = rss.sample();
+    emit(scenario, nodes, 'startup', { apiReadyMs: server.startupMs, rssMB: setup?.rssMB, cpuS: setup?.cpuS, loadavg1m: round(loadavg()[0]!, 2) });
+
+    await mustCall(c, 'POST', '/api/v1/namespaces', 201, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE } });
+    progress = new PodProgress(c, `/api/v1/namespaces/${NAMESPACE}/pods`);
+    await progress.start();
+
+    const cpu0 = procStats(server.pid).cpuS;
+    const benchCpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    const deadline = t0 + TIME_LIMIT_S * 1000;
+    if (scenario === 'pods') {
+      await runAll(PODS, CONCURRENCY, async (i) => void (await mustCall(c, 'POST', `/api/v1/namespaces/${NAMESPACE}/pods`, 201, barePod(i))));
+    } else {
+      const deployments = Math.ceil(PODS / REPLICAS);
+      await runAll(deployments, CONCURRENCY, async (i) => {
+        const replicas = Math.min(REPLICAS, PODS - i * REPLICAS);
+        await mustCall(c, 'POST', `/apis/apps/v1/namespaces/${NAMESPACE}/deployments`, 201, deployment(i, replicas));
+      });
+    }
+    const createsAckedMs = performance.now() - t0;
+    const p = progress;
+    const allBound = await until(() => p.bound.size >= PODS, deadline);
+    const allRunning = allBound && (await until(() => p.running.size >= PODS, deadline));
+    const stats = procStats(server.pid);
+    const benchCpu = process.cpuUsage(benchCpu0);
+    rss.stop();
+
+    const last = (m: Map<string, number>) => {
+      let max = 0;
+      for (const v of m.values()) max = Math.max(max, v);
+      return max - t0;
+    };
+    const rate = (count: number, ms: number) => (ms > 0 ? Math.round(count / (ms / 1000)) : 0);
+    const complete = (ok: boolean) => (ok ? {} : { complete: false, timeLimitS: TIME_LIMIT_S });
+
+    emit(scenario, nodes, 'created', { pods: p.seen.size, createsAckedMs: Math.round(createsAckedMs), lastPodSeenMs: Math.round(last(p.seen)), perSecond: rate(p.seen.size, last(p.seen)) });
+    emit(scenario, nodes, 'bound', { pods: p.bound.size, ms: Math.round(last(p.bound)), perSecond: rate(p.bound.size, last(p.bound)), ...complete(allBound) });
+    emit(scenario, nodes, 'running', { pods: p.running.size, ms: Math.round(last(p.running)), perSecond: rate(p.running.size, last(p.running)), ...complete(allRunning) });
+
+    const latencies: number[] = [];
+    for (const [name, at] of p.bound) latencies.push(at - (p.seen.get(name) ?? at));
+    latencies.sort((a, b) => a - b);
+    emit(scenario, nodes, 'scheduling-latency', {
+      basis: 'watch: pod first seen -> spec.nodeName first seen',
+      pods: latencies.length,
+      p50Ms: round(pct(latencies, 50)),
+      p99Ms: round(pct(latencies, 99)),
+      maxMs: round(latencies[latencies.length - 1] ?? 0),
+    });
+
+    const perNode = new Map<string, number>();
+    for (const n of p.nodeOf.values()) perNode.set(n, (perNode.get(n) ?? 0) + 1);
+    const counts = [...perNode.values()];
+    emit(scenario, nodes, 'spread', { nodesUsed: perNode.size, minPerNode: counts.length ? Math.min(...counts) : 0, maxPerNode: counts.length ? Math.max(...counts) : 0 });
+
+    emit(scenario, nodes, 'rss', { peakMB: stats.hwmMB, sampledMaxMB: rss.maxMB, endMB: stats.rssMB });
+    emit(scenario, nodes, 'cpu', {
+      wallS: round((performance.now() - t0) / 1000, 2),
+      serverCpuS: round(stats.cpuS - cpu0, 2),
+      benchCpuS: round((benchCpu.user + benchCpu.system) / 1e6, 2),
+      watchEvents: p.events,
+      watchReconnects: p.reconnects,
+      loadavg1m: round(loadavg()[0]!, 2),
+    });
+  } finally {
+    rss.stop();
+    await progress?.stop();
+    await stopServer(server);
+  }
+}
+
+console.log(
+  JSON.stringify({ bench: 'scheduler', node: process.version, cpus: cpus().length, loadavg1m: round(loadavg()[0]!, 2), nodes: NODE_COUNTS, pods: PODS, replicas: REPLICAS, scenarios: SCENARIOS, timeLimitS: TIME_LIMIT_S }),
+);
+let failures = 0;
+for (const nodes of NODE_COUNTS) {
+  for (const scenario of SCENARIOS as Scenario[]) {
+    try {
+      await runScenario(scenario, nodes);
+    } catch (e) {
+      failures++;
+      console.log(JSON.stringify({ bench: 'scheduler', scenario, nodes, pods: PODS, figure: 'error', message: e instanceof Error ? e.message : String(e) }));
+    }
+  }
+}
+process.exitCode = failures ? 1 : 0;
