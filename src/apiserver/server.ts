@@ -42,6 +42,10 @@ export interface ApiServerOptions {
   readonly bookmarkIntervalMs?: number;
 }
 
+const OPENAPI_V2_PROTOBUF = 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf';
+/** openapi.v2.Document { swagger: "2.0" } in protobuf: field 1, wire type 2, length 3. */
+const EMPTY_OPENAPI_V2_PROTOBUF = Buffer.from([0x0a, 0x03, 0x32, 0x2e, 0x30]);
+
 export const SERVER_VERSION = {
   major: '1',
   minor: '32',
@@ -197,8 +201,16 @@ export class ApiServer {
         return sendText(res, 200, this.metrics.render(), 'text/plain; version=0.0.4; charset=utf-8');
       case '/openapi/v2': {
         const accept = req.headers.accept ?? '';
+        if (accept.includes(OPENAPI_V2_PROTOBUF)) {
+          // kubectl asks for v2 (as protobuf only) for kinds missing from /openapi/v3 — i.e.
+          // kinds this server does not serve. An empty v2 document (just `swagger: "2.0"`) lets
+          // it go on and report the unknown kind as Kubernetes clients do.
+          res.writeHead(200, { 'Content-Type': 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf', 'Content-Length': EMPTY_OPENAPI_V2_PROTOBUF.length });
+          res.end(EMPTY_OPENAPI_V2_PROTOBUF);
+          return;
+        }
         if (accept && !accept.includes('json') && !accept.includes('*/*')) {
-          throw new NotAcceptableError('only application/json is supported for /openapi/v2');
+          throw new NotAcceptableError('only application/json and the empty protobuf document are served for /openapi/v2');
         }
         const doc = openapiV2Served();
         return sendJSON(res, 200, doc.body, { ETag: doc.etag });
