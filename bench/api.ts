@@ -89,7 +89,7 @@ function rssMB(pid: number): number {
 
 async function benchStorage(storage: 'sqlite' | 'memory'): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), `skiff-bench-${storage}-`));
-  const proc = spawn(process.execPath, [MAIN, 'server', '--data-dir', dataDir, '--port', '0', '--bind', '127.0.0.1', '--disable-agent', '--disable-controllers', '--storage', storage], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, [MAIN, 'server', '--data-dir', dataDir, '--port', '0', '--bind', '127.0.0.1', '--disable-agent', '--disable-controllers', '--cluster-cidr', '198.18.0.0/17', '--service-cidr', '198.18.128.0/17', '--storage', storage], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   const kubeconfig = join(dataDir, 'kubeconfig.yaml');

@@ -14,6 +14,7 @@ import { createReplicaSetController } from '../controllers/replicaset/controller
 
 export interface ControllerSettings {
   readonly clusterCIDR: string;
+  readonly nodeCIDRMaskSize: number;
   readonly nodeMonitorGracePeriodMs: number;
 }
 
@@ -27,7 +28,7 @@ export function defaultControllers(s: ControllerSettings): ControllerFactory[] {
     (deps) => createEndpointSliceController(deps),
     (deps) => createGarbageCollector(deps),
     (deps) => createNamespaceController(deps),
-    createNodeIpamController({ clusterCIDR: s.clusterCIDR }),
+    createNodeIpamController({ clusterCIDR: s.clusterCIDR, nodeCIDRMaskSize: s.nodeCIDRMaskSize }),
     createNodeLifecycleController({ nodeMonitorGracePeriodMs: s.nodeMonitorGracePeriodMs }),
     createPodGcController(),
   ];

@@ -24,6 +24,8 @@ export interface ServerFlags {
   readonly defaultTolerationSeconds: number;
   /** run no controller manager and no scheduler (API only) */
   readonly disableControllers: boolean;
+  /** size of each node's podCIDR (default 24) */
+  readonly nodeCIDRMaskSize: number;
 }
 
 export function defaultDataDir(): string {
@@ -48,6 +50,7 @@ Flags:
   --node-monitor-grace-period D   a node whose Lease is older than D is unreachable (default 50s)
   --default-toleration-seconds N  not-ready/unreachable tolerations added to pods (default 300)
   --disable-controllers           no controller manager and no scheduler (API only)
+  --node-cidr-mask-size N         prefix length of each node's podCIDR (default 24)
   -v, --v N                       log verbosity (default 0; 4 logs every request)
 `;
 
@@ -73,6 +76,7 @@ export function parseServerFlags(argv: readonly string[]): ServerFlags {
         'node-monitor-grace-period': { type: 'string' },
         'default-toleration-seconds': { type: 'string' },
         'disable-controllers': { type: 'boolean' },
+        'node-cidr-mask-size': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -107,7 +111,10 @@ export function parseServerFlags(argv: readonly string[]): ServerFlags {
   }
   const toleration = v['default-toleration-seconds'] === undefined ? 300 : Number(v['default-toleration-seconds']);
   if (!Number.isInteger(toleration) || toleration < 0) throw new FlagError(`--default-toleration-seconds: expected a non-negative integer, got "${v['default-toleration-seconds']}"`);
+  const mask = v['node-cidr-mask-size'] === undefined ? 24 : Number(v['node-cidr-mask-size']);
+  if (!Number.isInteger(mask) || mask < 8 || mask > 30) throw new FlagError(`--node-cidr-mask-size: expected an integer 8-30, got "${v['node-cidr-mask-size']}"`);
   return {
+    nodeCIDRMaskSize: mask,
     simulatedNodes,
     simulatedNodeCapacity: v['simulated-node-capacity'] ?? '',
     nodeMonitorGracePeriodMs: grace,

@@ -135,7 +135,7 @@ export async function startServer(flags: ServerFlags, log: (line: string) => voi
     ]);
     manager = new ControllerManager({
       client: client('kube-controller-manager/skiff'),
-      controllers: defaultControllers({ clusterCIDR: flags.clusterCIDR, nodeMonitorGracePeriodMs: flags.nodeMonitorGracePeriodMs }),
+      controllers: defaultControllers({ clusterCIDR: flags.clusterCIDR, nodeCIDRMaskSize: flags.nodeCIDRMaskSize, nodeMonitorGracePeriodMs: flags.nodeMonitorGracePeriodMs }),
       log: flags.verbosity >= 2 ? log : undefined,
     });
     manager.start(lifetime.signal);

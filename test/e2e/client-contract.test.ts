@@ -11,7 +11,7 @@ import { startServer, type RunningServer } from '../../src/cli/server.js';
 
 async function serve(): Promise<{ server: RunningServer; dataDir: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'skiff-contract-'));
-  const server = await startServer(parseServerFlags(['--data-dir', dataDir, '--port', '0', '--bind', '127.0.0.1', '--storage', 'memory', '--disable-agent']));
+  const server = await startServer(parseServerFlags(['--data-dir', dataDir, '--port', '0', '--bind', '127.0.0.1', '--cluster-cidr', '198.18.0.0/17', '--service-cidr', '198.18.128.0/17', '--storage', 'memory', '--disable-agent']));
   return { server, dataDir };
 }
 

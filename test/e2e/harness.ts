@@ -10,6 +10,10 @@ const here = dirname(fileURLToPath(import.meta.url));
 /** dist/src/cli/main.js, relative to dist/test/e2e */
 export const SKIFF_MAIN = join(here, '..', '..', 'src', 'cli', 'main.js');
 
+/** Pod and Service CIDRs of test clusters (inside 198.18.0.0/15). */
+export const TEST_CLUSTER_CIDR = '198.18.0.0/17';
+export const TEST_SERVICE_CIDR = '198.18.128.0/17';
+
 export interface Skiff {
   readonly dataDir: string;
   readonly kubeconfig: string;
@@ -30,7 +34,9 @@ export interface StartOptions {
 
 export async function startSkiff(opts: StartOptions = {}): Promise<Skiff> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'skiff-e2e-'));
-  const proc = spawn(process.execPath, [SKIFF_MAIN, 'server', '--data-dir', dataDir, '--port', '0', '--bind', '127.0.0.1', '--disable-agent', ...(opts.args ?? [])], {
+  // Test clusters use CIDRs inside 198.18.0.0/15 (reserved for benchmarking), never real networks.
+  const cidrs = ['--cluster-cidr', TEST_CLUSTER_CIDR, '--service-cidr', TEST_SERVICE_CIDR];
+  const proc = spawn(process.execPath, [SKIFF_MAIN, 'server', '--data-dir', dataDir, '--port', '0', '--bind', '127.0.0.1', '--disable-agent', ...cidrs, ...(opts.args ?? [])], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -117,7 +117,7 @@ describe('kubectl against skiff server', () => {
     assert.equal((await ok('get', 'cm', '--field-selector', 'metadata.name=c2', '-o', 'name')).trim(), 'configmap/c2');
     const all = await ok('get', 'namespaces', '-A', '-o', 'name');
     assert.match(all, /namespace\/kube-system/);
-    assert.match(await ok('get', 'svc', '-A'), /^default\s+kubernetes\s+ClusterIP\s+10\.43\.0\.1\s+<none>\s+443\/TCP/m);
+    assert.match(await ok('get', 'svc', '-A'), /^default\s+kubernetes\s+ClusterIP\s+198\.18\.128\.1\s+<none>\s+443\/TCP/m);
   });
 
   it('patch with all three types, scale, and describe', async () => {
