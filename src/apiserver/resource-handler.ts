@@ -180,8 +180,13 @@ export class ResourceHandler {
       if ((i + 1) % LIST_CHUNK_ITEMS === 0) {
         if (!res.write(chunk)) {
           await new Promise<void>((r) => {
-            res.once('drain', () => r());
-            res.once('close', () => r());
+            const done = () => {
+              res.off('drain', done);
+              res.off('close', done);
+              r();
+            };
+            res.on('drain', done);
+            res.on('close', done);
           });
           if (res.destroyed) return;
         }
