@@ -7,7 +7,8 @@
 // each on every node count of BENCH_NODES (the smaller one is the baseline for how cost grows).
 //
 // Figures per scenario: pods bound/s (first create → last binding seen), pods Running/s (first
-// create → last pod Running), scheduling latency p50/p99, peak RSS of the server, CPU seconds.
+// create → last pod Running), scheduling latency p50/p99, peak RSS of the server, CPU seconds,
+// and the API requests the run caused (from the server's /metrics), to see where writes go.
 // Progress is measured through ONE watch on the namespace's pods (from the resourceVersion of an
 // initial list), timed on arrival in this process; scheduling latency is "pod first seen on the
 // watch → spec.nodeName first seen on the watch" (the API's timestamps have whole seconds only).
@@ -15,7 +16,8 @@
 // Knobs: BENCH_NODES (comma list, default 100,1000), BENCH_PODS (default 10000), BENCH_REPLICAS
 // (per Deployment, default 100), BENCH_SCENARIOS (default deployments,pods), BENCH_TIME_LIMIT_S
 // (per scenario, default 600), BENCH_CPU_PROF_DIR (when set, the server runs with --cpu-prof and
-// writes its profile to <dir>/<scenario>-<nodes>n/).
+// writes its profile to <dir>/<scenario>-<nodes>n/), BENCH_SERVER_NODE_ARGS (extra Node flags for
+// the server, space-separated, e.g. --max-old-space-size=768).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:https';
@@ -40,12 +42,14 @@ const [TIME_LIMIT_S] = intList('BENCH_TIME_LIMIT_S', '600');
 const SCENARIOS = (process.env.BENCH_SCENARIOS ?? 'deployments,pods').split(',').map((s) => s.trim());
 for (const s of SCENARIOS) if (s !== 'deployments' && s !== 'pods') throw new Error(`BENCH_SCENARIOS: expected "deployments" and/or "pods", got "${s}"`);
 const CPU_PROF_DIR = process.env.BENCH_CPU_PROF_DIR;
+const SERVER_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 /** Bare pod creates in flight at once. */
 const CONCURRENCY = 32;
 const NAMESPACE = 'bench';
-/** The default cluster CIDR (a /16 cut into /24s) has podCIDRs for 256 nodes only; this has 4,096. */
-const CLUSTER_CIDR = '10.128.0.0/12';
+/** Pod and Service CIDRs inside 198.18.0.0/15 (reserved for benchmarking); simulated nodes' own IPs start at 198.19.0.1. */
+const CLUSTER_CIDR = '198.18.0.0/16';
+const SERVICE_CIDR = '198.19.128.0/17';
 /** How long the server may take to start and register its nodes, and to get them all Ready. */
 const STARTUP_LIMIT_MS = 180_000;
 const RSS_SAMPLE_MS = 250;
@@ -165,16 +169,57 @@ function kubeconfigConn(path: string): Conn {
   };
 }
 
+interface NodeNetwork {
+  /** prefix length of each node's podCIDR */
+  readonly maskSize: number;
+  /** pod IPs in one podCIDR (network, gateway and broadcast addresses excluded) */
+  readonly podIPs: number;
+}
+
+/** The largest podCIDRs (at most /24) of which CLUSTER_CIDR holds one per node. */
+function nodeNetwork(nodes: number): NodeNetwork {
+  const clusterPrefix = Number(CLUSTER_CIDR.split('/')[1]);
+  const maskSize = Math.max(24, clusterPrefix + Math.ceil(Math.log2(nodes)));
+  if (maskSize > 29) throw new Error(`${CLUSTER_CIDR} cannot give ${nodes} nodes a podCIDR each: expected at most ${2 ** (29 - clusterPrefix)} nodes`);
+  return { maskSize, podIPs: 2 ** (32 - maskSize) - 3 };
+}
+
+/** Pods a simulated node takes by default (its `pods` capacity). */
+const DEFAULT_NODE_PODS = 110;
+
 /** Starts `skiff server` with `nodes` simulated nodes; resolves once its API is ready (the nodes are registered by then). */
 async function startServer(nodes: number, label: string): Promise<Server> {
   const dataDir = mkdtempSync(join(tmpdir(), 'skiff-bench-sched-'));
-  const nodeArgs: string[] = [];
+  const nodeArgs = [...SERVER_NODE_ARGS];
   if (CPU_PROF_DIR) {
     const dir = join(CPU_PROF_DIR, label);
     mkdirSync(dir, { recursive: true });
     nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${dir}`);
   }
-  const args = [...nodeArgs, MAIN, 'server', '--data-dir', dataDir, '--port', '0', '--bind', '127.0.0.1', '--storage', 'sqlite', '--simulated-nodes', String(nodes), '--cluster-cidr', CLUSTER_CIDR];
+  const net = nodeNetwork(nodes);
+  const args = [
+    ...nodeArgs,
+    MAIN,
+    'server',
+    '--data-dir',
+    dataDir,
+    '--port',
+    '0',
+    '--bind',
+    '127.0.0.1',
+    '--storage',
+    'sqlite',
+    '--simulated-nodes',
+    String(nodes),
+    '--cluster-cidr',
+    CLUSTER_CIDR,
+    '--service-cidr',
+    SERVICE_CIDR,
+    '--node-cidr-mask-size',
+    String(net.maskSize),
+    // a node never takes more pods than its podCIDR has IPs
+    ...(net.podIPs < DEFAULT_NODE_PODS ? ['--simulated-node-capacity', `pods=${net.podIPs}`] : []),
+  ];
   const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<void>((r) => proc.once('exit', () => r()));
   let out = '';
@@ -273,6 +318,37 @@ async function waitForNodes(c: Conn, count: number, deadline: number): Promise<v
     await sleep(1000);
   }
   throw new Error(`expected ${count} Ready nodes with a podCIDR, got ${last}`);
+}
+
+interface RequestCounts {
+  /** `verb resource code` → requests */
+  readonly requests: Map<string, number>;
+  readonly revision: number;
+}
+
+/** The API server's own counters (GET /metrics): requests by verb, resource and code, and the store revision. */
+async function requestCounts(c: Conn): Promise<RequestCounts> {
+  const text = (await mustCall(c, 'GET', '/metrics', 200)).body;
+  const requests = new Map<string, number>();
+  for (const m of text.matchAll(/^apiserver_request_total\{verb="([^"]*)",resource="([^"]*)",code="(\d+)"\} (\d+)$/gm)) {
+    requests.set(`${m[1]} ${m[2]} ${m[3]}`, Number(m[4]));
+  }
+  return { requests, revision: Number(/^etcd_current_revision (\d+)$/m.exec(text)?.[1] ?? 0) };
+}
+
+/** What happened between two snapshots: requests by `verb resource` (2xx), failures by `verb resource code`. */
+function requestDelta(before: RequestCounts, after: RequestCounts): { revisions: number; ok: Record<string, number>; failed: Record<string, number> } {
+  const ok = new Map<string, number>();
+  const failed = new Map<string, number>();
+  for (const [k, n] of after.requests) {
+    const d = n - (before.requests.get(k) ?? 0);
+    if (!d) continue;
+    const [verb, resource, code] = k.split(' ') as [string, string, string];
+    if (code.startsWith('2')) ok.set(`${verb} ${resource}`, (ok.get(`${verb} ${resource}`) ?? 0) + d);
+    else failed.set(k, d);
+  }
+  const sorted = (m: Map<string, number>) => Object.fromEntries([...m].sort((a, b) => b[1] - a[1]));
+  return { revisions: after.revision - before.revision, ok: sorted(ok), failed: sorted(failed) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -433,12 +509,14 @@ async function runScenario(scenario: Scenario, nodes: number): Promise<void> {
     const setupDeadline = Date.now() + STARTUP_LIMIT_MS;
     await waitForNodes(c, nodes, setupDeadline);
     const setup = rss.sample();
-    emit(scenario, nodes, 'startup', { apiReadyMs: server.startupMs, rssMB: setup?.rssMB, cpuS: setup?.cpuS, loadavg1m: round(loadavg()[0]!, 2) });
+    const net = nodeNetwork(nodes);
+    emit(scenario, nodes, 'startup', { apiReadyMs: server.startupMs, nodeCIDRMaskSize: net.maskSize, podsPerNode: Math.min(net.podIPs, DEFAULT_NODE_PODS), rssMB: setup?.rssMB, cpuS: setup?.cpuS, loadavg1m: round(loadavg()[0]!, 2) });
 
     await mustCall(c, 'POST', '/api/v1/namespaces', 201, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE } });
     progress = new PodProgress(c, `/api/v1/namespaces/${NAMESPACE}/pods`);
     await progress.start();
 
+    const requests0 = await requestCounts(c);
     const cpu0 = procStats(server.pid).cpuS;
     const benchCpu0 = process.cpuUsage();
     const t0 = performance.now();
@@ -459,6 +537,7 @@ async function runScenario(scenario: Scenario, nodes: number): Promise<void> {
     const stats = procStats(server.pid);
     const benchCpu = process.cpuUsage(benchCpu0);
     rss.stop();
+    const requests1 = await requestCounts(c);
 
     const last = (m: Map<string, number>) => {
       let max = 0;
@@ -497,6 +576,7 @@ async function runScenario(scenario: Scenario, nodes: number): Promise<void> {
       watchReconnects: p.reconnects,
       loadavg1m: round(loadavg()[0]!, 2),
     });
+    emit(scenario, nodes, 'requests', requestDelta(requests0, requests1));
   } finally {
     rss.stop();
     await progress?.stop();
@@ -505,7 +585,7 @@ async function runScenario(scenario: Scenario, nodes: number): Promise<void> {
 }
 
 console.log(
-  JSON.stringify({ bench: 'scheduler', node: process.version, cpus: cpus().length, loadavg1m: round(loadavg()[0]!, 2), nodes: NODE_COUNTS, pods: PODS, replicas: REPLICAS, scenarios: SCENARIOS, timeLimitS: TIME_LIMIT_S }),
+  JSON.stringify({ bench: 'scheduler', node: process.version, cpus: cpus().length, loadavg1m: round(loadavg()[0]!, 2), nodes: NODE_COUNTS, pods: PODS, replicas: REPLICAS, scenarios: SCENARIOS, timeLimitS: TIME_LIMIT_S, serverNodeArgs: SERVER_NODE_ARGS }),
 );
 let failures = 0;
 for (const nodes of NODE_COUNTS) {

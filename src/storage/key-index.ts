@@ -17,8 +17,14 @@ export type KeyStates = ReadonlyMap<string, KeyValue | null>;
 
 export class KeyIndex {
   readonly #values = new Map<string, KeyValue>();
-  /** the keys of #values, sorted by compareKeys */
+  /**
+   * The keys of #values, sorted by compareKeys — once #settle() has run. Writes never shift this
+   * array (an insert into a sorted array costs O(n), so a run of creates would cost O(n²)):
+   * new keys wait in #added and deleted ones stay until the next read merges and filters.
+   */
   #keys: string[] = [];
+  #added: string[] = [];
+  #deletions = 0;
 
   /** Builds an index from kvs in any order; the last kv of a key wins. */
   static from(kvs: Iterable<KeyValue>): KeyIndex {
@@ -29,7 +35,7 @@ export class KeyIndex {
   }
 
   get size(): number {
-    return this.#keys.length;
+    return this.#values.size;
   }
 
   get(key: string): KeyValue | undefined {
@@ -37,13 +43,34 @@ export class KeyIndex {
   }
 
   set(kv: KeyValue): void {
-    if (!this.#values.has(kv.key)) this.#keys.splice(this.#lowerBound(kv.key), 0, kv.key);
+    if (!this.#values.has(kv.key)) this.#added.push(kv.key);
     this.#values.set(kv.key, kv);
   }
 
   delete(key: string): void {
-    if (!this.#values.delete(key)) return;
-    this.#keys.splice(this.#lowerBound(key), 1);
+    if (this.#values.delete(key)) this.#deletions++;
+  }
+
+  /** Brings #keys up to date: merges the sorted new keys in and drops deleted ones. O(n + a log a). */
+  #settle(): void {
+    if (this.#added.length === 0 && this.#deletions === 0) return;
+    const added = this.#added.sort(compareKeys);
+    const old = this.#keys;
+    const out: string[] = [];
+    const push = (k: string) => {
+      if (this.#values.has(k) && (out.length === 0 || out[out.length - 1] !== k)) out.push(k);
+    };
+    let i = 0;
+    let j = 0;
+    while (i < old.length && j < added.length) {
+      if (compareKeys(old[i], added[j]) <= 0) push(old[i++]);
+      else push(added[j++]);
+    }
+    while (i < old.length) push(old[i++]);
+    while (j < added.length) push(added[j++]);
+    this.#keys = out;
+    this.#added = [];
+    this.#deletions = 0;
   }
 
   /** Applies a batch of changes: a KeyValue sets the key, null deletes it. */
@@ -94,6 +121,7 @@ export class KeyIndex {
 
   /** [lo, hi): the positions in #keys of the keys under prefix that are >= startKey. */
   #bounds(prefix: string, startKey: string | undefined): [number, number] {
+    this.#settle();
     const lo = this.#lowerBound(rangeStart(prefix, startKey));
     const end = prefixEnd(prefix);
     const hi = end === undefined ? this.#keys.length : this.#lowerBound(end);
