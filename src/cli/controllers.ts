@@ -11,6 +11,7 @@ import { createNodeIpamController } from '../controllers/node-ipam/controller.js
 import { createNodeLifecycleController } from '../controllers/node-lifecycle/controller.js';
 import { createPodGcController } from '../controllers/node-lifecycle/pod-gc.js';
 import { createReplicaSetController } from '../controllers/replicaset/controller.js';
+import { createServiceAccountController } from '../controllers/serviceaccount/controller.js';
 
 export interface ControllerSettings {
   readonly clusterCIDR: string;
@@ -31,5 +32,6 @@ export function defaultControllers(s: ControllerSettings): ControllerFactory[] {
     createNodeIpamController({ clusterCIDR: s.clusterCIDR, nodeCIDRMaskSize: s.nodeCIDRMaskSize }),
     createNodeLifecycleController({ nodeMonitorGracePeriodMs: s.nodeMonitorGracePeriodMs }),
     createPodGcController(),
+    createServiceAccountController,
   ];
 }

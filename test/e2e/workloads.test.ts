@@ -165,6 +165,7 @@ spec:
 
   it('deleting a namespace empties it, then removes it', async () => {
     await ok('create', 'namespace', 'scratch');
+    await until('the default ServiceAccount', async () => (await kubectl(s, ['-n', 'scratch', 'get', 'serviceaccount', 'default'])).code === 0);
     await ok('-n', 'scratch', 'create', 'deployment', 'x', '--image=busybox', '--replicas=2');
     await ok('-n', 'scratch', 'create', 'configmap', 'y');
     await ok('-n', 'scratch', 'rollout', 'status', 'deployment/x', '--timeout=60s');
