@@ -283,11 +283,12 @@ export class ResourceHandler {
         if (pm.name === undefined) pm.name = name;
         // A resourceVersion is a precondition only when the patch itself set one.
         if (live && pm.resourceVersion === live.metadata?.resourceVersion) delete pm.resourceVersion;
-        if (validation !== 'Ignore' && schema) {
+        if (schema) {
           const unknown = checkFields(patched, schema).unknown;
           if (unknown.length && validation === 'Strict') throw strictError(unknown, []);
-          warnings.push(...unknown.map((u) => `unknown field "${u}"`));
-          pruneUnknownFields(patched, schema);
+          if (validation === 'Warn') warnings.push(...unknown.map((u) => `unknown field "${u}"`));
+          // Unknown fields are never stored, whatever the validation level.
+          if (unknown.length) pruneUnknownFields(patched, schema);
         }
         checkNamespaceMatch(patched, ns);
         return patched;
@@ -411,13 +412,14 @@ export class ResourceHandler {
     const validation = fieldValidation(query);
     const schema = this.schemaOf(reg);
     const warnings: string[] = [];
+    const unknown = schema ? checkFields(obj, schema).unknown : [];
     if (validation !== 'Ignore') {
       const dups = mediaType(contentType) === 'application/json' || !contentType ? findDuplicateFields(raw.toString('utf8')) : [];
-      const unknown = schema ? checkFields(obj, schema).unknown : [];
       if (validation === 'Strict' && (dups.length || unknown.length)) throw strictError(unknown, dups);
       warnings.push(...unknown.map((u) => `unknown field "${u}"`), ...dups.map((d) => `duplicate field "${d}"`));
     }
-    if (schema) pruneUnknownFields(obj, schema);
+    // Unknown fields are never stored, whatever the validation level.
+    if (schema && unknown.length) pruneUnknownFields(obj, schema);
     return warnings;
   }
 }

@@ -97,6 +97,20 @@ describe('bad input', () => {
     assert.match(dup.body.message ?? '', /duplicate field "metadata.name"/);
   });
 
+  it('unknown fields are never stored, whatever the fieldValidation level', async () => {
+    const c = await call('POST', `${CM}?fieldValidation=Ignore`, JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'u' }, datax: { a: 'b' } }));
+    assert.equal(c.status, 201);
+    assert.equal((c.body as Record<string, unknown>).datax, undefined);
+    const p = await call('PATCH', `${CM}/u?fieldValidation=Ignore`, JSON.stringify({ datay: { a: 'b' }, data: { k: 'v' } }), 'application/merge-patch+json');
+    assert.equal(p.status, 200);
+    const got = (await call('GET', `${CM}/u`)).body as Record<string, unknown>;
+    assert.equal(got.datay, undefined);
+    assert.deepEqual(got.data, { k: 'v' });
+    const strict = await call('PATCH', `${CM}/u?fieldValidation=Strict`, JSON.stringify({ dataz: {} }), 'application/merge-patch+json');
+    assert.equal(strict.status, 400);
+    assert.match(strict.body.message ?? '', /unknown field "dataz"/);
+  });
+
   it('a bad label selector or field selector is 400, and the server is still healthy', async () => {
     const r = await call('GET', `${CM}?labelSelector=${encodeURIComponent('a in (b')}`);
     assert.equal(r.status, 400);
