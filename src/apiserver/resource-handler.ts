@@ -14,7 +14,7 @@ import { labelSelectorAsString } from '../api/labels.js';
 import { isObject, type KubeObject } from '../api/object.js';
 import type { SchemaNode, SchemaLookup } from '../api/openapi/schema-lookup.js';
 import { groupVersion } from '../api/resources.js';
-import type { Entry, GenericRegistry } from '../registry/generic-registry.js';
+import type { GenericRegistry } from '../registry/generic-registry.js';
 import { checkFields, findDuplicateFields, pruneUnknownFields } from '../registry/field-validation.js';
 import { decodeObjectBody, mediaType, readBody, sendJSON, successStatus } from './http.js';
 import { applyPatch } from './patch/patch.js';
@@ -320,7 +320,7 @@ export class ResourceHandler {
 
   private async scale(req: IncomingMessage, res: ServerResponse, reg: GenericRegistry, ns: string | undefined, name: string, query: URLSearchParams): Promise<void> {
     const method = req.method ?? 'GET';
-    if (method === 'GET') return sendJSON(res, 200, toScale(reg, (await reg.get(ns, name)).object));
+    if (method === 'GET') return sendJSON(res, 200, toScale((await reg.get(ns, name)).object));
     if (method !== 'PUT' && method !== 'PATCH') throw new MethodNotAllowedError('the server does not allow this method on the requested resource');
     const body = await readBody(req);
     const contentType = req.headers['content-type'];
@@ -330,7 +330,7 @@ export class ResourceHandler {
       name,
       (live) => {
         const obj = live as KubeObject;
-        const current = toScale(reg, obj);
+        const current = toScale(obj);
         let desired: Record<string, unknown>;
         if (method === 'PUT') desired = decodeObjectBody(body, contentType, scaleKind);
         else desired = applyPatch(current, body.toString('utf8'), mediaType(contentType), { schema: undefined, now: this.deps.now(), apiVersion: 'autoscaling/v1', kind: 'Scale' });
@@ -349,7 +349,7 @@ export class ResourceHandler {
       },
       { dryRun: isDryRun(query), fieldManager: fieldManager(req, query), subresource: 'scale' },
     );
-    sendJSON(res, 200, toScale(reg, entry.object));
+    sendJSON(res, 200, toScale(entry.object));
   }
 
   private async binding(req: IncomingMessage, res: ServerResponse, reg: GenericRegistry, ns: string | undefined, name: string, query: URLSearchParams): Promise<void> {
@@ -515,7 +515,7 @@ async function deleteOptions(req: IncomingMessage, query: URLSearchParams): Prom
   };
 }
 
-function toScale(reg: GenericRegistry, obj: KubeObject): Record<string, unknown> {
+function toScale(obj: KubeObject): Record<string, unknown> {
   const spec = isObject(obj.spec) ? obj.spec : {};
   const status = isObject(obj.status) ? obj.status : {};
   const selector = isObject(spec.selector) ? labelSelectorAsString(spec.selector) : '';
@@ -532,7 +532,6 @@ function toScale(reg: GenericRegistry, obj: KubeObject): Record<string, unknown>
     spec: { replicas: typeof spec.replicas === 'number' ? spec.replicas : 0 },
     status: { replicas: typeof status.replicas === 'number' ? status.replicas : 0, selector },
   };
-  void reg;
 }
 
 function warningHeader(warnings: string[]): Record<string, string> {
@@ -544,4 +543,3 @@ function rfc3339(d: Date): string {
   return `${d.toISOString().slice(0, 19)}Z`;
 }
 
-export type { Entry };
