@@ -35,8 +35,10 @@ export interface ApiServerOptions {
   readonly schemas: SchemaLookup;
   readonly storeRevision: () => number;
   readonly now?: () => Date;
-  /** one line per request at this verbosity or higher */
+  /** where internal errors (and, with logRequests, every request) are logged */
   readonly log?: (line: string) => void;
+  /** one log line per request (kubectl's -v=4 habit) */
+  readonly logRequests?: boolean;
   /** readiness: false until bootstrap is done */
   readonly ready?: () => boolean;
   readonly bookmarkIntervalMs?: number;
@@ -166,7 +168,7 @@ export class ApiServer {
       }
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       this.metrics.observe(verb, resource, res.statusCode, seconds);
-      this.opts.log?.(`apiserver: ${req.method} ${req.url} ${res.statusCode} ${(seconds * 1000).toFixed(1)}ms`);
+      if (this.opts.logRequests) this.opts.log?.(`apiserver: ${req.method} ${req.url} ${res.statusCode} ${(seconds * 1000).toFixed(1)}ms`);
     }
   }
 

@@ -102,7 +102,8 @@ export async function startServer(flags: ServerFlags, log: (line: string) => voi
     registries,
     schemas: schemaLookup,
     storeRevision: () => store.currentRevision(),
-    log: flags.verbosity >= 4 ? log : (line) => (line.includes('internal error') ? log(line) : undefined),
+    log,
+    logRequests: flags.verbosity >= 4,
     ready: () => ready,
   });
   const port = await step(`listening on ${flags.bind}:${flags.port}`, () => api.start());

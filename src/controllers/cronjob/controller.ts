@@ -1,6 +1,8 @@
 // The CronJob controller's wiring: CronJob and Job informers → CronJob keys (`namespace/name`) in
 // a work queue → CronJobReconciler.reconcile, which says when the next scheduled time is; the key
 // comes back then through the queue's Clock-driven delay.
+import { objectKey } from '../../api/object.js';
+import { errorMessage, runWorker } from '../work-loop.js';
 import { WorkQueue } from '../../client/work-queue.js';
 import type { Controller, ControllerDeps } from '../controller.js';
 import { controllerRef } from '../job/pod-state.js';
@@ -57,9 +59,9 @@ function startCronJobController(deps: ControllerDeps, opts: CronJobControllerOpt
     if (key) queue.add(key);
   };
   const removeCronJobs = cronJobs.addEventHandler({
-    onAdd: (c) => queue.add(keyOf(c)),
-    onUpdate: (_old, c) => queue.add(keyOf(c)),
-    onDelete: (c) => queue.add(keyOf(c)),
+    onAdd: (c) => queue.add(objectKey(c)),
+    onUpdate: (_old, c) => queue.add(objectKey(c)),
+    onDelete: (c) => queue.add(objectKey(c)),
   });
   const removeJobs = jobs.addEventHandler({
     onAdd: enqueueOwner,
@@ -71,20 +73,15 @@ function startCronJobController(deps: ControllerDeps, opts: CronJobControllerOpt
     onDelete: enqueueOwner,
   });
 
-  const run = async (): Promise<void> => {
-    for (let key = await queue.get(); key !== undefined; key = await queue.get()) {
-      try {
+  const run = (): Promise<void> =>
+    runWorker(
+      queue,
+      async (key) => {
         const result = await reconciler.reconcile(key);
-        queue.forget(key);
-        if (result.requeueAfterMs !== undefined) queue.addAfter(key, Math.max(1, Math.ceil(result.requeueAfterMs)));
-      } catch (e) {
-        log(`syncing cronjob ${key} failed, retrying: ${e instanceof Error ? e.message : String(e)}`);
-        queue.addRateLimited(key);
-      } finally {
-        queue.done(key);
-      }
-    }
-  };
+        return result.requeueAfterMs === undefined ? undefined : Math.max(1, result.requeueAfterMs);
+      },
+      (key, e) => log(`syncing cronjob ${key} failed, retrying: ${errorMessage(e)}`),
+    );
 
   const stop = (): void => {
     removeCronJobs();
@@ -101,7 +98,3 @@ function startCronJobController(deps: ControllerDeps, opts: CronJobControllerOpt
   })();
 }
 
-function keyOf(o: { metadata?: { namespace?: string; name?: string } }): string {
-  const ns = o.metadata?.namespace;
-  return ns ? `${ns}/${o.metadata?.name ?? ''}` : (o.metadata?.name ?? '');
-}

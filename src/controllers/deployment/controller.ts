@@ -11,7 +11,7 @@ import { WorkQueue } from '../../client/work-queue.js';
 import type { Controller, ControllerDeps, ControllerFactory } from '../controller.js';
 import { controllerOf, ensureControllerUidIndex } from '../replicaset/controller-ref.js';
 import { REPLICASET_KIND } from '../replicaset/desired-pod.js';
-import { runWorkers } from '../replicaset/work-loop.js';
+import { runWorkers } from '../work-loop.js';
 import { DEPLOYMENTS, DEPLOYMENT_KIND, PODS, REPLICASETS, type Deployment, type Pod, type ReplicaSet } from './objects.js';
 import { DeploymentReconciler } from './reconcile.js';
 

@@ -2,6 +2,7 @@
 // a selector. Wiring only: Service events queue the Service's key; pod events queue the keys of
 // the Services whose selectors match the pod (before and after the change); a deleted Endpoints
 // object queues its Service so that it is recreated. reconcile.ts does the work.
+import { errorMessage, runWorker } from '../work-loop.js';
 import { objectKey } from '../../api/object.js';
 import { resourceInfo } from '../../client/client.js';
 import type { Lister } from '../../client/lister.js';
@@ -98,16 +99,8 @@ export function servicesSelecting(services: Lister<ServiceObject>, pod: PodObjec
 }
 
 /** One worker: reconcile keys until the queue shuts down; failures are requeued with backoff (a stale cache quietly). */
-export async function work(queue: WorkQueue, reconcile: (key: string) => Promise<void>, log: (line: string) => void): Promise<void> {
-  for (let key = await queue.get(); key !== undefined; key = await queue.get()) {
-    try {
-      await reconcile(key);
-      queue.forget(key);
-    } catch (e) {
-      if (!(e instanceof StaleCacheError)) log(`sync ${key} failed (retry ${queue.numRequeues(key) + 1}): ${e instanceof Error ? e.message : String(e)}`);
-      queue.addRateLimited(key);
-    } finally {
-      queue.done(key);
-    }
-  }
+export function work(queue: WorkQueue, reconcile: (key: string) => Promise<void>, log: (line: string) => void): Promise<void> {
+  return runWorker(queue, reconcile, (key, e, retries) => {
+    if (!(e instanceof StaleCacheError)) log(`sync ${key} failed (retry ${retries + 1}): ${errorMessage(e)}`);
+  });
 }

@@ -2,6 +2,7 @@
 // owner-uid and uid indexes that make up the ownership graph) → item keys in a work queue →
 // GarbageCollector.reconcile. Workers start once every one of those informers has synced, so a
 // missing owner is never just an owner not listed yet.
+import { errorMessage, runWorker } from '../work-loop.js';
 import type { KubeObject } from '../../api/object.js';
 import type { ResourceInfo } from '../../api/resources.js';
 import type { Informer } from '../../client/informer.js';
@@ -53,19 +54,12 @@ function startGarbageCollector(deps: ControllerDeps, opts: GarbageCollectorOptio
     }),
   );
 
-  const run = async (): Promise<void> => {
-    for (let key = await queue.get(); key !== undefined; key = await queue.get()) {
-      try {
-        await gc.reconcile(key);
-        queue.forget(key);
-      } catch (e) {
-        log(`collecting ${key} failed, retrying: ${e instanceof Error ? e.message : String(e)}`);
-        queue.addRateLimited(key);
-      } finally {
-        queue.done(key);
-      }
-    }
-  };
+  const run = (): Promise<void> =>
+    runWorker(
+      queue,
+      (key) => gc.reconcile(key),
+      (key, e) => log(`collecting ${key} failed, retrying: ${errorMessage(e)}`),
+    );
 
   const stop = (): void => {
     for (const remove of removers) remove();

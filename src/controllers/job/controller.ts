@@ -1,6 +1,8 @@
 // The Job controller's wiring: Job and Pod informers → Job keys (`namespace/name`) in a work
 // queue → JobReconciler.reconcile. Pod events also settle the controller's expectations (pods
 // created, deleted, released) before the Job is looked at again.
+import { objectKey } from '../../api/object.js';
+import { errorMessage, runWorker } from '../work-loop.js';
 import { WorkQueue } from '../../client/work-queue.js';
 import type { Controller, ControllerDeps } from '../controller.js';
 import { Expectations } from './expectations.js';
@@ -66,9 +68,9 @@ function startJobController(deps: ControllerDeps, opts: JobControllerOptions, si
     return key;
   };
   const removeJobs = jobs.addEventHandler({
-    onAdd: (j) => queue.add(keyOf(j)),
-    onUpdate: (_old, j) => queue.add(keyOf(j)),
-    onDelete: (j) => queue.add(keyOf(j)),
+    onAdd: (j) => queue.add(objectKey(j)),
+    onUpdate: (_old, j) => queue.add(objectKey(j)),
+    onDelete: (j) => queue.add(objectKey(j)),
   });
   const removePods = pods.addEventHandler({
     onAdd: (p, initial) => {
@@ -89,20 +91,15 @@ function startJobController(deps: ControllerDeps, opts: JobControllerOptions, si
     },
   });
 
-  const run = async (): Promise<void> => {
-    for (let key = await queue.get(); key !== undefined; key = await queue.get()) {
-      try {
+  const run = (): Promise<void> =>
+    runWorker(
+      queue,
+      async (key) => {
         const result: ReconcileResult = await reconciler.reconcile(key);
-        queue.forget(key);
-        if (result.requeueAfterMs !== undefined) queue.addAfter(key, Math.max(1, Math.ceil(result.requeueAfterMs)));
-      } catch (e) {
-        log(`syncing job ${key} failed, retrying: ${e instanceof Error ? e.message : String(e)}`);
-        queue.addRateLimited(key);
-      } finally {
-        queue.done(key);
-      }
-    }
-  };
+        return result.requeueAfterMs === undefined ? undefined : Math.max(1, result.requeueAfterMs);
+      },
+      (key, e) => log(`syncing job ${key} failed, retrying: ${errorMessage(e)}`),
+    );
 
   const stop = (): void => {
     removeJobs();
@@ -119,7 +116,3 @@ function startJobController(deps: ControllerDeps, opts: JobControllerOptions, si
   })();
 }
 
-function keyOf(o: { metadata?: { namespace?: string; name?: string } }): string {
-  const ns = o.metadata?.namespace;
-  return ns ? `${ns}/${o.metadata?.name ?? ''}` : (o.metadata?.name ?? '');
-}

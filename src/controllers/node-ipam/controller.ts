@@ -2,6 +2,7 @@
 // Kubernetes' range allocator does. Wiring only: node events queue the node's name; once the
 // node cache has synced, the subnets nodes already have are marked used before any allocation.
 // reconcile.ts does the work.
+import { errorMessage, runWorker } from '../work-loop.js';
 import { WorkQueue } from '../../client/work-queue.js';
 import type { Controller, ControllerDeps, ControllerFactory } from '../controller.js';
 import { CidrSet } from './cidr-set.js';
@@ -63,17 +64,7 @@ export function createNodeIpamController(opts: NodeIpamOptions = {}): Controller
         reconciler.restore();
         log(`allocating /${maskSize} pod CIDRs from ${clusterCIDR}`);
         // One worker: allocations happen in order, as Kubernetes' range allocator does them.
-        for (let key = await queue.get(); key !== undefined; key = await queue.get()) {
-          try {
-            await reconciler.reconcile(key);
-            queue.forget(key);
-          } catch (e) {
-            log(`node ${key}: ${e instanceof Error ? e.message : String(e)} (retry ${queue.numRequeues(key) + 1})`);
-            queue.addRateLimited(key);
-          } finally {
-            queue.done(key);
-          }
-        }
+        await runWorker(queue, (key) => reconciler.reconcile(key), (key, e, retries) => log(`node ${key}: ${errorMessage(e)} (retry ${retries + 1})`));
       })();
     },
   });

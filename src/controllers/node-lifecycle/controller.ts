@@ -5,6 +5,7 @@
 // - changes of a node's NoExecute taints queue the keys of its pods, and pod changes on a tainted
 //   node queue the pod; taint-eviction.ts decides and schedules evictions (the queue's delayed
 //   adds are the timers).
+import { errorMessage, runWorker } from '../work-loop.js';
 import type { Informer } from '../../client/informer.js';
 import type { TimerHandle } from '../../client/clock.js';
 import { WorkQueue } from '../../client/work-queue.js';
@@ -181,19 +182,8 @@ export function createNodeLifecycleController(opts: NodeLifecycleOptions = {}): 
  * One worker: reconcile keys until the queue shuts down. A reconcile that returns a delay is
  * looked at again after it; one that throws is retried with backoff.
  */
-async function work(queue: WorkQueue, reconcile: (key: string) => Promise<number | undefined>, fail: (key: string, message: string) => void): Promise<void> {
-  for (let key = await queue.get(); key !== undefined; key = await queue.get()) {
-    try {
-      const again = await reconcile(key);
-      queue.forget(key);
-      if (again !== undefined) queue.addAfter(key, again);
-    } catch (e) {
-      fail(key, `${e instanceof Error ? e.message : String(e)} (retry ${queue.numRequeues(key) + 1})`);
-      queue.addRateLimited(key);
-    } finally {
-      queue.done(key);
-    }
-  }
+function work(queue: WorkQueue, reconcile: (key: string) => Promise<number | undefined>, fail: (key: string, message: string) => void): Promise<void> {
+  return runWorker(queue, reconcile, (key, e, retries) => fail(key, `${errorMessage(e)} (retry ${retries + 1})`));
 }
 
 /** Adds an index to a shared informer's cache unless a controller started earlier in this process already did. */

@@ -15,7 +15,7 @@ import { ControllerExpectations } from './expectations.js';
 import { PODS, REPLICASETS, type OwnerReference, type Pod, type ReplicaSet } from './objects.js';
 import { isPodReady } from './pod-readiness.js';
 import { ReplicaSetReconciler } from './reconcile.js';
-import { runWorkers } from './work-loop.js';
+import { runWorkers } from '../work-loop.js';
 
 export const REPLICASET_CONTROLLER_NAME = 'replicaset';
 /** source.component of its Events */

@@ -5,6 +5,7 @@ import { selectorFromSet } from '../../api/labels.js';
 import type { Pod, ReplicaSet, ReplicaSetCondition, ReplicaSetStatus } from './objects.js';
 import { parseTime, rfc3339 } from './objects.js';
 import { isPodAvailable, isPodReady, podReadyCondition } from './pod-readiness.js';
+import { errorMessage } from '../work-loop.js';
 
 export const REPLICA_FAILURE = 'ReplicaFailure';
 
@@ -105,6 +106,4 @@ export function statusUpToDate(rs: ReplicaSet, next: ReplicaSetStatus): boolean 
 }
 
 /** An error's message as Go's err.Error() would print it. */
-export function errorMessage(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
+export { errorMessage };

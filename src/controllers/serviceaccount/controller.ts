@@ -2,6 +2,7 @@
 // named `default`, recreated if deleted, as Kubernetes' ServiceAccountsController keeps it.
 // Namespace and ServiceAccount events queue the namespace's name; reconcile creates what is
 // missing. Idempotent: AlreadyExists means another writer was first, which is fine.
+import { errorMessage, runWorker } from '../work-loop.js';
 import { isApiError } from '../../api/errors.js';
 import type { KubeObject } from '../../api/object.js';
 import { resourceInfo } from '../../client/client.js';
@@ -60,17 +61,7 @@ export function createServiceAccountController(deps: ControllerDeps): Controller
       void (async () => {
         const synced = (await namespaces.waitForSync(signal)) && (await accounts.waitForSync(signal));
         if (!synced || signal.aborted) return;
-        for (let key = await queue.get(); key !== undefined; key = await queue.get()) {
-          try {
-            await reconcile(key);
-            queue.forget(key);
-          } catch (e) {
-            log(`namespace ${key}: ${e instanceof Error ? e.message : String(e)} (retry ${queue.numRequeues(key) + 1})`);
-            queue.addRateLimited(key);
-          } finally {
-            queue.done(key);
-          }
-        }
+        await runWorker(queue, reconcile, (key, e, retries) => log(`namespace ${key}: ${errorMessage(e)} (retry ${retries + 1})`));
       })();
     },
   };
