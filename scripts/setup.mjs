@@ -11,6 +11,32 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
 const mtime = (p) => (existsSync(p) ? statSync(p).mtimeMs : 0);
 
+// The real node (runc containers, pod network, service proxy) needs these Debian packages. As root
+// on a Debian-like machine they are installed when missing; otherwise skiff runs without its node
+// agent and the tests that need them are skipped with a reason.
+const DEBIAN_PACKAGES = {
+  runc: '/usr/sbin/runc',
+  nftables: '/usr/sbin/nft',
+  iptables: '/usr/sbin/iptables',
+  'busybox-static': '/bin/busybox',
+  'docker-registry': '/usr/bin/docker-registry',
+  iproute2: '/sbin/ip',
+};
+const missing = Object.entries(DEBIAN_PACKAGES)
+  .filter(([, path]) => !existsSync(path) && !existsSync(path.replace(/^\/(usr\/)?s?bin/, '/usr/bin')))
+  .map(([pkg]) => pkg);
+if (missing.length > 0 && process.getuid?.() === 0 && existsSync('/usr/bin/apt-get') && !process.env.SKIFF_NO_APT) {
+  console.error(`setup: installing Debian packages: ${missing.join(' ')}`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const apt = (args) => execFileSync('apt-get', args, { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'] });
+  try {
+    apt(['install', '-y', '-q', '--no-install-recommends', ...missing]);
+  } catch {
+    apt(['update', '-q']);
+    apt(['install', '-y', '-q', '--no-install-recommends', ...missing]);
+  }
+}
+
 const lock = join(root, 'package-lock.json');
 const marker = join(root, 'node_modules', '.package-lock.json');
 if (!existsSync(marker) || mtime(lock) > mtime(marker)) {

@@ -212,11 +212,22 @@ export interface ContainerEvent {
   readonly at: number;
 }
 
+export interface TerminalSize {
+  readonly width: number;
+  readonly height: number;
+}
+
 export interface ExecOptions {
+  /** the caller's input; the process sees EOF when it ends (absent: no stdin) */
   readonly stdin?: NodeJS.ReadableStream;
   readonly stdout?: NodeJS.WritableStream;
+  /** ignored with `tty` (a terminal has one output stream) */
   readonly stderr?: NodeJS.WritableStream;
+  /** run on a pseudo-terminal */
   readonly tty?: boolean;
+  /** with `tty`: the runtime calls `listener` on every resize the client sends (the first one may come before the process starts) */
+  readonly onResize?: (listener: (size: TerminalSize) => void) => void;
+  /** aborting kills the exec'd process (attach: detaches) */
   readonly signal?: AbortSignal;
 }
 
@@ -304,8 +315,25 @@ export interface Runtime {
   /** Runs a command in a running container; resolves its exit code. */
   exec?(id: string, command: readonly string[], opts?: ExecOptions): Promise<number>;
 
-  /** Streams the container's log to `out`; resolves when done (at once unless `follow`). */
+  /**
+   * Streams the container's log to `out` as plain text lines (with an RFC 3339 nano timestamp and a
+   * space before each line when `timestamps`); resolves when done: at once unless `follow`, else
+   * when the container has exited and everything is written, or `signal` aborts.
+   */
   logs?(id: string, out: NodeJS.WritableStream, opts?: LogOptions): Promise<void>;
+
+  /**
+   * Attaches to a running container's own stdio (`kubectl attach`): its output from now on goes to
+   * opts.stdout/stderr, opts.stdin (when the container was created with `stdin`) to its input.
+   * Resolves when the container exits or `signal` aborts (detach; the container keeps running).
+   */
+  attach?(id: string, opts: ExecOptions): Promise<void>;
+
+  /**
+   * Connects `stream` to TCP `port` on the sandbox's loopback (inside its network namespace), as
+   * `kubectl port-forward` wants; resolves when either side closes. Rejects when nothing listens.
+   */
+  portForward?(sandboxId: string, port: number, stream: NodeJS.ReadWriteStream): Promise<void>;
 
   /** Releases what the runtime holds in this process (timers, sockets); containers keep running for real runtimes. */
   close?(): Promise<void>;
