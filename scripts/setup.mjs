@@ -21,6 +21,7 @@ const DEBIAN_PACKAGES = {
   'busybox-static': '/bin/busybox',
   'docker-registry': '/usr/bin/docker-registry',
   iproute2: '/sbin/ip',
+  conmon: '/usr/bin/conmon',
 };
 const missing = Object.entries(DEBIAN_PACKAGES)
   .filter(([, path]) => !existsSync(path) && !existsSync(path.replace(/^\/(usr\/)?s?bin/, '/usr/bin')))
