@@ -1,6 +1,6 @@
 // Command-line flags of `skiff server`, with their defaults. Parsing errors name the flag and
 // what was expected.
-import { homedir } from 'node:os';
+import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseDuration } from '../api/duration.js';
@@ -26,6 +26,17 @@ export interface ServerFlags {
   readonly disableControllers: boolean;
   /** size of each node's podCIDR (default 24) */
   readonly nodeCIDRMaskSize: number;
+  // ---- the node agent on this machine (unless disableAgent) ----
+  /** the Node's name (default: this machine's hostname, lower-cased) */
+  readonly nodeName: string;
+  /** the node's InternalIP ('' = the first non-loopback IPv4 address) */
+  readonly nodeIP: string;
+  /** HTTPS port of the kubelet's streaming server (logs, exec, port-forward); 0 picks a free one */
+  readonly kubeletPort: number;
+  /** the node bridge pods attach to (default skiff0) */
+  readonly podBridge: string;
+  /** registries reached over plain HTTP besides loopback ones (HOST:PORT) */
+  readonly insecureRegistries: readonly string[];
 }
 
 export function defaultDataDir(): string {
@@ -52,6 +63,13 @@ Flags:
   --disable-controllers           no controller manager and no scheduler (API only)
   --node-cidr-mask-size N         prefix length of each node's podCIDR (default 24)
   -v, --v N                       log verbosity (default 0; 4 logs every request)
+
+Node agent flags (the agent runs real containers with runc; it needs root):
+  --node-name NAME                name of this node (default: the hostname)
+  --node-ip IP                    InternalIP of this node (default: first non-loopback IPv4)
+  --kubelet-port N                kubelet HTTPS port for logs/exec/port-forward (default 10250; 0 picks one)
+  --pod-bridge NAME               Linux bridge the pods attach to (default skiff0)
+  --insecure-registry HOST:PORT   pull from this registry over plain HTTP (repeatable)
 `;
 
 export class FlagError extends Error {}
@@ -77,6 +95,11 @@ export function parseServerFlags(argv: readonly string[]): ServerFlags {
         'default-toleration-seconds': { type: 'string' },
         'disable-controllers': { type: 'boolean' },
         'node-cidr-mask-size': { type: 'string' },
+        'node-name': { type: 'string' },
+        'node-ip': { type: 'string' },
+        'kubelet-port': { type: 'string' },
+        'pod-bridge': { type: 'string' },
+        'insecure-registry': { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -113,7 +136,22 @@ export function parseServerFlags(argv: readonly string[]): ServerFlags {
   if (!Number.isInteger(toleration) || toleration < 0) throw new FlagError(`--default-toleration-seconds: expected a non-negative integer, got "${v['default-toleration-seconds']}"`);
   const mask = v['node-cidr-mask-size'] === undefined ? 24 : Number(v['node-cidr-mask-size']);
   if (!Number.isInteger(mask) || mask < 8 || mask > 30) throw new FlagError(`--node-cidr-mask-size: expected an integer 8-30, got "${v['node-cidr-mask-size']}"`);
+  const kubeletPort = v['kubelet-port'] === undefined ? 10250 : Number(v['kubelet-port']);
+  if (!Number.isInteger(kubeletPort) || kubeletPort < 0 || kubeletPort > 65535) throw new FlagError(`--kubelet-port: expected an integer 0-65535, got "${v['kubelet-port']}"`);
+  const nodeName = (v['node-name'] ?? hostname()).toLowerCase();
+  if (!/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(nodeName)) throw new FlagError(`--node-name: "${nodeName}" is not a valid node name (a DNS-1123 subdomain)`);
+  const nodeIP = v['node-ip'] ?? '';
+  if (nodeIP && !/^\d{1,3}(\.\d{1,3}){3}$/.test(nodeIP)) throw new FlagError(`--node-ip: expected an IPv4 address, got "${nodeIP}"`);
+  const podBridge = v['pod-bridge'] ?? 'skiff0';
+  if (!/^[a-zA-Z0-9_.-]{1,15}$/.test(podBridge)) throw new FlagError(`--pod-bridge: expected an interface name of at most 15 characters, got "${podBridge}"`);
+  const insecureRegistries = v['insecure-registry'] ?? [];
+  for (const r of insecureRegistries) if (!/^[^/\s]+$/.test(r)) throw new FlagError(`--insecure-registry: expected HOST or HOST:PORT, got "${r}"`);
   return {
+    nodeName,
+    nodeIP,
+    kubeletPort,
+    podBridge,
+    insecureRegistries,
     nodeCIDRMaskSize: mask,
     simulatedNodes,
     simulatedNodeCapacity: v['simulated-node-capacity'] ?? '',

@@ -30,13 +30,16 @@ export interface StartOptions {
   readonly dataDir?: string;
   readonly args?: readonly string[];
   readonly timeoutMs?: number;
+  /** run the real node agent (runc containers; needs root) instead of `--disable-agent` */
+  readonly agent?: boolean;
 }
 
 export async function startSkiff(opts: StartOptions = {}): Promise<Skiff> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'skiff-e2e-'));
   // Test clusters use CIDRs inside 198.18.0.0/15 (reserved for benchmarking), never real networks.
   const cidrs = ['--cluster-cidr', TEST_CLUSTER_CIDR, '--service-cidr', TEST_SERVICE_CIDR];
-  const proc = spawn(process.execPath, [SKIFF_MAIN, 'server', '--data-dir', dataDir, '--port', '0', '--bind', '127.0.0.1', '--disable-agent', ...cidrs, ...(opts.args ?? [])], {
+  const agent = opts.agent ? [] : ['--disable-agent'];
+  const proc = spawn(process.execPath, [SKIFF_MAIN, 'server', '--data-dir', dataDir, '--port', '0', '--bind', '127.0.0.1', ...agent, ...cidrs, ...(opts.args ?? [])], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

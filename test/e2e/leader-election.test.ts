@@ -34,7 +34,7 @@ describe('leader election on one store', () => {
   for (const kind of ['controller manager', 'scheduler'] as const) {
     it(`two ${kind}s never act at once, and the second takes over`, async () => {
       const dataDir = mkdtempSync(join(tmpdir(), 'skiff-leader-'));
-      const server = await startServer(parseServerFlags(['--data-dir', dataDir, '--port', '0', '--bind', '127.0.0.1', '--cluster-cidr', '198.18.0.0/17', '--service-cidr', '198.18.128.0/17', '--storage', 'memory', '--disable-controllers']));
+      const server = await startServer(parseServerFlags(['--data-dir', dataDir, '--port', '0', '--bind', '127.0.0.1', '--cluster-cidr', '198.18.0.0/17', '--service-cidr', '198.18.128.0/17', '--storage', 'memory', '--disable-controllers', '--disable-agent']));
       const make = (id: string): Candidate =>
         kind === 'scheduler'
           ? new SchedulerRunner({ client: server.inProcessClient(), identity: id, ...FAST })
