@@ -42,6 +42,7 @@ function run(args: string[], input: string | undefined): Promise<string> {
       const detail = (stderr || err.message).trim();
       reject(new NetworkError('NetworkSetupFailed', `${what}: ${detail}`));
     });
+    child.stdin?.on('error', () => undefined); // ip exiting early (EPIPE): its exit status tells
     if (input !== undefined) child.stdin!.end(input);
   });
 }

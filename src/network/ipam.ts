@@ -12,6 +12,7 @@
 //   so a freed address is not reused at once while there are others.
 // - Network, gateway and broadcast addresses are never handed out.
 // - In-process callers are serialized by the instance (allocate/release never interleave).
+import { randomBytes } from 'node:crypto';
 import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { mkdirSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
@@ -46,7 +47,6 @@ export class HostLocalIPAM {
   private readonly byIp = new Map<string, Allocation>();
   private readonly serial = new KeyedSerial();
   private cursor: number | undefined;
-  private tmpSeq = 0;
 
   /** Reads the allocations in `dir` (created if missing). Synchronous, so `get`/`list` work at once after a restart. */
   constructor(readonly dir: string) {
@@ -132,7 +132,7 @@ export class HostLocalIPAM {
 
   /** true when the address file was created, false when it already existed. */
   private async persist(a: Allocation): Promise<boolean> {
-    const tmp = join(this.dir, `${TMP_PREFIX}${process.pid}-${++this.tmpSeq}`);
+    const tmp = join(this.dir, `${TMP_PREFIX}${process.pid}-${randomBytes(8).toString('hex')}`);
     await writeFile(tmp, JSON.stringify(a) + '\n');
     try {
       await link(tmp, join(this.dir, a.ip));

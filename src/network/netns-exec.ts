@@ -40,6 +40,8 @@ export function runInNetns(
         reject(Object.assign(e, { code, stdout, stderr }));
       },
     );
+    // A program that exits without reading its input makes the write fail (EPIPE): its exit status tells.
+    child.stdin?.on('error', () => undefined);
     if (opts.input !== undefined) child.stdin!.end(opts.input);
   });
 }

@@ -19,8 +19,9 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureBridge, linkExists, masterOf } from './bridge.js';
 import { NetworkError } from './errors.js';
+import { IpBatcher } from './ip-batcher.js';
 import { HostLocalIPAM, type Allocation, type PodRef } from './ipam.js';
-import { ip, ipBatch, ipJson } from './ip-command.js';
+import { ipBatch, ipJson } from './ip-command.js';
 import { formatIPv4, PodSubnet } from './ipv4.js';
 import { KeyedSerial } from './serial.js';
 
@@ -73,6 +74,8 @@ export class PodNetwork {
   private readonly mtu: number | undefined;
   private readonly ipam: HostLocalIPAM;
   private readonly serial = new KeyedSerial();
+  /** node-side commands of concurrent set-ups and tear-downs share one ip process */
+  private readonly nodeSide = new IpBatcher();
   private subnet: PodSubnet | undefined;
   /** the bridge set up for the current subnet (reset on a new CIDR or a failure) */
   private bridgeReady: Promise<void> | undefined;
@@ -225,10 +228,13 @@ export class PodNetwork {
     };
   }
 
-  /** Two `ip -batch` runs: namespace + veth pair + bridge port on the node, then the pod's side. */
+  /**
+   * Two `ip -batch` runs: namespace + veth pair + bridge port on the node (shared with concurrent
+   * calls), then the pod's side.
+   */
   private async createLinks(a: Allocation): Promise<void> {
     const mtu = this.mtu ? ` mtu ${this.mtu}` : '';
-    await ipBatch([
+    await this.nodeSide.run([
       `netns add ${a.netnsName}`,
       `link add name ${a.hostVeth}${mtu} type veth peer name ${POD_INTERFACE}${mtu} netns ${a.netnsName}`,
       `link set dev ${a.hostVeth} master ${this.bridgeName}`,
@@ -258,19 +264,20 @@ export class PodNetwork {
     }
   }
 
-  /** Removes the host veth (its peer goes with it) and the named namespace, whichever exist. */
+  /**
+   * Removes the host veth (its peer goes with it) and the named namespace, whichever exist, in one
+   * `ip -batch`. Not shared with concurrent calls: veth deletions in one process wait for the
+   * kernel's RCU grace period one by one (~25 ms each), in parallel processes the kernel overlaps them. Deleting the veth explicitly (rather than leaving it to the namespace's destruction)
+   * makes it gone when this resolves, even while a process still holds the namespace.
+   */
   private async deleteLinks(netnsName: string, hostVeth: string | undefined): Promise<void> {
-    if (hostVeth && linkExists(hostVeth)) {
-      await ip(['link', 'del', 'dev', hostVeth]).catch((e: unknown) => {
-        if (linkExists(hostVeth)) throw e;
-      });
-    }
     const path = join(NETNS_DIR, netnsName);
-    if (existsSync(path)) {
-      await ip(['netns', 'del', netnsName]).catch((e: unknown) => {
-        if (existsSync(path)) throw e;
-      });
-    }
+    const lines: string[] = [];
+    if (hostVeth && linkExists(hostVeth)) lines.push(`link del dev ${hostVeth}`);
+    if (existsSync(path)) lines.push(`netns del ${netnsName}`);
+    await ipBatch(lines, { force: true }).catch((e: unknown) => {
+      if ((hostVeth && linkExists(hostVeth)) || existsSync(path)) throw e; // gone meanwhile is fine
+    });
   }
 }
 
