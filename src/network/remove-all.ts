@@ -6,7 +6,7 @@ import { bridgePorts, deleteBridge, linkExists } from './bridge.js';
 import { NetworkError } from './errors.js';
 import { HostLocalIPAM } from './ipam.js';
 import { ipBatch } from './ip-command.js';
-import { DEFAULT_BRIDGE_NAME, DEFAULT_NETNS_PREFIX, ipamDir, listNetns, NETNS_DIR, type PodNetworkOptions } from './pod-network.js';
+import { batchDir, DEFAULT_BRIDGE_NAME, DEFAULT_NETNS_PREFIX, ipamDir, listNetns, NETNS_DIR, type PodNetworkOptions } from './pod-network.js';
 
 /**
  * Removes every network namespace named `<netnsPrefix>*` in /run/netns, every link attached to the
@@ -34,5 +34,6 @@ export async function removeAllPodNetworking(opts: PodNetworkOptions): Promise<v
     throw new NetworkError('NetworkSetupFailed', `could not remove ${left.join(', ')}: ${failure instanceof Error ? failure.message : String(failure)}`);
   }
   await rm(ipamDir(opts.stateDir), { recursive: true, force: true });
+  await rm(batchDir(opts.stateDir), { recursive: true, force: true });
   await rmdir(opts.stateDir).catch(() => undefined); // only when empty
 }
