@@ -323,9 +323,13 @@ test('a setUp failing half-way removes what it made and frees the IP', { skip },
   assert.deepEqual(new PodNetwork(opts).list().map((x) => x.sandboxId), ['fail-a']);
 });
 
-test('runInNetns passes stdin and stdout, and rejects with the exit code', { skip }, async (t) => {
-  const { net } = await testPodNetwork(t, '198.18.77.0/28');
+test('runInNetns passes stdin and stdout, and rejects with the exit code; mtu applies to bridge and veth pair', { skip }, async (t) => {
+  const { net, opts } = await testPodNetwork(t, '198.18.77.0/28', { mtu: 1400 });
   const { netnsPath } = await net.setUp('exec', pod('exec'));
+  const [eth0] = await ipJson<{ mtu: number }>(['link', 'show', 'dev', 'eth0'], { netns: `${opts.netnsPrefix}exec` });
+  const [host] = await ipJson<{ mtu: number }>(['link', 'show', 'dev', hostVethName('exec')]);
+  const [br] = await ipJson<{ mtu: number }>(['link', 'show', 'dev', opts.bridgeName]);
+  assert.deepEqual([eth0!.mtu, host!.mtu, br!.mtu], [1400, 1400, 1400]);
   const r = await runInNetns(netnsPath, BUSYBOX, ['cat'], { input: 'through stdin' });
   assert.equal(r.stdout, 'through stdin');
   assert.match((await runInNetns(netnsPath, 'ip', ['-o', 'link', 'show'])).stdout, /eth0@/);

@@ -11,10 +11,13 @@ import { removeAllPodNetworking } from './remove-all.js';
 export const NEEDS_ROOT = process.getuid?.() !== 0 ? 'needs root (creates network namespaces and links)' : false;
 
 /** Options with a unique bridge (`skt` + 8 hex) and netns prefix (`sktn-` + 6 hex + `-`), cleaned up after `t`. */
-export async function testNetworkOptions(t: TestContext): Promise<PodNetworkOptions & { bridgeName: string; netnsPrefix: string }> {
+export async function testNetworkOptions(
+  t: TestContext,
+  extra: { mtu?: number } = {},
+): Promise<PodNetworkOptions & { bridgeName: string; netnsPrefix: string }> {
   const tag = randomBytes(4).toString('hex');
   const base = await mkdtemp(join(tmpdir(), 'skiff-net-'));
-  const opts = { stateDir: join(base, 'network'), bridgeName: `skt${tag}`, netnsPrefix: `sktn-${tag.slice(0, 6)}-` };
+  const opts = { stateDir: join(base, 'network'), bridgeName: `skt${tag}`, netnsPrefix: `sktn-${tag.slice(0, 6)}-`, ...extra };
   t.after(async () => {
     await removeAllPodNetworking(opts);
     await rm(base, { recursive: true, force: true });
@@ -23,8 +26,12 @@ export async function testNetworkOptions(t: TestContext): Promise<PodNetworkOpti
 }
 
 /** A PodNetwork on fresh test options with `cidr` (inside 198.18.64.0/20) set. */
-export async function testPodNetwork(t: TestContext, cidr: string): Promise<{ net: PodNetwork; opts: Awaited<ReturnType<typeof testNetworkOptions>> }> {
-  const opts = await testNetworkOptions(t);
+export async function testPodNetwork(
+  t: TestContext,
+  cidr: string,
+  extra: { mtu?: number } = {},
+): Promise<{ net: PodNetwork; opts: Awaited<ReturnType<typeof testNetworkOptions>> }> {
+  const opts = await testNetworkOptions(t, extra);
   const net = new PodNetwork(opts);
   net.setPodCIDR(cidr);
   return { net, opts };
