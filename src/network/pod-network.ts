@@ -187,7 +187,9 @@ export class PodNetwork {
     for (const name of listNetns(this.netnsPrefix)) {
       const id = name.slice(this.netnsPrefix.length);
       if (known.has(name) || live.has(id) || !SANDBOX_ID.test(id)) continue;
-      await this.serial.run(id, () => this.deleteLinks(name, this.unclaimedVethName(id)));
+      await this.serial.run(id, async () => {
+        if (!this.ipam.get(id)) await this.deleteLinks(name, this.unclaimedVethName(id)); // unless set up meanwhile
+      });
     }
     return released;
   }
