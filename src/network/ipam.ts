@@ -1,0 +1,168 @@
+// Host-local IPAM: pod IPs from the node's pod CIDR, persisted as one file per allocated address
+// (DIR/<ip>, JSON of the Allocation), as CNI's host-local plugin keeps them.
+//
+// Contract:
+// - An address is handed to at most one sandbox at a time: the file is created with link(2) from a
+//   fully written temporary file, which fails if the address file exists, so two allocators (even in
+//   two processes) never both get it, and a crash never leaves a half-written allocation.
+// - The allocation is on disk before `allocate` resolves, i.e. before any link is created for it:
+//   after a crash the address stays reserved until `release` (PodNetwork.reconcile frees the ones
+//   whose sandbox is gone).
+// - Next-fit: the search starts after the last address handed out (kept in DIR/last-reserved-ip),
+//   so a freed address is not reused at once while there are others.
+// - Network, gateway and broadcast addresses are never handed out.
+// - In-process callers are serialized by the instance (allocate/release never interleave).
+import { randomBytes } from 'node:crypto';
+import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { mkdirSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { NetworkError } from './errors.js';
+import { formatIPv4, parseIPv4, type PodSubnet } from './ipv4.js';
+import { KeyedSerial } from './serial.js';
+
+export interface PodRef {
+  readonly namespace: string;
+  readonly name: string;
+  readonly uid: string;
+}
+
+/** One sandbox's network, as persisted. */
+export interface Allocation {
+  readonly sandboxId: string;
+  readonly ip: string;
+  readonly prefixLength: number;
+  readonly gateway: string;
+  /** the network namespace's name under /run/netns */
+  readonly netnsName: string;
+  /** host side of the veth pair (on the bridge) */
+  readonly hostVeth: string;
+  readonly pod?: PodRef;
+}
+
+const CURSOR_FILE = 'last-reserved-ip';
+const TMP_PREFIX = '.tmp-';
+
+export class HostLocalIPAM {
+  private readonly byId = new Map<string, Allocation>();
+  private readonly byIp = new Map<string, Allocation>();
+  private readonly serial = new KeyedSerial();
+  private cursor: number | undefined;
+
+  /** Reads the allocations in `dir` (created if missing). Synchronous, so `get`/`list` work at once after a restart. */
+  constructor(readonly dir: string) {
+    mkdirSync(dir, { recursive: true });
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name);
+      if (name.startsWith(TMP_PREFIX)) {
+        // A crash between write and link: never an allocation. Another live process's is left alone.
+        if (!processAlive(Number(name.slice(TMP_PREFIX.length).split('-')[0]))) unlinkSync(path);
+        continue;
+      }
+      if (name === CURSOR_FILE) {
+        this.cursor = parseIPv4(readFileSync(path, 'utf8').trim());
+        continue;
+      }
+      if (parseIPv4(name) === undefined) continue;
+      const a = parseAllocation(readFileSync(path, 'utf8'), name);
+      // A file that is not ours stays on disk and keeps its address reserved (link fails on it).
+      if (a && !this.byId.has(a.sandboxId)) this.remember(a);
+    }
+  }
+
+  get(sandboxId: string): Allocation | undefined {
+    return this.byId.get(sandboxId);
+  }
+
+  list(): Allocation[] {
+    return [...this.byId.values()];
+  }
+
+  /**
+   * Reserves a free address of `subnet` for `sandboxId` and persists the allocation built by
+   * `make(ip)` (called under the lock, so it may look at `list()` to pick unique names). Resolves with
+   * the existing allocation when the sandbox has one. Rejects with NoIPAddressesAvailable when the
+   * subnet is full.
+   */
+  allocate(subnet: PodSubnet, sandboxId: string, make: (ip: string) => Allocation): Promise<Allocation> {
+    return this.serial.run('', async () => {
+      const existing = this.byId.get(sandboxId);
+      if (existing) return existing;
+      await mkdir(this.dir, { recursive: true });
+      const n = subnet.capacity;
+      let candidate = this.cursor !== undefined && subnet.isPodAddress(this.cursor) ? this.cursor + 1 : subnet.first;
+      for (let i = 0; i < n; i++, candidate++) {
+        if (candidate > subnet.last) candidate = subnet.first;
+        const ip = formatIPv4(candidate);
+        if (this.byIp.has(ip)) continue;
+        const a = make(ip);
+        if (await this.persist(a)) {
+          this.remember(a);
+          this.cursor = candidate;
+          await writeFile(join(this.dir, CURSOR_FILE), ip + '\n');
+          return a;
+        }
+        // Taken on disk by someone else (another process, or a foreign file): learn it and go on.
+        const other = parseAllocation(await readFile(join(this.dir, ip), 'utf8').catch(() => ''), ip);
+        if (other && !this.byId.has(other.sandboxId)) this.remember(other);
+      }
+      throw new NetworkError(
+        'NoIPAddressesAvailable',
+        `failed to allocate for range ${subnet.canonical}: no IP addresses available in range set: ${formatIPv4(subnet.first)}-${formatIPv4(subnet.last)}`,
+      );
+    });
+  }
+
+  /** Frees the sandbox's address (file removed). Idempotent. */
+  release(sandboxId: string): Promise<void> {
+    return this.serial.run('', async () => {
+      const a = this.byId.get(sandboxId);
+      if (!a) return;
+      await unlink(join(this.dir, a.ip)).catch((e: NodeJS.ErrnoException) => {
+        if (e.code !== 'ENOENT') throw e;
+      });
+      this.byId.delete(sandboxId);
+      this.byIp.delete(a.ip);
+    });
+  }
+
+  private remember(a: Allocation): void {
+    this.byId.set(a.sandboxId, a);
+    this.byIp.set(a.ip, a);
+  }
+
+  /** true when the address file was created, false when it already existed. */
+  private async persist(a: Allocation): Promise<boolean> {
+    const tmp = join(this.dir, `${TMP_PREFIX}${process.pid}-${randomBytes(8).toString('hex')}`);
+    await writeFile(tmp, JSON.stringify(a) + '\n');
+    try {
+      await link(tmp, join(this.dir, a.ip));
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw e;
+    } finally {
+      await unlink(tmp).catch(() => undefined);
+    }
+  }
+}
+
+function parseAllocation(text: string, ip: string): Allocation | undefined {
+  try {
+    const v = JSON.parse(text) as Partial<Allocation>;
+    if (typeof v.sandboxId !== 'string' || v.ip !== ip || typeof v.netnsName !== 'string' || typeof v.hostVeth !== 'string') return undefined;
+    if (typeof v.prefixLength !== 'number' || typeof v.gateway !== 'string') return undefined;
+    return v as Allocation;
+  } catch {
+    return undefined;
+  }
+}
+
+function processAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
