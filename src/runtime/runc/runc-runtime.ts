@@ -97,6 +97,7 @@ export class RuncRuntime implements Runtime {
   private readonly sandboxes = new Map<string, SandboxRecord>();
   private readonly containers = new Map<string, ContainerRecord>();
   private readonly listeners = new Set<(e: ContainerEvent) => void>();
+  private readonly starting = new Set<string>();
   private readonly cgroupV2 = isCgroupV2();
   private podCIDR: string | undefined;
   private watcher: FSWatcher | undefined;
@@ -313,14 +314,19 @@ export class RuncRuntime implements Runtime {
     if (!c) throw new NotFoundRuntimeError('container', id);
     const state = this.stateOf(c);
     if (state !== 'created') throw new RuntimeError('RunContainerError', `container ${id} is ${state}, not created`);
+    // a fast container may exit before `runc start` returns: its exit is recorded after `started`
+    this.starting.add(id);
     try {
       await run(this.runcPath, ['--root', this.runcRoot, 'start', id]);
+      c.startedAt = this.clock.now();
+      this.save(c);
+      this.emit('started', c);
     } catch (e) {
       throw new RuntimeError('RunContainerError', `failed to start container ${id}: ${errorText(e)}`, { cause: e });
+    } finally {
+      this.starting.delete(id);
     }
-    c.startedAt = this.clock.now();
-    this.save(c);
-    this.emit('started', c);
+    this.refresh(c);
   }
 
   async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
@@ -473,7 +479,7 @@ export class RuncRuntime implements Runtime {
 
   /** Records the exit once it happened; emits `exited`. */
   private refresh(c: ContainerRecord): void {
-    if (c.exitCode !== undefined || !this.containers.has(c.id)) return;
+    if (c.exitCode !== undefined || !this.containers.has(c.id) || this.starting.has(c.id)) return;
     const bundle = join(this.dirs.containers, c.id);
     let code: number | undefined;
     let at: number | undefined;
