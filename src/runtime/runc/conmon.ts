@@ -6,6 +6,7 @@
 // the exit status to `<exitDir>/<id>` and `<bundle>/exit` when the container ends. Containers and
 // their conmons keep running when skiff exits.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -123,4 +124,15 @@ export function cleanRuncMessage(s: string): string {
 /** Writes a terminal resize to conmon's ctl FIFO (tty containers). */
 export function resizeMessage(size: { width: number; height: number }): string {
   return `1 ${size.height} ${size.width}\n`;
+}
+
+/** Whether `pid` is a live conmon: not a reused pid (after a reboot), not a zombie waiting to be reaped. */
+export function isLiveConmon(pid: number): boolean {
+  if (!(pid > 0)) return false;
+  try {
+    const m = /^\d+ \((.*)\) (\S)/.exec(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    return m?.[1] === 'conmon' && m[2] !== 'Z' && m[2] !== 'X';
+  } catch {
+    return false;
+  }
 }

@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { removeCgroup } from './cgroups.js';
-import { CONMON_PIDFILE } from './conmon.js';
+import { CONMON_PIDFILE, isLiveConmon } from './conmon.js';
 import { run } from './exec-file.js';
 import { unmountAllUnder } from './mounts.js';
 import { DEFAULT_CGROUP_PARENT } from './runc-runtime.js';
@@ -38,7 +38,7 @@ export async function killAllContainers(o: KillAllOptions): Promise<KillAllResul
   const containersDir = join(o.stateDir, 'containers');
   for (const id of safeReaddir(containersDir)) {
     const pid = Number(readText(join(containersDir, id, CONMON_PIDFILE)));
-    if (pid > 0 && readText(`/proc/${pid}/comm`) === 'conmon') {
+    if (isLiveConmon(pid)) {
       try {
         process.kill(pid, 'SIGKILL');
       } catch {

@@ -42,7 +42,7 @@ import type {
 import { NotFoundRuntimeError, RuntimeError } from '../runtime.js';
 import { attachConmon } from './attach.js';
 import { removeCgroup, isCgroupV2 } from './cgroups.js';
-import { attachId, CONTAINER_PIDFILE, EXIT_FILE, OOM_FILE, resizeMessage, startConmon } from './conmon.js';
+import { attachId, CONTAINER_PIDFILE, isLiveConmon, EXIT_FILE, OOM_FILE, resizeMessage, startConmon } from './conmon.js';
 import { streamLogs } from './cri-log.js';
 import type { ImageProvider, PodNetworkProvider } from './deps.js';
 import { CommandError, run } from './exec-file.js';
@@ -495,7 +495,7 @@ export class RuncRuntime implements Runtime {
       }
     }
     if (code === undefined) {
-      if (conmonAlive(c.conmonPid)) return;
+      if (isLiveConmon(c.conmonPid)) return;
       // conmon may have written the file just before exiting
       if (existsSync(join(this.dirs.exits, c.id)) || existsSync(join(bundle, EXIT_FILE))) return this.refresh(c);
       code = EXIT_CODE_UNKNOWN;
@@ -597,16 +597,6 @@ function sandboxStatus(s: SandboxRecord): PodSandboxStatus {
 
 function newId(): string {
   return randomBytes(32).toString('hex');
-}
-
-/** Whether `pid` is a live conmon (not a reused pid after a reboot). */
-function conmonAlive(pid: number): boolean {
-  if (!(pid > 0)) return false;
-  try {
-    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'conmon';
-  } catch {
-    return false;
-  }
 }
 
 function safeReaddir(dir: string): string[] {
