@@ -297,3 +297,42 @@ test('containers never change the image rootfs', { skip }, async (t) => {
   await runtime.removePodSandbox(sid);
   assert.deepEqual((await mountPoints()).filter((m) => m.includes(id) || m.includes(sid)), []);
 });
+
+test('a tty container writes its terminal output to the log', { skip }, async (t) => {
+  const sid = await sandbox(t);
+  const id = await run(sid, 'term', ['sh', '-c', 'tty; echo done'], { tty: true });
+  const st = await waitExited(id);
+  assert.equal(st.exitCode, 0);
+  assert.match(await logText(id), /^\/dev\/pts\/\d+\r?\ndone\r?\n$/);
+});
+
+test('hostNetwork shares the node network and hostname; dnsConfig becomes resolv.conf', { skip }, async (t) => {
+  const sid = await sandbox(t, 'hostnet', { hostNetwork: true, dnsConfig: { servers: ['198.18.80.53'], searches: ['default.svc.cluster.local'], options: ['ndots:5'] } });
+  const sb = await runtime.podSandboxStatus(sid);
+  assert.equal(sb.hostNetwork, true);
+  assert.equal(sb.ip, undefined);
+  const id = await run(sid, 'main', ['sh', '-c', 'hostname; cat /etc/resolv.conf; ls /sys/class/net | grep -c .']);
+  const st = await waitExited(id);
+  assert.equal(st.exitCode, 0);
+  const [hostname, ...rest] = (await logText(id)).trim().split('\n');
+  assert.equal(hostname, (await import('node:os')).hostname());
+  assert.deepEqual(rest.slice(0, 3), ['search default.svc.cluster.local', 'nameserver 198.18.80.53', 'options ndots:5']);
+  assert.ok(Number(rest[3]) > 1, 'sees the node interfaces');
+});
+
+test('CPU and memory limits reach the container cgroup', { skip }, async (t) => {
+  const sid = await sandbox(t);
+  const id = await run(sid, 'limited', ['sleep', '1000'], { resources: { cpuLimitMilli: 250, cpuRequestMilli: 100, memoryLimitBytes: 32 << 20 } });
+  const read = (ctrl: string, file: string) => readFileSync(`/sys/fs/cgroup/${ctrl}/${cgroupParent}/${id}/${file}`, 'utf8').trim();
+  if (existsSync('/sys/fs/cgroup/cgroup.controllers')) {
+    assert.equal(readFileSync(`/sys/fs/cgroup/${cgroupParent}/${id}/cpu.max`, 'utf8').trim(), '25000 100000');
+    assert.equal(readFileSync(`/sys/fs/cgroup/${cgroupParent}/${id}/memory.max`, 'utf8').trim(), String(32 << 20));
+  } else {
+    assert.equal(read('cpu', 'cpu.cfs_quota_us'), '25000');
+    assert.equal(read('cpu', 'cpu.cfs_period_us'), '100000');
+    assert.equal(read('cpu', 'cpu.shares'), '102');
+    assert.equal(read('memory', 'memory.limit_in_bytes'), String(32 << 20));
+  }
+  await runtime.removeContainer(id);
+  assert.equal(existsSync(`/sys/fs/cgroup/memory/${cgroupParent}/${id}`), false);
+});

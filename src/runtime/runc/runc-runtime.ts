@@ -316,9 +316,10 @@ export class RuncRuntime implements Runtime {
     if (state !== 'created') throw new RuntimeError('RunContainerError', `container ${id} is ${state}, not created`);
     // a fast container may exit before `runc start` returns: its exit is recorded after `started`
     this.starting.add(id);
+    const at = this.clock.now();
     try {
       await run(this.runcPath, ['--root', this.runcRoot, 'start', id]);
-      c.startedAt = this.clock.now();
+      c.startedAt = at;
       this.save(c);
       this.emit('started', c);
     } catch (e) {
@@ -504,7 +505,7 @@ export class RuncRuntime implements Runtime {
     }
     const oom = existsSync(join(bundle, OOM_FILE));
     c.exitCode = Number.isFinite(code) ? code : EXIT_CODE_UNKNOWN;
-    c.finishedAt = Math.round(at ?? this.clock.now());
+    c.finishedAt = Math.max(Math.round(at ?? this.clock.now()), c.startedAt ?? 0);
     if (c.startedAt === undefined && c.exitCode !== EXIT_CODE_UNKNOWN) c.startedAt = c.finishedAt;
     c.reason = oom ? 'OOMKilled' : c.exitCode === 0 ? 'Completed' : 'Error';
     this.save(c);
