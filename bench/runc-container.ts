@@ -1,7 +1,7 @@
 // Container start latency of the runc runtime (createContainer + startContainer, sandbox ready,
 // image present) against the floor: a plain `runc run -d` of the same OCI config on the same
 // rootfs (no conmon, no overlay). Needs root, runc, conmon, /bin/busybox. Prints JSON lines.
-//   node dist/bench/runc-container.js [N]
+//   node dist/bench/runc-container.js [N sequential containers] [P pods at once]
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -50,6 +50,19 @@ try {
     if (r.status !== 0) throw new Error(`runc run -d failed (${r.status})`);
   }
   console.log(JSON.stringify({ bench: 'runc-container-start', n, skiffP50Ms: pct(skiff, 50), skiffP99Ms: pct(skiff, 99), plainRuncP50Ms: pct(plain, 50), plainRuncP99Ms: pct(plain, 99), overheadP50Ms: Math.round((pct(skiff, 50) - pct(plain, 50)) * 10) / 10 }));
+  // 50 pods at once: sandbox (netns, UTS/IPC namespaces, files) + one container each
+  const pods = Number(process.argv[3] ?? 50);
+  const t0 = performance.now();
+  const each = await Promise.all(
+    Array.from({ length: pods }, async (_, i) => {
+      const s0 = performance.now();
+      const psid = await rt.runPodSandbox({ metadata: { name: `p${i}`, namespace: 'default', uid: `p${i}`, attempt: 0 }, hostname: `p${i}`, labels: {}, annotations: {} });
+      const id = await rt.createContainer(psid, { metadata: { name: 'c', attempt: 0 }, image: 'busybox', command: ['sleep', '1000'], labels: {}, annotations: {} });
+      await rt.startContainer(id);
+      return performance.now() - s0;
+    }),
+  );
+  console.log(JSON.stringify({ bench: 'runc-pods-at-once', pods, podP50Ms: pct(each, 50), podP99Ms: pct(each, 99), allMs: Math.round(performance.now() - t0), rssMB: Math.round(process.memoryUsage().rss / 1048576) }));
   await rt.close();
 } finally {
   await killAllContainers({ stateDir, runcRoot, cgroupParent });

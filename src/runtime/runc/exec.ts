@@ -2,7 +2,9 @@
 // Without a terminal the process gets skiff's pipes directly (runc passes its stdio through).
 // With one, runc needs a terminal of its own to copy from, so it runs under util-linux `script`,
 // which provides a pseudo-terminal; window size changes are applied to the exec'd process's
-// terminal with `stty -F /proc/<pid>/fd/0`. Aborting kills the exec'd process.
+// terminal with `stty -F /proc/<pid>/fd/0`. Aborting kills the exec'd process. When runc cannot
+// start the command, the caller sees `OCI runtime exec failed: <why>` and exit code 127 (not
+// found) or 126 (not executable), as with Docker.
 import { spawn } from 'node:child_process';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import type { ExecOptions, TerminalSize } from '../runtime.js';
@@ -50,7 +52,16 @@ export async function runcExec(o: RuncExecOptions): Promise<number> {
     });
   }
   child.stdout!.on('data', (d: Buffer) => o.stdout?.write(d));
+  let startFailure: string | undefined;
   child.stderr!.on('data', (d: Buffer) => {
+    const text = d.toString();
+    // runc's own failure to start the process (logrus line), not the process's output
+    const m = /level=error msg="((?:[^"\\]|\\.)*)"/.exec(text);
+    if (m && /exec failed|unable to start/.test(m[1]!)) {
+      startFailure = m[1]!.replace(/\\(.)/g, '$1');
+      (o.tty ? o.stdout : o.stderr)?.write(`OCI runtime exec failed: ${startFailure}\n`);
+      return;
+    }
     if (o.tty) o.stdout?.write(d);
     else if (o.stderr) o.stderr.write(d);
   });
@@ -81,6 +92,8 @@ export async function runcExec(o: RuncExecOptions): Promise<number> {
       child.on('close', (c, s) => resolve([c, s]));
     });
     if (code === null) return 128 + (signal === 'SIGKILL' ? 9 : 15);
+    // as shells and Docker report them: 127 command not found, 126 found but not executable
+    if (startFailure) return /not found|no such file/i.test(startFailure) ? 127 : 126;
     return code;
   } finally {
     if (sizeTimer) clearInterval(sizeTimer);

@@ -27,7 +27,7 @@ let dir = '';
 let rootfs = '';
 let stateDir = '';
 let runtime: RuncRuntime;
-const network = new NetnsNetwork('skrn-');
+const network = new NetnsNetwork('skrn-r');
 const cgroupParent = `skiff-test-${process.pid}`;
 let podCount = 0;
 
@@ -200,6 +200,10 @@ test('exec: output, exit codes, stdin, and a terminal with its size', { skip }, 
   };
   assert.deepEqual(await out(['hostname']), { code: 0, text: 'execpod\n' });
   assert.equal((await out(['sh', '-c', 'exit 3'])).code, 3);
+  const missing = await out(['no-such-command']);
+  assert.equal(missing.code, 127);
+  assert.match(missing.text, /^OCI runtime exec failed: .*executable file not found/);
+  assert.equal((await out(['/etc/passwd'])).code, 126);
   assert.deepEqual(await out(['cat'], { input: 'abc' }), { code: 0, text: 'abc' });
   const tty = await out(['sh', '-c', 'sleep 0.5; tty; stty size'], { tty: true, size: { width: 100, height: 30 } });
   assert.equal(tty.code, 0);

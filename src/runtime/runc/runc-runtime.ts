@@ -42,7 +42,7 @@ import type {
 import { NotFoundRuntimeError, RuntimeError } from '../runtime.js';
 import { attachConmon } from './attach.js';
 import { removeCgroup, isCgroupV2 } from './cgroups.js';
-import { attachId, CONTAINER_PIDFILE, isLiveConmon, EXIT_FILE, OOM_FILE, resizeMessage, startConmon } from './conmon.js';
+import { attachId, isLiveConmon, EXIT_FILE, OOM_FILE, resizeMessage, startConmon } from './conmon.js';
 import { streamLogs } from './cri-log.js';
 import type { ImageProvider, PodNetworkProvider } from './deps.js';
 import { CommandError, run } from './exec-file.js';
@@ -576,11 +576,6 @@ export class RuncRuntime implements Runtime {
   private log(line: string): void {
     this.opts.log?.(line);
   }
-}
-
-/** Where the container's pid file is (the init process once created). */
-export function containerPidFile(stateDir: string, id: string): string {
-  return join(stateDir, 'containers', id, CONTAINER_PIDFILE);
 }
 
 function sandboxStatus(s: SandboxRecord): PodSandboxStatus {
