@@ -340,3 +340,47 @@ test('CPU and memory limits reach the container cgroup', { skip }, async (t) => 
   await runtime.removeContainer(id);
   assert.equal(existsSync(`/sys/fs/cgroup/memory/${cgroupParent}/${id}`), false);
 });
+
+test('containers survive a SIGKILLed skiff process; the next runtime adopts them and sees later exits', { skip }, async (t) => {
+  const { spawnSync } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const here = fileURLToPath(new URL('.', import.meta.url));
+  // a separate process makes a sandbox and two containers, then dies by SIGKILL
+  const script = `
+    import { RuncRuntime } from ${JSON.stringify(join(here, 'runc-runtime.js'))};
+    import { busyboxImages } from ${JSON.stringify(join(here, 'testing', 'busybox-image.js'))};
+    import { NetnsNetwork } from ${JSON.stringify(join(here, 'testing', 'netns-network.js'))};
+    const net = new NetnsNetwork('skrn-r');
+    const rt = new RuncRuntime({ stateDir: ${JSON.stringify(stateDir)}, images: busyboxImages(${JSON.stringify(rootfs)}), network: net, runcRoot: ${JSON.stringify(join(dir, 'runc-root'))}, cgroupParent: ${JSON.stringify(cgroupParent)}, podCIDR: '198.18.80.0/24' });
+    const sid = await rt.runPodSandbox({ metadata: { name: 'survivor', namespace: 'default', uid: 'survivor', attempt: 0 }, hostname: 'survivor', labels: {}, annotations: {} });
+    const c = (name, command) => ({ metadata: { name, attempt: 0 }, image: 'busybox', command, labels: {}, annotations: {} });
+    const a = await rt.createContainer(sid, c('long', ['sleep', '1000'])); await rt.startContainer(a);
+    const b = await rt.createContainer(sid, c('late', ['sh', '-c', 'sleep 1; exit 7'])); await rt.startContainer(b);
+    console.log(JSON.stringify({ sid, a, b, netns: net.get(sid).netnsPath }));
+    process.kill(process.pid, 'SIGKILL');
+  `;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 });
+  assert.equal(r.signal, 'SIGKILL', r.stderr);
+  const { sid, a, b, netns } = JSON.parse(r.stdout.trim()) as { sid: string; a: string; b: string; netns: string };
+  t.after(async () => {
+    const rt = newRuntime();
+    await rt.removePodSandbox(sid);
+    await rt.close();
+    (await import('node:child_process')).execFileSync('ip', ['netns', 'delete', netns.split('/').pop()!], { stdio: 'ignore' });
+  });
+  await new Promise((res) => setTimeout(res, 1500));
+  const next = newRuntime();
+  try {
+    const byId = new Map((await next.listContainers({ sandboxId: sid })).map((c) => [c.id, c]));
+    assert.equal(byId.get(a)?.state, 'running');
+    assert.equal(byId.get(b)?.state, 'exited');
+    assert.equal(byId.get(b)?.exitCode, 7);
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (d: Buffer) => (text += d.toString()));
+    assert.equal(await next.exec(a, ['hostname'], { stdout: out }), 0);
+    assert.equal(text, 'survivor\n');
+  } finally {
+    await next.close();
+  }
+});
