@@ -384,3 +384,21 @@ test('containers survive a SIGKILLed skiff process; the next runtime adopts them
     await next.close();
   }
 });
+
+test('attach to a tty container: input, output and terminal size', { skip }, async (t) => {
+  const sid = await sandbox(t);
+  const id = await run(sid, 'shell', ['sh'], { tty: true, stdin: true });
+  const stdin = new PassThrough();
+  const stdout = new PassThrough();
+  let text = '';
+  stdout.on('data', (d: Buffer) => (text += d.toString()));
+  const ac = new AbortController();
+  const attached = runtime.attach(id, { stdin, stdout, tty: true, signal: ac.signal, onResize: (l) => setTimeout(() => l({ width: 123, height: 45 }), 100) });
+  await new Promise((r) => setTimeout(r, 500));
+  stdin.write('stty size; echo mark$((40+2))\n');
+  const deadline = Date.now() + 5000;
+  while (!text.includes('mark42') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  ac.abort();
+  await attached;
+  assert.match(text, /45 123\r\nmark42/);
+});
