@@ -2,6 +2,7 @@
 // (<prefix><first 12 hex of the id>) with lo up and its pod IP as a /32 on lo: containers of a
 // pod share it, nothing leaves it. IPs come sequentially from the CIDR given to setPodCIDR.
 import { execFileSync } from 'node:child_process';
+import { run } from '../exec-file.js';
 import type { PodNetworkProvider, PodNetworkSetup } from '../deps.js';
 
 export class NetnsNetwork implements PodNetworkProvider {
@@ -22,11 +23,11 @@ export class NetnsNetwork implements PodNetworkProvider {
     const base = this.cidr.split('/')[0]!.split('.').slice(0, 3).join('.');
     const ip = `${base}.${this.next++}`;
     const name = `${this.prefix}${sandboxId.slice(0, 12)}`;
-    execFileSync('ip', ['netns', 'add', name]);
-    execFileSync('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
-    execFileSync('ip', ['-n', name, 'addr', 'add', `${ip}/32`, 'dev', 'lo']);
     const s = { netnsPath: `/run/netns/${name}`, ip, name };
     this.sandboxes.set(sandboxId, s);
+    await run('ip', ['netns', 'add', name]);
+    await run('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
+    await run('ip', ['-n', name, 'addr', 'add', `${ip}/32`, 'dev', 'lo']);
     return s;
   }
 
@@ -34,11 +35,7 @@ export class NetnsNetwork implements PodNetworkProvider {
     const s = this.sandboxes.get(sandboxId);
     if (!s) return;
     this.sandboxes.delete(sandboxId);
-    try {
-      execFileSync('ip', ['netns', 'delete', s.name], { stdio: 'ignore' });
-    } catch {
-      /* already gone */
-    }
+    await run('ip', ['netns', 'delete', s.name]).catch(() => undefined);
   }
 
   get(sandboxId: string): { netnsPath: string; ip: string } | undefined {
