@@ -23,7 +23,8 @@ kill 'TERM', $pid; exit 0;
  * Streams the container's output (from now on) to opts.stdout/stderr and opts.stdin to it.
  * Resolves when conmon closes the socket (the container exited) or `signal` aborts (detach).
  */
-export async function attachConmon(socketPath: string, opts: ExecOptions, resize?: (size: { width: number; height: number }) => void): Promise<void> {
+export async function attachConmon(socketPath: string, opts: ExecOptions & { resize?: (size: { width: number; height: number }) => void }): Promise<void> {
+  const resize = opts.resize;
   const child = spawn('perl', ['-e', BRIDGE, socketPath], { stdio: ['pipe', 'pipe', 'pipe'] });
   child.stdout.on('data', (d: Buffer) => opts.stdout?.write(d));
   child.stderr.on('data', (d: Buffer) => (opts.tty ? opts.stdout : opts.stderr)?.write(d));

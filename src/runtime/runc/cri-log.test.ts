@@ -18,7 +18,7 @@ async function collect(file: string, opts: Parameters<typeof streamLogs>[2], exi
   const out = new PassThrough();
   let text = '';
   out.on('data', (d: Buffer) => (text += d.toString()));
-  await streamLogs(file, out, opts, exited);
+  await streamLogs(file, out, { ...opts, exited });
   return text;
 }
 

@@ -48,15 +48,18 @@ export interface StreamLogOptions {
   readonly signal?: AbortSignal;
   /** follow: poll interval (default 100 ms) */
   readonly pollMs?: number;
+  /** follow: whether the writer is done (the container exited); following ends once it is and the file is drained */
+  readonly exited?: () => boolean;
 }
 
 /**
  * Writes the log file's lines to `out` (partial records joined; each line ends with `\n`, prefixed
  * with `<timestamp> ` when `timestamps`). Without `follow` resolves after the current content;
- * with it, keeps reading until `exited()` is true and the file is drained, or `signal` aborts.
+ * with it, keeps reading until `opts.exited()` is true and the file is drained, or `signal` aborts.
  * A missing file counts as empty.
  */
-export async function streamLogs(file: string, out: NodeJS.WritableStream, opts: StreamLogOptions, exited: () => boolean): Promise<void> {
+export async function streamLogs(file: string, out: NodeJS.WritableStream, opts: StreamLogOptions = {}): Promise<void> {
+  const exited = opts.exited ?? (() => true);
   let budget = opts.limitBytes !== undefined && opts.limitBytes > 0 ? opts.limitBytes : Infinity;
   let offset = 0;
   let rest = '';

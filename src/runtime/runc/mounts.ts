@@ -6,8 +6,8 @@ import { readFile } from 'node:fs/promises';
 import { CommandError, run } from './exec-file.js';
 
 /** Mounts an overlay at `target`: `lower` is never written, changes go to `upper` (with `work` beside it). */
-export async function mountOverlay(lower: string, upper: string, work: string, target: string): Promise<void> {
-  await run('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${lower},upperdir=${upper},workdir=${work}`, target]);
+export async function mountOverlay(target: string, layers: { lower: string; upper: string; work: string }): Promise<void> {
+  await run('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${layers.lower},upperdir=${layers.upper},workdir=${layers.work}`, target]);
 }
 
 /** Unmounts `target` (lazily when busy). Idempotent: a path that is not a mount point resolves. */

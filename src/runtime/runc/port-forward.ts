@@ -6,8 +6,9 @@ import { connect } from 'node:net';
 
 export const BUSYBOX = '/bin/busybox';
 
-/** Resolves when either side closes; rejects when nothing listens on the port. */
-export async function forwardPort(netnsPath: string | undefined, port: number, stream: NodeJS.ReadWriteStream, busybox = BUSYBOX): Promise<void> {
+/** Connects `stream` to 127.0.0.1:`port` in `netnsPath` (absent: the node's); resolves when either side closes, rejects when nothing listens. */
+export async function forwardPort(stream: NodeJS.ReadWriteStream, o: { port: number; netnsPath?: string; busybox?: string }): Promise<void> {
+  const { port, netnsPath, busybox = BUSYBOX } = o;
   if (!netnsPath) return forwardDirect(port, stream);
   const child = spawn('nsenter', [`--net=${netnsPath}`, busybox, 'nc', '127.0.0.1', String(port)], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';

@@ -254,7 +254,7 @@ export class RuncRuntime implements Runtime {
       const user = await resolveUser(lower, image.config.user);
       await mkdir(rootfs, { recursive: true });
       await Promise.all([mkdir(join(bundle, 'upper')), mkdir(join(bundle, 'work')), mkdir(dirname(logPath), { recursive: true })]);
-      await mountOverlay(lower, join(bundle, 'upper'), join(bundle, 'work'), rootfs);
+      await mountOverlay(rootfs, { lower, upper: join(bundle, 'upper'), work: join(bundle, 'work') });
       mounted = true;
       const hostNetwork = s.config.hostNetwork === true;
       const spec = ociSpec({
@@ -418,21 +418,21 @@ export class RuncRuntime implements Runtime {
   async logs(id: string, out: NodeJS.WritableStream, opts: LogOptions = {}): Promise<void> {
     const c = this.containers.get(id);
     if (!c) throw new NotFoundRuntimeError('container', id);
-    await streamLogs(c.logPath, out, opts, () => !this.containers.has(id) || this.stateOf(c) === 'exited');
+    await streamLogs(c.logPath, out, { ...opts, exited: () => !this.containers.has(id) || this.stateOf(c) === 'exited' });
   }
 
   async attach(id: string, opts: ExecOptions): Promise<void> {
     const c = this.running(id);
     const bundle = join(this.dirs.containers, c.id);
     const ctl = join(bundle, 'ctl');
-    await attachConmon(join(this.dirs.sockets, attachId(id), 'attach'), opts, (size) => void appendFile(ctl, resizeMessage(size)).catch(() => undefined));
+    await attachConmon(join(this.dirs.sockets, attachId(id), 'attach'), { ...opts, resize: (size) => void appendFile(ctl, resizeMessage(size)).catch(() => undefined) });
   }
 
   async portForward(sandboxId: string, port: number, stream: NodeJS.ReadWriteStream): Promise<void> {
     const s = this.sandboxes.get(sandboxId);
     if (!s) throw new NotFoundRuntimeError('sandbox', sandboxId);
     if (s.state !== 'ready') throw new RuntimeError('PortForwardError', `sandbox ${sandboxId} is not ready`);
-    await forwardPort(s.config.hostNetwork ? undefined : s.netnsPath, port, stream);
+    await forwardPort(stream, { port, ...(s.config.hostNetwork || !s.netnsPath ? {} : { netnsPath: s.netnsPath }) });
   }
 
   async close(): Promise<void> {
