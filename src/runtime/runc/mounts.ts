@@ -2,6 +2,7 @@
 // read-only lower layer, a per-container upper/work dir) and the sandbox's persistent namespace
 // files (nsfs bind mounts). Done with util-linux `mount`/`umount`/`unshare`, since Node has no
 // mount(2).
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { CommandError, run } from './exec-file.js';
 
@@ -23,7 +24,14 @@ export async function unmount(target: string): Promise<void> {
 
 /** Every mount point of this mount namespace, from /proc/self/mountinfo (innermost last). */
 export async function mountPoints(): Promise<string[]> {
-  const text = await readFile('/proc/self/mountinfo', 'utf8');
+  return parseMountInfo(await readFile('/proc/self/mountinfo', 'utf8'));
+}
+
+export function mountPointsSync(): string[] {
+  return parseMountInfo(readFileSync('/proc/self/mountinfo', 'utf8'));
+}
+
+function parseMountInfo(text: string): string[] {
   const out: string[] = [];
   for (const line of text.split('\n')) {
     const f = line.split(' ');

@@ -402,3 +402,16 @@ test('attach to a tty container: input, output and terminal size', { skip }, asy
   await attached;
   assert.match(text, /45 123\r\nmark42/);
 });
+
+test('a sandbox whose namespaces are gone (reboot) is adopted as notready', { skip }, async (t) => {
+  const sid = await sandbox(t);
+  const { execFileSync } = await import('node:child_process');
+  for (const ns of ['ns-ipc', 'ns-uts']) execFileSync('umount', [join(stateDir, 'sandboxes', sid, ns)]);
+  const next = newRuntime();
+  try {
+    assert.equal((await next.podSandboxStatus(sid)).state, 'notready');
+    await assert.rejects(next.createContainer(sid, containerConfig('x', ['true'])), /not ready/);
+  } finally {
+    await next.close();
+  }
+});

@@ -47,7 +47,7 @@ import { streamLogs } from './cri-log.js';
 import type { ImageProvider, PodNetworkProvider } from './deps.js';
 import { CommandError, run } from './exec-file.js';
 import { runcExec } from './exec.js';
-import { mountOverlay, unmount } from './mounts.js';
+import { mountOverlay, mountPointsSync, unmount } from './mounts.js';
 import { ociSpec, processArgs, processEnv } from './oci-spec.js';
 import { forwardPort } from './port-forward.js';
 import { readJson, writeJsonAtomic, type ContainerRecord, type SandboxRecord } from './records.js';
@@ -445,9 +445,18 @@ export class RuncRuntime implements Runtime {
 
   /** Reads every sandbox and container record (adoption after a restart). */
   private load(): void {
+    let mounted: Set<string> | undefined;
     for (const id of safeReaddir(this.dirs.sandboxes)) {
       const s = readJson<SandboxRecord>(join(this.dirs.sandboxes, id, 'sandbox.json'));
-      if (s) this.sandboxes.set(s.id, s);
+      if (!s) continue;
+      this.sandboxes.set(s.id, s);
+      // after a reboot (or killall) the namespaces are gone: the sandbox cannot hold containers any more
+      mounted ??= new Set(mountPointsSync());
+      if (s.state === 'ready' && !mounted.has(sandboxPaths(join(this.dirs.sandboxes, id)).ipcNs)) {
+        s.state = 'notready';
+        delete s.ip;
+        this.saveSandbox(s);
+      }
     }
     for (const id of safeReaddir(this.dirs.containers)) {
       const c = readJson<ContainerRecord>(join(this.dirs.containers, id, 'container.json'));
