@@ -1,0 +1,46 @@
+// Where the runtime's cgroups live on cgroup v1 (one hierarchy per controller) and v2 (unified),
+// and removing them. Containers get cgroupsPath `/<parent>/<containerId>`; runc creates and
+// deletes the container's own directory, the parent is removed by killall.
+import { existsSync } from 'node:fs';
+import { readdir, rmdir } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export const CGROUP_ROOT = '/sys/fs/cgroup';
+
+/** True on a unified (v2-only) hierarchy. */
+export function isCgroupV2(root = CGROUP_ROOT): boolean {
+  return existsSync(join(root, 'cgroup.controllers'));
+}
+
+/** The directories a cgroup path maps to: one per v1 controller hierarchy, or one on v2. Only existing ones. */
+export async function cgroupDirs(path: string, root = CGROUP_ROOT): Promise<string[]> {
+  const rel = path.replace(/^\/+/, '');
+  if (isCgroupV2(root)) return existsSync(join(root, rel)) ? [join(root, rel)] : [];
+  const out: string[] = [];
+  for (const e of await readdir(root, { withFileTypes: true }).catch(() => [])) {
+    // skip symlinks like cpu -> cpu,cpuacct (the real dir is listed too)
+    if (!e.isDirectory()) continue;
+    const d = join(root, e.name, rel);
+    if (existsSync(d)) out.push(d);
+  }
+  return out;
+}
+
+/** Removes the cgroup (and its empty children) in every hierarchy. Idempotent; a cgroup with processes stays (rmdir fails EBUSY) and is reported. */
+export async function removeCgroup(path: string, root = CGROUP_ROOT): Promise<string[]> {
+  const left: string[] = [];
+  for (const d of await cgroupDirs(path, root)) if (!(await removeTree(d))) left.push(d);
+  return left;
+}
+
+async function removeTree(dir: string): Promise<boolean> {
+  for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+    if (e.isDirectory()) await removeTree(join(dir, e.name));
+  }
+  try {
+    await rmdir(dir);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOENT';
+  }
+}

@@ -1,0 +1,71 @@
+// `skiff killall`'s part for containers: stops everything the runc runtime of a data dir runs and
+// removes what it made on the machine (runc containers, conmons, overlay and namespace mounts,
+// cgroups, runtime state). Containers' logs stay.
+import { readdirSync, readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { removeCgroup } from './cgroups.js';
+import { CONMON_PIDFILE, isLiveConmon } from './conmon.js';
+import { run } from './exec-file.js';
+import { unmountAllUnder } from './mounts.js';
+import { DEFAULT_CGROUP_PARENT } from './runc-runtime.js';
+
+export interface KillAllOptions {
+  /** DATA/agent */
+  readonly stateDir: string;
+  /** default `<stateDir>/runc` */
+  readonly runcRoot?: string;
+  /** default `skiff` */
+  readonly cgroupParent?: string;
+  readonly runcPath?: string;
+}
+
+export interface KillAllResult {
+  readonly containers: string[];
+  readonly unmounted: string[];
+  /** cgroup dirs that could not be removed (still had processes) */
+  readonly cgroupsLeft: string[];
+}
+
+/** Idempotent; safe when nothing was ever started. */
+export async function killAllContainers(o: KillAllOptions): Promise<KillAllResult> {
+  const runc = o.runcPath ?? 'runc';
+  const root = o.runcRoot ?? join(o.stateDir, 'runc');
+  const parent = o.cgroupParent ?? DEFAULT_CGROUP_PARENT;
+  const ids = (await run(runc, ['--root', root, 'list', '-q']).catch(() => ({ stdout: '' }))).stdout.split('\n').filter(Boolean);
+  await Promise.all(ids.map((id) => run(runc, ['--root', root, 'kill', id, 'KILL']).catch(() => undefined)));
+  // conmons exit once their container is gone; make sure of it
+  const containersDir = join(o.stateDir, 'containers');
+  for (const id of safeReaddir(containersDir)) {
+    const pid = Number(readText(join(containersDir, id, CONMON_PIDFILE)));
+    if (isLiveConmon(pid)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+  }
+  for (const id of ids) await run(runc, ['--root', root, 'delete', '--force', id]).catch(() => undefined);
+  const unmounted = await unmountAllUnder(o.stateDir);
+  const cgroupsLeft = await removeCgroup(`/${parent}`);
+  for (const d of ['containers', 'sandboxes', 'runtime']) await rm(join(o.stateDir, d), { recursive: true, force: true });
+  await rm(root, { recursive: true, force: true });
+  return { containers: ids, unmounted, cgroupsLeft };
+}
+
+function safeReaddir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+function readText(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}

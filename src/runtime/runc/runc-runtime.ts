@@ -1,0 +1,621 @@
+// The real node runtime: pods as OCI containers run by runc under conmon (as CRI-O does).
+//
+// A sandbox is a network namespace from the pod network (the node's for hostNetwork) plus UTS and
+// IPC namespaces bind-mounted to files in the sandbox dir, and the pod's /etc/hosts,
+// /etc/resolv.conf and /etc/hostname. Each container has its own PID and mount namespaces, joins
+// the sandbox's by path, and runs on an overlay root (the image rootfs as the read-only lower
+// layer, so containers never change the image). conmon runs `runc create`, monitors the
+// container (exit file, OOM file, CRI log file, attach socket) and outlives skiff, so containers
+// keep running when skiff exits; a new RuncRuntime on the same state dir adopts them.
+//
+// Layout under `stateDir` (DATA/agent):
+//   sandboxes/<id>/   sandbox.json, hosts, resolv.conf, hostname, ns-uts, ns-ipc
+//   containers/<id>/  the OCI bundle: config.json, container.json, rootfs/ (overlay), upper/, work/,
+//                     conmon's pidfile, conmon.pid, exit, oom, ctl, winsz, attach
+//   runtime/exits/<id>   conmon's exit files (watched: exits reach onContainerEvent at once)
+//   runtime/s/<id16>     conmon's links to bundles (short attach socket paths)
+//   runc/             runc's state root (unless `runcRoot` is given)
+//   pods/<uid>/logs/  container logs when the sandbox config names no log directory
+// Cgroups: `/<cgroupParent>/<containerId>` (cgroupfs; cgroup v1 or v2).
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, watch, type FSWatcher } from 'node:fs';
+import { appendFile, mkdir, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type {
+  ContainerConfig,
+  ContainerEvent,
+  ContainerFilter,
+  ContainerState,
+  ContainerStatus,
+  ExecOptions,
+  ImageInfo,
+  LogOptions,
+  PodSandboxConfig,
+  PodSandboxFilter,
+  PodSandboxStatus,
+  PullImageOptions,
+  Runtime,
+  RuntimeClock,
+  RuntimeStatus,
+  RuntimeVersion,
+} from '../runtime.js';
+import { NotFoundRuntimeError, RuntimeError } from '../runtime.js';
+import { attachConmon } from './attach.js';
+import { removeCgroup, isCgroupV2 } from './cgroups.js';
+import { attachId, isLiveConmon, EXIT_FILE, OOM_FILE, resizeMessage, startConmon } from './conmon.js';
+import { streamLogs } from './cri-log.js';
+import type { ImageProvider, PodNetworkProvider } from './deps.js';
+import { CommandError, run } from './exec-file.js';
+import { runcExec } from './exec.js';
+import { mountOverlay, mountPointsSync, unmount } from './mounts.js';
+import { ociSpec, processArgs, processEnv } from './oci-spec.js';
+import { forwardPort } from './port-forward.js';
+import { readJson, writeJsonAtomic, type ContainerRecord, type SandboxRecord } from './records.js';
+import { createSandboxFiles, sandboxPaths } from './sandbox-files.js';
+import { resolveUser } from './user.js';
+
+export const RUNC_RUNTIME_NAME = 'runc';
+export const DEFAULT_CGROUP_PARENT = 'skiff';
+/** Exit code recorded for a container whose monitor vanished without an exit file (e.g. after a reboot). */
+export const EXIT_CODE_UNKNOWN = 255;
+
+export interface RuncRuntimeOptions {
+  /** DATA/agent */
+  readonly stateDir: string;
+  readonly images: ImageProvider;
+  readonly network: PodNetworkProvider;
+  /** runc's --root (default `<stateDir>/runc`) */
+  readonly runcRoot?: string;
+  /** cgroup parent of every container (default `skiff`) */
+  readonly cgroupParent?: string;
+  readonly clock?: RuntimeClock;
+  /** one structured line per event */
+  readonly log?: (line: string) => void;
+  readonly runcPath?: string;
+  readonly conmonPath?: string;
+  /** the node's pod CIDR when already known (else through updateRuntimeConfig) */
+  readonly podCIDR?: string;
+  /** the node's /etc (hosts and resolv.conf copied from it); default /etc */
+  readonly nodeEtc?: string;
+}
+
+const realClock: RuntimeClock = {
+  now: () => Date.now(),
+  setTimeout(fn, ms) {
+    const t = setTimeout(fn, Math.max(0, ms));
+    return { cancel: () => clearTimeout(t) };
+  },
+};
+
+export class RuncRuntime implements Runtime {
+  private readonly clock: RuntimeClock;
+  private readonly runcPath: string;
+  private readonly conmonPath: string;
+  private readonly runcRoot: string;
+  private readonly cgroupParent: string;
+  private readonly dirs: { sandboxes: string; containers: string; exits: string; sockets: string; pods: string };
+  private readonly sandboxes = new Map<string, SandboxRecord>();
+  private readonly containers = new Map<string, ContainerRecord>();
+  private readonly listeners = new Set<(e: ContainerEvent) => void>();
+  private readonly starting = new Set<string>();
+  private readonly cgroupV2 = isCgroupV2();
+  private podCIDR: string | undefined;
+  private watcher: FSWatcher | undefined;
+  private versionText: string | undefined;
+
+  constructor(private readonly opts: RuncRuntimeOptions) {
+    this.clock = opts.clock ?? realClock;
+    this.runcPath = opts.runcPath ?? findBinary('runc', ['/usr/sbin/runc', '/usr/bin/runc', '/usr/local/sbin/runc', '/usr/local/bin/runc']);
+    this.conmonPath = opts.conmonPath ?? findBinary('conmon', ['/usr/bin/conmon', '/usr/libexec/podman/conmon', '/usr/local/bin/conmon']);
+    this.runcRoot = opts.runcRoot ?? join(opts.stateDir, 'runc');
+    this.cgroupParent = opts.cgroupParent ?? DEFAULT_CGROUP_PARENT;
+    this.dirs = {
+      sandboxes: join(opts.stateDir, 'sandboxes'),
+      containers: join(opts.stateDir, 'containers'),
+      exits: join(opts.stateDir, 'runtime', 'exits'),
+      sockets: join(opts.stateDir, 'runtime', 's'),
+      pods: join(opts.stateDir, 'pods'),
+    };
+    for (const d of [this.dirs.sandboxes, this.dirs.containers, this.dirs.exits, this.dirs.sockets, this.runcRoot]) mkdirSync(d, { recursive: true });
+    this.podCIDR = opts.podCIDR;
+    if (opts.podCIDR) opts.network.setPodCIDR(opts.podCIDR);
+    this.load();
+    try {
+      this.watcher = watch(this.dirs.exits, (_event, name) => {
+        const c = name ? this.containers.get(String(name)) : undefined;
+        if (c) this.refresh(c);
+      });
+      this.watcher.unref();
+    } catch {
+      this.watcher = undefined; // listContainers still notices exits
+    }
+  }
+
+  async version(): Promise<RuntimeVersion> {
+    if (!this.versionText) {
+      const out = await run(this.runcPath, ['--version']).catch(() => ({ stdout: '' }));
+      this.versionText = /runc version (\S+)/.exec(out.stdout)?.[1] ?? 'unknown';
+    }
+    return { runtimeName: RUNC_RUNTIME_NAME, runtimeVersion: this.versionText };
+  }
+
+  async status(): Promise<RuntimeStatus> {
+    const missing = [this.runcPath, this.conmonPath].filter((p) => !existsSync(p));
+    return {
+      conditions: [
+        missing.length
+          ? { type: 'RuntimeReady', status: false, reason: 'RuntimeNotReady', message: `missing ${missing.join(', ')}` }
+          : { type: 'RuntimeReady', status: true },
+        this.podCIDR
+          ? { type: 'NetworkReady', status: true }
+          : { type: 'NetworkReady', status: false, reason: 'NetworkPluginNotReady', message: 'no pod CIDR assigned to the node yet' },
+      ],
+    };
+  }
+
+  async updateRuntimeConfig(config: { readonly podCIDR?: string }): Promise<void> {
+    if (!config.podCIDR || config.podCIDR === this.podCIDR) return;
+    this.opts.network.setPodCIDR(config.podCIDR);
+    this.podCIDR = config.podCIDR;
+  }
+
+  // ---- sandboxes ----
+
+  async runPodSandbox(config: PodSandboxConfig): Promise<string> {
+    const hostNetwork = config.hostNetwork === true;
+    if (!hostNetwork && !this.podCIDR) throw new RuntimeError('NetworkNotReady', 'network is not ready: no pod CIDR assigned to the node yet');
+    const id = newId();
+    const p = sandboxPaths(join(this.dirs.sandboxes, id));
+    const m = config.metadata;
+    let netnsPath: string | undefined;
+    let ip: string | undefined;
+    try {
+      await mkdir(p.dir, { recursive: true });
+      if (!hostNetwork) {
+        const net = await this.opts.network.setUp(id, { namespace: m.namespace, name: m.name, uid: m.uid });
+        netnsPath = net.netnsPath;
+        ip = net.ip;
+      }
+      await createSandboxFiles(p, { hostname: config.hostname, ...(ip ? { ip } : {}), hostNetwork, ...(config.dnsConfig ? { dnsConfig: config.dnsConfig } : {}), ...(this.opts.nodeEtc ? { nodeEtc: this.opts.nodeEtc } : {}) });
+    } catch (e) {
+      await this.destroySandboxFiles(id, hostNetwork).catch(() => undefined);
+      throw new RuntimeError('FailedCreatePodSandBox', `failed to create pod sandbox: ${errorText(e)}`, { cause: e });
+    }
+    const rec: SandboxRecord = {
+      id,
+      config: structuredClone(config),
+      createdAt: this.clock.now(),
+      state: 'ready',
+      ...(ip ? { ip } : {}),
+      ...(netnsPath ? { netnsPath } : {}),
+      logDirectory: config.logDirectory ?? join(this.dirs.pods, m.uid, 'logs'),
+    };
+    writeJsonAtomic(join(p.dir, 'sandbox.json'), rec);
+    this.sandboxes.set(id, rec);
+    this.log(`runc: sandbox ready id=${id} pod=${m.namespace}/${m.name} ip=${ip ?? 'host'}`);
+    return id;
+  }
+
+  async stopPodSandbox(id: string): Promise<void> {
+    const s = this.sandboxes.get(id);
+    if (!s) return;
+    await Promise.all(this.containersOf(id).map((c) => this.stopContainer(c.id, 0)));
+    if (!s.config.hostNetwork) await this.opts.network.tearDown(id);
+    if (s.state !== 'notready' || s.ip) {
+      s.state = 'notready';
+      delete s.ip;
+      this.saveSandbox(s);
+    }
+  }
+
+  async removePodSandbox(id: string): Promise<void> {
+    const s = this.sandboxes.get(id);
+    if (!s) return;
+    await this.stopPodSandbox(id);
+    for (const c of this.containersOf(id)) await this.removeContainer(c.id);
+    await this.destroySandboxFiles(id, s.config.hostNetwork === true);
+    this.sandboxes.delete(id);
+  }
+
+  async podSandboxStatus(id: string): Promise<PodSandboxStatus> {
+    const s = this.sandboxes.get(id);
+    if (!s) throw new NotFoundRuntimeError('sandbox', id);
+    return sandboxStatus(s);
+  }
+
+  async listPodSandboxes(filter: PodSandboxFilter = {}): Promise<PodSandboxStatus[]> {
+    const out: PodSandboxStatus[] = [];
+    for (const s of this.sandboxes.values()) {
+      if (filter.id !== undefined && s.id !== filter.id) continue;
+      if (filter.podUid !== undefined && s.config.metadata.uid !== filter.podUid) continue;
+      if (filter.state !== undefined && s.state !== filter.state) continue;
+      out.push(sandboxStatus(s));
+    }
+    return out;
+  }
+
+  // ---- containers ----
+
+  async createContainer(sandboxId: string, config: ContainerConfig): Promise<string> {
+    const s = this.sandboxes.get(sandboxId);
+    if (!s) throw new NotFoundRuntimeError('sandbox', sandboxId);
+    if (s.state !== 'ready') throw new RuntimeError('CreateContainerError', `sandbox ${sandboxId} is not ready`);
+    const image = this.opts.images.resolve(config.image);
+    if (!image) throw new RuntimeError('CreateContainerError', `image "${config.image}" is not present on the node`);
+    const id = newId();
+    const bundle = join(this.dirs.containers, id);
+    const rootfs = join(bundle, 'rootfs');
+    const logPath = join(s.logDirectory, config.logPath ?? join(config.metadata.name, `${config.metadata.attempt}.log`));
+    const sp = sandboxPaths(join(this.dirs.sandboxes, sandboxId));
+    let mounted = false;
+    try {
+      const lower = this.opts.images.rootfsPath(image.id);
+      const args = processArgs(config, image.config);
+      const user = await resolveUser(lower, image.config.user);
+      await mkdir(rootfs, { recursive: true });
+      await Promise.all([mkdir(join(bundle, 'upper')), mkdir(join(bundle, 'work')), mkdir(dirname(logPath), { recursive: true })]);
+      await mountOverlay(rootfs, { lower, upper: join(bundle, 'upper'), work: join(bundle, 'work') });
+      mounted = true;
+      const hostNetwork = s.config.hostNetwork === true;
+      const spec = ociSpec({
+        config,
+        image: image.config,
+        args,
+        env: processEnv(config.env, image.config, [{ name: 'HOSTNAME', value: s.config.hostname }]),
+        user,
+        rootfs,
+        cgroupsPath: `/${this.cgroupParent}/${id}`,
+        ...(s.netnsPath && !hostNetwork ? { netnsPath: s.netnsPath } : {}),
+        ...(!hostNetwork ? { utsnsPath: sp.utsNs } : {}),
+        ipcnsPath: sp.ipcNs,
+        etcFiles: { hosts: sp.hosts, resolvConf: sp.resolvConf, hostname: sp.hostname },
+        cgroupV2: this.cgroupV2,
+      });
+      writeJsonAtomic(join(bundle, 'config.json'), spec);
+      const started = await startConmon({
+        conmonPath: this.conmonPath,
+        runcPath: this.runcPath,
+        runcRoot: this.runcRoot,
+        id,
+        name: config.metadata.name,
+        bundle,
+        exitDir: this.dirs.exits,
+        socketDir: this.dirs.sockets,
+        logPath,
+        terminal: config.tty === true,
+        stdin: config.stdin === true,
+      });
+      const rec: ContainerRecord = {
+        id,
+        sandboxId,
+        podUid: s.config.metadata.uid,
+        config: structuredClone(config),
+        imageId: image.id,
+        createdAt: this.clock.now(),
+        logPath,
+        conmonPid: started.conmonPid,
+      };
+      writeJsonAtomic(join(bundle, 'container.json'), rec);
+      this.containers.set(id, rec);
+      this.emit('created', rec);
+      return id;
+    } catch (e) {
+      await run(this.runcPath, ['--root', this.runcRoot, 'delete', '--force', id]).catch(() => undefined);
+      if (mounted) await unmount(rootfs).catch(() => undefined);
+      await rm(bundle, { recursive: true, force: true }).catch(() => undefined);
+      await rm(join(this.dirs.exits, id), { force: true });
+      if (e instanceof RuntimeError) throw e;
+      throw new RuntimeError('CreateContainerError', errorText(e), { cause: e });
+    }
+  }
+
+  async startContainer(id: string): Promise<void> {
+    const c = this.containers.get(id);
+    if (!c) throw new NotFoundRuntimeError('container', id);
+    const state = this.stateOf(c);
+    if (state !== 'created') throw new RuntimeError('RunContainerError', `container ${id} is ${state}, not created`);
+    // a fast container may exit before `runc start` returns: its exit is recorded after `started`
+    this.starting.add(id);
+    const at = this.clock.now();
+    try {
+      await run(this.runcPath, ['--root', this.runcRoot, 'start', id]);
+      c.startedAt = at;
+      this.save(c);
+      this.emit('started', c);
+    } catch (e) {
+      throw new RuntimeError('RunContainerError', `failed to start container ${id}: ${errorText(e)}`, { cause: e });
+    } finally {
+      this.starting.delete(id);
+    }
+    this.refresh(c);
+  }
+
+  async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
+    const c = this.containers.get(id);
+    if (!c || this.stateOf(c) === 'exited') return;
+    if (timeoutSeconds > 0 && c.startedAt !== undefined) {
+      await this.kill(id, 'TERM');
+      if (await this.waitExit(c, timeoutSeconds * 1000)) return;
+    }
+    await this.kill(id, 'KILL');
+    if (!(await this.waitExit(c, 30_000))) throw new RuntimeError('StopContainerError', `container ${id} did not exit after SIGKILL`);
+  }
+
+  async removeContainer(id: string): Promise<void> {
+    const c = this.containers.get(id);
+    if (!c) return;
+    await this.stopContainer(id, 0).catch(() => undefined);
+    await run(this.runcPath, ['--root', this.runcRoot, 'delete', '--force', id]).catch(() => undefined);
+    const bundle = join(this.dirs.containers, id);
+    await unmount(join(bundle, 'rootfs'));
+    await removeCgroup(`/${this.cgroupParent}/${id}`);
+    await rm(bundle, { recursive: true, force: true });
+    await rm(join(this.dirs.exits, id), { force: true });
+    await rm(join(this.dirs.sockets, attachId(id)), { force: true });
+    this.containers.delete(id);
+    this.emit('removed', c);
+  }
+
+  async containerStatus(id: string): Promise<ContainerStatus> {
+    const c = this.containers.get(id);
+    if (!c) throw new NotFoundRuntimeError('container', id);
+    return this.statusOf(c);
+  }
+
+  async listContainers(filter: ContainerFilter = {}): Promise<ContainerStatus[]> {
+    const out: ContainerStatus[] = [];
+    const pick = filter.id !== undefined ? [this.containers.get(filter.id)] : this.containers.values();
+    for (const c of pick) {
+      if (!c) continue;
+      if (filter.sandboxId !== undefined && c.sandboxId !== filter.sandboxId) continue;
+      if (filter.podUid !== undefined && c.podUid !== filter.podUid) continue;
+      const st = this.statusOf(c);
+      if (filter.state !== undefined && st.state !== filter.state) continue;
+      out.push(st);
+    }
+    return out;
+  }
+
+  // ---- images ----
+
+  async imageStatus(image: string): Promise<ImageInfo | undefined> {
+    const i = this.opts.images.resolve(image);
+    return i ? { id: i.id, repoTags: [...i.repoTags], repoDigests: [...i.repoDigests], size: i.size } : undefined;
+  }
+
+  async pullImage(image: string, opts: PullImageOptions = {}): Promise<string> {
+    try {
+      const i = await this.opts.images.pull(image, { ...(opts.auth ? { auth: { ...opts.auth } } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
+      return i.id;
+    } catch (e) {
+      const reason = typeof (e as { reason?: unknown }).reason === 'string' ? (e as { reason: string }).reason : 'ErrImagePull';
+      throw new RuntimeError(reason, errorText(e), { cause: e });
+    }
+  }
+
+  // ---- events and streaming ----
+
+  onContainerEvent(listener: (event: ContainerEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => void this.listeners.delete(listener);
+  }
+
+  async exec(id: string, command: readonly string[], opts: ExecOptions = {}): Promise<number> {
+    const c = this.running(id);
+    const spec = readJson<{ process: Record<string, unknown> }>(join(this.dirs.containers, id, 'config.json'));
+    if (!spec) throw new NotFoundRuntimeError('container', id);
+    if (!command.length) throw new RuntimeError('ExecError', 'no command given');
+    return runcExec({
+      ...opts,
+      runcPath: this.runcPath,
+      runcRoot: this.runcRoot,
+      id: c.id,
+      process: { ...spec.process, args: [...command] },
+      scratch: join(this.dirs.containers, id, `exec-${randomBytes(6).toString('hex')}`),
+    });
+  }
+
+  async logs(id: string, out: NodeJS.WritableStream, opts: LogOptions = {}): Promise<void> {
+    const c = this.containers.get(id);
+    if (!c) throw new NotFoundRuntimeError('container', id);
+    await streamLogs(c.logPath, out, { ...opts, exited: () => !this.containers.has(id) || this.stateOf(c) === 'exited' });
+  }
+
+  async attach(id: string, opts: ExecOptions): Promise<void> {
+    const c = this.running(id);
+    const bundle = join(this.dirs.containers, c.id);
+    const ctl = join(bundle, 'ctl');
+    await attachConmon(join(this.dirs.sockets, attachId(id), 'attach'), { ...opts, resize: (size) => void appendFile(ctl, resizeMessage(size)).catch(() => undefined) });
+  }
+
+  async portForward(sandboxId: string, port: number, stream: NodeJS.ReadWriteStream): Promise<void> {
+    const s = this.sandboxes.get(sandboxId);
+    if (!s) throw new NotFoundRuntimeError('sandbox', sandboxId);
+    if (s.state !== 'ready') throw new RuntimeError('PortForwardError', `sandbox ${sandboxId} is not ready`);
+    await forwardPort(stream, { port, ...(s.config.hostNetwork || !s.netnsPath ? {} : { netnsPath: s.netnsPath }) });
+  }
+
+  async close(): Promise<void> {
+    this.watcher?.close();
+    this.watcher = undefined;
+    this.listeners.clear();
+  }
+
+  // ---- internals ----
+
+  /** Reads every sandbox and container record (adoption after a restart). */
+  private load(): void {
+    let mounted: Set<string> | undefined;
+    for (const id of safeReaddir(this.dirs.sandboxes)) {
+      const s = readJson<SandboxRecord>(join(this.dirs.sandboxes, id, 'sandbox.json'));
+      if (!s) continue;
+      this.sandboxes.set(s.id, s);
+      // after a reboot (or killall) the namespaces are gone: the sandbox cannot hold containers any more
+      mounted ??= new Set(mountPointsSync());
+      if (s.state === 'ready' && !mounted.has(sandboxPaths(join(this.dirs.sandboxes, id)).ipcNs)) {
+        s.state = 'notready';
+        delete s.ip;
+        this.saveSandbox(s);
+      }
+    }
+    for (const id of safeReaddir(this.dirs.containers)) {
+      const c = readJson<ContainerRecord>(join(this.dirs.containers, id, 'container.json'));
+      if (c) this.containers.set(c.id, c);
+    }
+  }
+
+  private containersOf(sandboxId: string): ContainerRecord[] {
+    return [...this.containers.values()].filter((c) => c.sandboxId === sandboxId);
+  }
+
+  private running(id: string): ContainerRecord {
+    const c = this.containers.get(id);
+    if (!c) throw new NotFoundRuntimeError('container', id);
+    if (this.stateOf(c) !== 'running') throw new RuntimeError('ContainerNotRunning', `container ${id} is not running`);
+    return c;
+  }
+
+  /**
+   * The container's state from what is on disk, without running runc: an exit file means exited
+   * (recorded once, with the OOM marker and the file's time); otherwise a live conmon means
+   * created or running; a vanished conmon without an exit file means it died with it.
+   */
+  private stateOf(c: ContainerRecord): ContainerState {
+    if (c.exitCode !== undefined) return 'exited';
+    this.refresh(c);
+    if (c.exitCode !== undefined) return 'exited';
+    return c.startedAt !== undefined ? 'running' : 'created';
+  }
+
+  /** Records the exit once it happened; emits `exited`. */
+  private refresh(c: ContainerRecord): void {
+    if (c.exitCode !== undefined || !this.containers.has(c.id) || this.starting.has(c.id)) return;
+    const bundle = join(this.dirs.containers, c.id);
+    let code: number | undefined;
+    let at: number | undefined;
+    for (const f of [join(this.dirs.exits, c.id), join(bundle, EXIT_FILE)]) {
+      try {
+        const text = readFileSync(f, 'utf8').trim();
+        if (!text) continue;
+        code = Number(text);
+        at = statSync(f).mtimeMs;
+        break;
+      } catch {
+        /* not yet */
+      }
+    }
+    if (code === undefined) {
+      if (isLiveConmon(c.conmonPid)) return;
+      // conmon may have written the file just before exiting
+      if (existsSync(join(this.dirs.exits, c.id)) || existsSync(join(bundle, EXIT_FILE))) return this.refresh(c);
+      code = EXIT_CODE_UNKNOWN;
+      at = this.clock.now();
+      c.message = 'the container monitor (conmon) is gone and left no exit status';
+    }
+    const oom = existsSync(join(bundle, OOM_FILE));
+    c.exitCode = Number.isFinite(code) ? code : EXIT_CODE_UNKNOWN;
+    c.finishedAt = Math.max(Math.round(at ?? this.clock.now()), c.startedAt ?? 0);
+    if (c.startedAt === undefined && c.exitCode !== EXIT_CODE_UNKNOWN) c.startedAt = c.finishedAt;
+    c.reason = oom ? 'OOMKilled' : c.exitCode === 0 ? 'Completed' : 'Error';
+    this.save(c);
+    this.emit('exited', c);
+  }
+
+  private async waitExit(c: ContainerRecord, ms: number): Promise<boolean> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      if (this.stateOf(c) === 'exited') return true;
+      if (Date.now() >= deadline) return false;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  private async kill(id: string, signal: 'TERM' | 'KILL'): Promise<void> {
+    try {
+      await run(this.runcPath, ['--root', this.runcRoot, 'kill', id, signal]);
+    } catch (e) {
+      // "container not running" / "does not exist": it is already gone
+      if (!(e instanceof CommandError)) throw e;
+    }
+  }
+
+  /** Persists the sandbox record unless its dir is gone (removed by another runtime on the same state dir). */
+  private saveSandbox(s: SandboxRecord): void {
+    const dir = join(this.dirs.sandboxes, s.id);
+    if (existsSync(dir)) writeJsonAtomic(join(dir, 'sandbox.json'), s);
+  }
+
+  private save(c: ContainerRecord): void {
+    const dir = join(this.dirs.containers, c.id);
+    if (existsSync(dir)) writeJsonAtomic(join(dir, 'container.json'), c);
+  }
+
+  private async destroySandboxFiles(id: string, hostNetwork: boolean): Promise<void> {
+    const p = sandboxPaths(join(this.dirs.sandboxes, id));
+    if (!hostNetwork) await this.opts.network.tearDown(id).catch(() => undefined);
+    await unmount(p.utsNs);
+    await unmount(p.ipcNs);
+    await rm(p.dir, { recursive: true, force: true });
+  }
+
+  private statusOf(c: ContainerRecord): ContainerStatus {
+    const state = this.stateOf(c);
+    return {
+      id: c.id,
+      sandboxId: c.sandboxId,
+      podUid: c.podUid,
+      metadata: { ...c.config.metadata },
+      state,
+      createdAt: c.createdAt,
+      ...(c.startedAt !== undefined ? { startedAt: c.startedAt } : {}),
+      ...(c.exitCode !== undefined ? { finishedAt: c.finishedAt!, exitCode: c.exitCode, reason: c.reason! } : {}),
+      ...(c.message ? { message: c.message } : {}),
+      image: c.config.image,
+      imageRef: c.imageId,
+      labels: { ...c.config.labels },
+      annotations: { ...c.config.annotations },
+    };
+  }
+
+  private emit(type: ContainerEvent['type'], c: ContainerRecord): void {
+    const e: ContainerEvent = { type, containerId: c.id, sandboxId: c.sandboxId, podUid: c.podUid, at: this.clock.now() };
+    for (const l of this.listeners) l(e);
+  }
+
+  private log(line: string): void {
+    this.opts.log?.(line);
+  }
+}
+
+function sandboxStatus(s: SandboxRecord): PodSandboxStatus {
+  return {
+    id: s.id,
+    metadata: { ...s.config.metadata },
+    state: s.state,
+    createdAt: s.createdAt,
+    ...(s.ip && s.state === 'ready' ? { ip: s.ip, ips: [s.ip] } : {}),
+    hostNetwork: s.config.hostNetwork === true,
+    labels: { ...s.config.labels },
+    annotations: { ...s.config.annotations },
+  };
+}
+
+function newId(): string {
+  return randomBytes(32).toString('hex');
+}
+
+function safeReaddir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+function findBinary(name: string, candidates: readonly string[]): string {
+  return candidates.find((p) => existsSync(p)) ?? name;
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

@@ -1,0 +1,77 @@
+// A sandbox's own files: /etc/hosts, /etc/resolv.conf and /etc/hostname (bind-mounted into each
+// of its containers) and its persistent UTS and IPC namespaces, bind-mounted to files (as
+// `ip netns` does for network namespaces) so containers join them by path and they outlive skiff.
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { DNSConfig } from '../runtime.js';
+import { run } from './exec-file.js';
+
+export interface SandboxPaths {
+  readonly dir: string;
+  readonly hosts: string;
+  readonly resolvConf: string;
+  readonly hostname: string;
+  readonly utsNs: string;
+  readonly ipcNs: string;
+}
+
+export function sandboxPaths(dir: string): SandboxPaths {
+  return {
+    dir,
+    hosts: join(dir, 'hosts'),
+    resolvConf: join(dir, 'resolv.conf'),
+    hostname: join(dir, 'hostname'),
+    utsNs: join(dir, 'ns-uts'),
+    ipcNs: join(dir, 'ns-ipc'),
+  };
+}
+
+/** The pod's /etc/hosts: localhost lines, then the pod IP with its hostname. */
+export function hostsFile(ip: string | undefined, hostname: string): string {
+  const lines = [
+    '# Kubernetes-managed hosts file (skiff).',
+    '127.0.0.1\tlocalhost',
+    '::1\tlocalhost ip6-localhost ip6-loopback',
+    'fe00::0\tip6-localnet',
+    'fe00::0\tip6-mcastprefix',
+    'fe00::1\tip6-allnodes',
+    'fe00::2\tip6-allrouters',
+  ];
+  if (ip) lines.push(`${ip}\t${hostname}`);
+  return `${lines.join('\n')}\n`;
+}
+
+export function resolvConf(dns: DNSConfig): string {
+  const lines: string[] = [];
+  if (dns.searches.length) lines.push(`search ${dns.searches.join(' ')}`);
+  for (const s of dns.servers) lines.push(`nameserver ${s}`);
+  if (dns.options.length) lines.push(`options ${dns.options.join(' ')}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Writes the sandbox's files and makes its namespaces: a new IPC namespace always; a new UTS
+ * namespace with `hostname` set unless `hostNetwork` (which shares the node's UTS and hosts file).
+ */
+export async function createSandboxFiles(
+  p: SandboxPaths,
+  o: { hostname: string; ip?: string; hostNetwork: boolean; dnsConfig?: DNSConfig; nodeEtc?: string },
+): Promise<void> {
+  const etc = o.nodeEtc ?? '/etc';
+  await mkdir(p.dir, { recursive: true });
+  if (o.hostNetwork) await copyFile(join(etc, 'hosts'), p.hosts).catch(() => writeFile(p.hosts, hostsFile(undefined, o.hostname)));
+  else await writeFile(p.hosts, hostsFile(o.ip, o.hostname));
+  if (o.dnsConfig && (o.dnsConfig.servers.length || o.dnsConfig.searches.length || o.dnsConfig.options.length)) {
+    await writeFile(p.resolvConf, resolvConf(o.dnsConfig));
+  } else {
+    await writeFile(p.resolvConf, await readFile(join(etc, 'resolv.conf'), 'utf8').catch(() => ''));
+  }
+  await writeFile(p.hostname, `${o.hostname}\n`);
+  await writeFile(p.ipcNs, '');
+  if (o.hostNetwork) {
+    await run('unshare', [`--ipc=${p.ipcNs}`, 'true']);
+  } else {
+    await writeFile(p.utsNs, '');
+    await run('unshare', [`--uts=${p.utsNs}`, `--ipc=${p.ipcNs}`, 'hostname', o.hostname]);
+  }
+}
