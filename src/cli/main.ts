@@ -1,12 +1,15 @@
 #!/usr/bin/env node
 // skiff's single binary: only assembles subcommands.
+import { rmSync, writeFileSync } from 'node:fs';
 import { FlagError, SERVER_USAGE, parseServerFlags } from './flags.js';
 import { startServer } from './server.js';
 
 const USAGE = `Usage: skiff <command> [flags]
 
 Commands:
-  server    start the control plane (and, in later versions, a node) on this machine
+  server    start the control plane and, as root, a node on this machine
+  image     import, list and remove the node's container images
+  killall   stop every container of a data dir and remove what skiff made on this machine
 
 Run 'skiff <command> --help' for the flags of a command.
 `;
@@ -29,6 +32,9 @@ async function server(argv: string[]): Promise<void> {
   }
   const started = performance.now();
   const running = await startServer(flags, logLine);
+  // `skiff killall` finds the server of a data dir by this file.
+  const { pidFile } = await import('./killall.js');
+  writeFileSync(pidFile(flags.dataDir), `${process.pid}\n`);
   const ms = (performance.now() - started).toFixed(0);
   process.stdout.write(
     `skiff: API server ready on https://${flags.bind}:${running.port} (${ms} ms)\n` +
@@ -46,7 +52,10 @@ async function server(argv: string[]): Promise<void> {
     }, 5000);
     force.unref();
     running.stop().then(
-      () => process.exit(0),
+      () => {
+        rmSync(pidFile(flags.dataDir), { force: true });
+        process.exit(0);
+      },
       (e: unknown) => {
         logLine(`skiff: error while stopping: ${String(e)}`);
         process.exit(1);
@@ -62,6 +71,11 @@ async function main(): Promise<void> {
   switch (cmd) {
     case 'server':
       return server(rest);
+    case 'killall': {
+      const { killall } = await import('./killall.js');
+      process.exitCode = await killall(rest, (l) => logLine(`skiff killall: ${l}`));
+      return;
+    }
     case undefined:
     case '-h':
     case '--help':
