@@ -6,18 +6,20 @@
 // (root-path.ts): an entry that would write outside it is refused and fails the layer.
 // Device nodes and FIFOs are skipped (containers get /dev from the runtime).
 import { createReadStream, createWriteStream, lstatSync, readdirSync, rmSync } from 'node:fs';
-import { chmod, lchown, link, lutimes, mkdir, symlink, utimes } from 'node:fs/promises';
+import { chmod, lchown, link, lutimes, mkdir, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join, posix, resolve } from 'node:path';
 import type { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { HashingStream } from './blob-store.js';
 import { ImageError } from './errors.js';
 import { cleanEntryName, resolveDirInRoot } from './root-path.js';
-import { decompressor, fileCompression, forEachTarEntry, type TarHeader } from './tar-entries.js';
+import { decompressor, fileCompression, forEachTarEntry, readEntry, type TarHeader } from './tar-entries.js';
 
 const WHITEOUT_PREFIX = '.wh.';
 const OPAQUE = '.wh..wh..opq';
 const WHITEOUT_META_PREFIX = '.wh..wh.';
+/** files up to this size are written in one call; larger ones are streamed */
+const SMALL_FILE = 1 << 20;
 
 export interface ApplyLayerOptions {
   /** the layer's diff_id (digest of the uncompressed tar); checked after the last entry */
@@ -90,7 +92,8 @@ class LayerWriter {
       case 'contiguous-file':
         if (existing) rmSync(abs, { recursive: true, force: true });
         // 'wx' = O_CREAT|O_EXCL: never follows a symlink, never reuses an inode another path links to
-        await pipeline(content, createWriteStream(abs, { flags: 'wx', mode: 0o600 }));
+        if (h.size <= SMALL_FILE) await writeFile(abs, await readEntry(content, SMALL_FILE), { flag: 'wx', mode: 0o600 });
+        else await pipeline(content, createWriteStream(abs, { flags: 'wx', mode: 0o600 }));
         await this.owner(abs, h);
         await chmod(abs, h.mode & 0o7777);
         await utimes(abs, h.mtime, h.mtime);

@@ -129,22 +129,30 @@ export class ImageStore {
    * Removes a reference: by name, the tag or digest is removed, and the image goes when it has no
    * tag left; by id, the image goes with all its names. Going means its record, its rootfs and the
    * blobs no other image owns. The store does not know which containers use an image: the runtime
-   * must not remove one in use. Rejects with ImageError('ImageNotFound').
+   * must not remove one in use. Resolves what was untagged and the id deleted (if any); rejects
+   * with ImageError('ImageNotFound').
    */
-  async remove(ref: string): Promise<void> {
-    await this.mutate(() => {
+  async remove(ref: string): Promise<{ untagged: string[]; deleted?: string }> {
+    return this.mutate(() => {
       const image = this.find(ref);
       if (!image) throw new ImageError('ImageNotFound', `image "${ref}" not found`);
       const byId = HEX_PREFIX.test(ref) && !image.repoTags.includes(safeName(ref));
-      if (!byId) {
+      let untagged: string[];
+      if (byId) {
+        untagged = [...image.repoTags, ...image.repoDigests];
+      } else {
         const r = normalizeImageRef(ref);
-        image.repoTags = image.repoTags.filter((t) => t !== `${r.repo}:${r.tag}`);
-        if (r.digest !== undefined) image.repoDigests = image.repoDigests.filter((d) => d !== `${r.repo}@${r.digest}`);
-        if (image.repoTags.length > 0) return;
+        const gone = (name: string) => name === `${r.repo}:${r.tag}` || name === `${r.repo}@${r.digest}`;
+        untagged = [...image.repoTags, ...image.repoDigests].filter(gone);
+        image.repoTags = image.repoTags.filter((t) => !gone(t));
+        image.repoDigests = image.repoDigests.filter((d) => !gone(d));
+        if (image.repoTags.length > 0) return { untagged };
+        untagged.push(...image.repoDigests);
       }
       this.images.delete(image.id);
       rmSync(this.rootfsPath(image.id), { recursive: true, force: true });
       this.dropUnowned(image.blobs);
+      return { untagged, deleted: image.id };
     });
   }
 
