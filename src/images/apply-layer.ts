@@ -35,8 +35,9 @@ export async function applyLayerFile(root: string, file: string, opts: ApplyLaye
   const hasher = new HashingStream();
   const source = createReadStream(file);
   await applyLayer(root, gunzip ? [source, gunzip, hasher] : [source, hasher], opts);
-  if (opts.diffId !== undefined && hasher.digest() !== opts.diffId) {
-    throw new ImageError('DigestMismatch', `layer ${file}: uncompressed content hashes to ${hasher.digest()}, the image config says diff_id ${opts.diffId}`);
+  const diffId = hasher.digest();
+  if (opts.diffId !== undefined && diffId !== opts.diffId) {
+    throw new ImageError('DigestMismatch', `layer ${file}: uncompressed content hashes to ${diffId}, the image config says diff_id ${opts.diffId}`);
   }
 }
 
@@ -67,12 +68,12 @@ class LayerWriter {
     const base = posix.basename(name);
     const parentRel = posix.dirname(name) === '.' ? '' : posix.dirname(name);
     if (base.startsWith(WHITEOUT_PREFIX)) {
+      const hidden = base.slice(WHITEOUT_PREFIX.length);
+      if (hidden === '.' || hidden === '..') throw new ImageError('ImageInspectError', `refusing layer entry "${h.name}": a whiteout of "${hidden}" would reach outside the image root`);
+      if (base !== OPAQUE && base.startsWith(WHITEOUT_META_PREFIX)) return; // other aufs metadata: nothing to do
       const parent = resolveDirInRoot(this.root, parentRel, false, h.name);
       if (parent === undefined) return;
-      const hidden = base.slice(WHITEOUT_PREFIX.length);
       if (base === OPAQUE) this.removeLowerChildren(parent);
-      else if (base.startsWith(WHITEOUT_META_PREFIX)) return; // other aufs metadata: nothing to do
-      else if (hidden === '.' || hidden === '..') throw new ImageError('ImageInspectError', `refusing layer entry "${h.name}": whiteout of "${hidden}"`);
       else this.removeLower(join(this.root, parent, hidden));
       return;
     }

@@ -32,7 +32,7 @@ export async function tarBuffer(files: readonly TarFile[]): Promise<Buffer> {
   })();
   for (const f of files) {
     const type = f.type ?? 'file';
-    const content = f.content === undefined ? undefined : Buffer.from(f.content);
+    const content = f.content === undefined ? (type === 'file' ? Buffer.alloc(0) : undefined) : Buffer.from(f.content);
     const mode = f.mode ?? (type === 'directory' ? 0o755 : type === 'symlink' ? 0o777 : 0o644);
     const header = { name: f.name, type, mode, uid: f.uid ?? 0, gid: f.gid ?? 0, mtime: f.mtime ?? EPOCH, ...(f.linkname !== undefined ? { linkname: f.linkname } : {}) };
     if (content) pack.entry(header, content);
