@@ -4,6 +4,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { imageStoreDir } from '../images/data-dir.js';
 import { isImageError } from '../images/errors.js';
 import { ImageStore, type StoredImage } from '../images/image-store.js';
 
@@ -20,16 +21,6 @@ Flags:
   --insecure-registry HOST    (pull) use plain HTTP for this registry; repeatable
   -h, --help                  this help
 `;
-
-/** The image store directory under a data dir. */
-export function imageStoreDir(dataDir: string): string {
-  return join(dataDir, 'agent', 'image-store');
-}
-
-/** Where archives for the air-gapped import at node start go. */
-export function imageArchiveDir(dataDir: string): string {
-  return join(dataDir, 'agent', 'images');
-}
 
 type Out = (line: string) => void;
 

@@ -10,7 +10,7 @@ import { buildImage, tarBuffer } from './archive-writer.js';
 import { buildBusyboxImage } from './busybox-archive.js';
 import { isImageError } from './errors.js';
 import { ImageStore } from './image-store.js';
-import { registryAvailable, pushImage, pushIndex, startRegistry } from './testing.js';
+import { pushImage, pushIndex, registryAvailable, startRegistry, startTokenServer } from './testing.js';
 
 const skip = registryAvailable() ? (existsSync('/bin/busybox') ? false : 'needs /bin/busybox') : 'needs /usr/bin/docker-registry';
 
@@ -35,10 +35,6 @@ test('pull from a loopback registry: by tag, by digest, index picks linux/amd64,
   assert.ok(existsSync(join(store.rootfsPath(pulled.id), 'bin', 'busybox')));
   assert.equal(store.resolve(`${registry.host}/library/busybox@${image.manifest.digest}`)?.id, pulled.id);
 
-  const byDigest = await (await tempStore(t)).pull(`${registry.host}/library/busybox@${image.manifest.digest}`);
-  assert.equal(byDigest.id, image.config.digest);
-  assert.deepEqual(byDigest.repoTags, []);
-
   // an index with an arm64 and an amd64 image (different configs): amd64 is chosen
   const layer = await tarBuffer([{ name: 'hello', content: 'arm64\n' }]);
   const arm = buildImage({ layers: [layer], config: { Cmd: ['arm'] }, architecture: 'arm64' });
@@ -48,6 +44,10 @@ test('pull from a loopback registry: by tag, by digest, index picks linux/amd64,
   assert.equal(multi.id, amd.config.digest);
   assert.deepEqual(multi.config.cmd, ['amd']);
   assert.deepEqual(multi.repoDigests, [`${registry.host}/multi/arch@${index.digest}`]);
+
+  const byDigest = await (await tempStore(t)).pull(`${registry.host}/multi/arch@${arm.manifest.digest}`);
+  assert.equal(byDigest.id, arm.config.digest, 'a digest names exactly one manifest, whatever its platform');
+  assert.deepEqual(byDigest.repoTags, []);
 
   await assert.rejects(store.pull(`${registry.host}/library/busybox:nope`), (e: unknown) => {
     assert.ok(isImageError(e, 'ErrImagePull'), String(e));
@@ -80,4 +80,28 @@ test('pull from a registry with basic auth (htpasswd)', { skip }, async (t) => {
   await assert.rejects(store.pull(`${registry.host}/private/app:v1`, { auth: { username: 'skiff', password: 'wrong' } }), /unauthorized/);
   const pulled = await store.pull(`${registry.host}/private/app:v1`, { auth: { username: 'skiff', password: 's3cret' } });
   assert.equal(pulled.id, image.config.digest);
+});
+
+test('pull from a registry with bearer-token auth: anonymous and with username/password', { skip }, async (t) => {
+  const tokens = await startTokenServer({ skiff: 's3cret' });
+  t.after(() => tokens.stop());
+  const registry = await startRegistry({ token: tokens });
+  t.after(() => registry.stop());
+  const image = buildImage({ layers: [await tarBuffer([{ name: 'hello', content: 'token\n' }])], config: { Cmd: ['hi'] } });
+  for (const repository of ['public/app', 'private/app']) {
+    await pushImage({ host: registry.host, repository, authorization: `Bearer ${tokens.token(`repository:${repository}:pull,push`, 'skiff')}` }, image, 'v1');
+  }
+  const store = await tempStore(t);
+  assert.equal((await store.pull(`${registry.host}/public/app:v1`)).id, image.config.digest);
+  assert.ok(tokens.requests.some((r) => r.user === 'anonymous' && r.scope === 'repository:public/app:pull'));
+
+  await assert.rejects(store.pull(`${registry.host}/private/app:v1`), (e: unknown) => {
+    assert.ok(isImageError(e, 'ErrImagePull'));
+    assert.match(e.message, /unauthorized|denied/);
+    return true;
+  });
+  await assert.rejects(store.pull(`${registry.host}/private/app:v1`, { auth: { username: 'skiff', password: 'nope' } }), /unauthorized: token request .* failed/);
+  const pulled = await store.pull(`${registry.host}/private/app:v1`, { auth: { username: 'skiff', password: 's3cret' } });
+  assert.ok(pulled.repoTags.includes(`${registry.host}/private/app:v1`));
+  assert.ok(tokens.requests.some((r) => r.user === 'skiff' && r.scope === 'repository:private/app:pull'));
 });

@@ -75,8 +75,8 @@ export async function startRegistry(opts: TestRegistryOptions = {}): Promise<Tes
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await Promise.race([exited, sleep(3000).then(() => child.kill('SIGKILL'))]);
+      child.kill('SIGKILL'); // SIGTERM would wait for idle keep-alive connections to drain; its data goes anyway
+      await exited;
     }
     rmSync(dir, { recursive: true, force: true });
   };
@@ -157,4 +157,84 @@ export async function pushIndex(t: PushTarget, images: readonly BuiltImage[], ta
   const blob = { data, digest: sha256Digest(data), mediaType: OCI_INDEX };
   await pushManifest(t, tag, blob);
   return blob;
+}
+
+export interface TokenServer {
+  /** the realm URL to configure the registry with */
+  readonly realm: string;
+  readonly service: string;
+  readonly issuer: string;
+  /** PEM of the certificate the tokens are signed under (the registry's rootcertbundle) */
+  readonly rootCertPem: string;
+  /** every token request: the scope asked for and the user (or 'anonymous') */
+  readonly requests: { scope: string; user: string }[];
+  /** a token for `scope` ('repository:NAME:pull,push'), as if `user` asked */
+  token(scope: string, user?: string): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * A tiny token server as in Docker's token auth: GET REALM?service=&scope= answers {token}, a JWT
+ * signed with ES256 under a self-signed certificate (sent in the x5c header). Anonymous callers
+ * get pull access to repositories under `public/`; `users` (name → password, via Basic auth) get
+ * what they ask for; wrong passwords get 401.
+ */
+export async function startTokenServer(users: Record<string, string>): Promise<TokenServer> {
+  const { createServer: createHttpServer } = await import('node:http');
+  const { webcrypto, sign, createPrivateKey, randomUUID } = await import('node:crypto');
+  await import('reflect-metadata');
+  const x509 = await import('@peculiar/x509');
+  x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+  const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
+  const keys = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: '01',
+    name: 'CN=skiff-test-token-signer',
+    notBefore: new Date(Date.now() - 3600_000),
+    notAfter: new Date(Date.now() + 3600_000),
+    keys,
+    signingAlgorithm: alg,
+    extensions: [new x509.BasicConstraintsExtension(true, undefined, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyCertSign, true)],
+  });
+  const key = createPrivateKey({ key: Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey)), format: 'der', type: 'pkcs8' });
+  const service = 'skiff-test-registry';
+  const issuer = 'skiff-test-token-server';
+  const b64url = (b: Buffer | string) => Buffer.from(b).toString('base64url');
+  const token = (scope: string, user = 'anonymous') => {
+    const [type, name, actions] = scope.split(':');
+    const allowed = (actions ?? '').split(',').filter((a) => user !== 'anonymous' || (a === 'pull' && name.startsWith('public/')));
+    const now = Math.floor(Date.now() / 1000);
+    const header = { alg: 'ES256', typ: 'JWT', x5c: [Buffer.from(cert.rawData).toString('base64')] };
+    const claims = { iss: issuer, sub: user, aud: service, exp: now + 300, nbf: now - 10, iat: now, jti: randomUUID(), access: type && name ? [{ type, name, actions: allowed }] : [] };
+    const input = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
+    return `${input}.${b64url(sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' }))}`;
+  };
+  const requests: { scope: string; user: string }[] = [];
+  const server = createHttpServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    let user = 'anonymous';
+    const basic = /^Basic (.+)$/.exec(req.headers.authorization ?? '');
+    if (basic) {
+      const [name, ...rest] = Buffer.from(basic[1], 'base64').toString().split(':');
+      if (users[name] === undefined || users[name] !== rest.join(':')) {
+        res.writeHead(401, { 'Content-Type': 'application/json' }).end(JSON.stringify({ details: 'incorrect username or password' }));
+        return;
+      }
+      user = name;
+    }
+    const scope = url.searchParams.get('scope') ?? '';
+    requests.push({ scope, user });
+    res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ token: token(scope, user), expires_in: 300 }));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  return {
+    realm: `http://127.0.0.1:${port}/token`,
+    service,
+    issuer,
+    rootCertPem: `${cert.toString('pem')}\n`,
+    requests,
+    token,
+    stop: () => new Promise<void>((r) => server.close(() => r())),
+  };
 }
