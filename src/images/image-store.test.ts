@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -108,4 +108,31 @@ test('an archive whose blob does not match its digest is refused and leaves noth
   assert.deepEqual(store.list(), []);
   assert.deepEqual(readdirSync(join(dir, 'store/blobs/sha256')), []);
   await assert.rejects(store.importArchive(join(dir, 'nope.tar')), /no such file/);
+});
+
+test('Docker 25+ archives (manifest.json naming OCI blobs, symlinked layers) and parallel imports from two store instances', async (t) => {
+  const dir = tempDir(t);
+  const image = buildImage({ layers: [await tarBuffer([{ name: 'etc/os-release', content: 'ID=test\n' }])], config: { Entrypoint: ['/bin/app'], WorkingDir: '/srv', User: '65534' } });
+  const hex = (d: string) => d.slice('sha256:'.length);
+  const layerPath = `blobs/sha256/${hex(image.layers[0].digest)}`;
+  const archive = await tarBuffer([
+    { name: 'oci-layout', content: JSON.stringify({ imageLayoutVersion: '1.0.0' }) },
+    { name: `blobs/sha256/${hex(image.config.digest)}`, content: image.config.data },
+    { name: layerPath, content: image.layers[0].data },
+    { name: `blobs/sha256/${hex(image.manifest.digest)}`, content: image.manifest.data },
+    { name: 'legacy/layer.tar', type: 'symlink', linkname: `../${layerPath}` },
+    { name: 'index.json', content: JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: image.manifest.mediaType, digest: image.manifest.digest, size: image.manifest.data.length }] }) },
+    { name: 'manifest.json', content: JSON.stringify([{ Config: `blobs/sha256/${hex(image.config.digest)}`, RepoTags: ['example.com:5000/team/app:2'], Layers: ['legacy/layer.tar'] }]) },
+  ]);
+  writeFileSync(join(dir, 'new-docker.tar'), archive);
+  const other = buildImage({ layers: [await tarBuffer([{ name: 'x', content: 'other' }])], config: {} });
+  await writeDockerArchive(join(dir, 'other.tar.gz'), [{ image: other, tags: ['other:1'] }], { gzip: true });
+
+  const a = await ImageStore.open(join(dir, 'store'));
+  const b = await ImageStore.open(join(dir, 'store'));
+  await Promise.all([a.importArchive(join(dir, 'new-docker.tar')), b.importArchive(join(dir, 'other.tar.gz'))]);
+  const reopened = await ImageStore.open(join(dir, 'store'));
+  assert.deepEqual(reopened.list().flatMap((i) => i.repoTags).sort(), ['docker.io/library/other:1', 'example.com:5000/team/app:2'], 'no import was lost');
+  assert.deepEqual(reopened.resolve('example.com:5000/team/app:2')?.config, { entrypoint: ['/bin/app'], workingDir: '/srv', user: '65534' });
+  assert.equal(readFileSync(join(reopened.rootfsPath(image.config.digest), 'etc/os-release'), 'utf8'), 'ID=test\n');
 });

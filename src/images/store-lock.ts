@@ -1,10 +1,11 @@
 // A lock file that serialises index changes between processes (the node agent and a
 // `skiff image import` run beside it). Held briefly; a lock whose owner process is gone is taken over.
-import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const RETRY_MS = 20;
 const GIVE_UP_MS = 30_000;
+const EMPTY_LOCK_STALE_MS = 5_000;
 
 export async function withFileLock<T>(path: string, fn: () => Promise<T> | T): Promise<T> {
   const deadline = Date.now() + GIVE_UP_MS;
@@ -31,14 +32,15 @@ export async function withFileLock<T>(path: string, fn: () => Promise<T> | T): P
   }
 }
 
+/** The lock's owner process is gone (or it never wrote its pid: a crash between create and write). */
 function ownerGone(path: string): boolean {
   let pid: number;
   try {
     pid = Number(readFileSync(path, 'utf8'));
+    if (!Number.isInteger(pid) || pid <= 0) return Date.now() - statSync(path).mtimeMs > EMPTY_LOCK_STALE_MS;
   } catch {
-    return false; // just removed, or being written: retry
+    return false; // just removed: retry
   }
-  if (!Number.isInteger(pid) || pid <= 0) return false;
   if (pid === process.pid) return false;
   try {
     process.kill(pid, 0);
