@@ -49,6 +49,8 @@ test('pull from a loopback registry: by tag, by digest, index picks linux/amd64,
   assert.equal(byDigest.id, arm.config.digest, 'a digest names exactly one manifest, whatever its platform');
   assert.deepEqual(byDigest.repoTags, []);
 
+  await pushIndex({ host: registry.host, repository: 'multi/arch' }, [arm], 'arm-only');
+  await assert.rejects(store.pull(`${registry.host}/multi/arch:arm-only`), /no matching manifest for linux\/amd64/);
   await assert.rejects(store.pull(`${registry.host}/library/busybox:nope`), (e: unknown) => {
     assert.ok(isImageError(e, 'ErrImagePull'), String(e));
     assert.match(e.message, /manifest unknown/);
