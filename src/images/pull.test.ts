@@ -9,6 +9,7 @@ import bcrypt from 'bcryptjs';
 import { buildImage, tarBuffer } from './archive-writer.js';
 import { buildBusyboxImage } from './busybox-archive.js';
 import { isImageError } from './errors.js';
+import { DOCKER_MANIFEST_LIST } from './media-types.js';
 import { ImageStore } from './image-store.js';
 import { pushImage, pushIndex, registryAvailable, startRegistry, startTokenServer } from './testing.js';
 
@@ -40,6 +41,11 @@ test('pull from a loopback registry: by tag, by digest, index picks linux/amd64,
   const arm = buildImage({ layers: [layer], config: { Cmd: ['arm'] }, architecture: 'arm64' });
   const amd = buildImage({ layers: [await tarBuffer([{ name: 'hello', content: 'amd64\n' }])], config: { Cmd: ['amd'] }, architecture: 'amd64' });
   const index = await pushIndex({ host: registry.host, repository: 'multi/arch' }, [arm, amd], 'v1');
+  // the same as a Docker manifest list of Docker schema 2 manifests
+  const dockerArm = buildImage({ layers: [layer], config: { Cmd: ['arm'] }, architecture: 'arm64', mediaTypes: 'docker' });
+  const dockerAmd = buildImage({ layers: [layer], config: { Cmd: ['docker-amd'] }, architecture: 'amd64', mediaTypes: 'docker' });
+  await pushIndex({ host: registry.host, repository: 'multi/docker' }, [dockerArm, dockerAmd], 'v1', DOCKER_MANIFEST_LIST);
+  assert.equal((await store.pull(`${registry.host}/multi/docker:v1`)).id, dockerAmd.config.digest);
   const multi = await store.pull(`${registry.host}/multi/arch:v1`);
   assert.equal(multi.id, amd.config.digest);
   assert.deepEqual(multi.config.cmd, ['amd']);

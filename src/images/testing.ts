@@ -140,12 +140,12 @@ export async function pushImage(t: PushTarget, image: BuiltImage, tag?: string):
   await pushManifest(t, tag ?? image.manifest.digest, image.manifest);
 }
 
-/** Pushes each image by digest, then an OCI index of them tagged `tag`; returns the index. */
-export async function pushIndex(t: PushTarget, images: readonly BuiltImage[], tag: string): Promise<BuiltBlob> {
+/** Pushes each image by digest, then an index (OCI, or a Docker manifest list) of them tagged `tag`; returns the index. */
+export async function pushIndex(t: PushTarget, images: readonly BuiltImage[], tag: string, mediaType: string = OCI_INDEX): Promise<BuiltBlob> {
   for (const i of images) await pushImage(t, i);
   const index = {
     schemaVersion: 2,
-    mediaType: OCI_INDEX,
+    mediaType,
     manifests: images.map((i) => ({
       mediaType: i.manifest.mediaType,
       digest: i.manifest.digest,
@@ -154,7 +154,7 @@ export async function pushIndex(t: PushTarget, images: readonly BuiltImage[], ta
     })),
   };
   const data = Buffer.from(JSON.stringify(index));
-  const blob = { data, digest: sha256Digest(data), mediaType: OCI_INDEX };
+  const blob = { data, digest: sha256Digest(data), mediaType };
   await pushManifest(t, tag, blob);
   return blob;
 }
