@@ -62,8 +62,8 @@ describe('kubectl logs, exec, attach, port-forward and cp through skiff', () => 
     runtime.addContainer('app', 0, 'exited');
     appId = runtime.addContainer('app', 1, 'running');
     runtime.appendLog('app-0', 'previous attempt said goodbye');
-    const t0 = Date.now() - 60_000;
-    for (let i = 1; i <= 5; i++) runtime.appendLog(appId, `line ${i}`, t0 + i * 1000);
+    // lines 1-3 an hour ago, 4-5 just now (for --since)
+    for (let i = 1; i <= 5; i++) runtime.appendLog(appId, `line ${i}`, Date.now() - (i <= 3 ? 3600_000 : 1000) + i);
     runtime.startMain();
     kubelet = new KubeletServer({ runtime, tls, port: 0, host: '127.0.0.1' });
     kubeletPort = await kubelet.start();
@@ -100,7 +100,7 @@ describe('kubectl logs, exec, attach, port-forward and cp through skiff', () => 
     assert.equal(await ok('logs', 'box', '--tail=2'), 'line 4\nline 5\n');
     assert.match(await ok('logs', 'box', '--tail=1', '--timestamps'), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z line 5\n$/);
     assert.equal(await ok('logs', 'box', '--previous'), 'previous attempt said goodbye\n');
-    assert.equal(await ok('logs', 'box', '-c', 'app', '--since=57s'), 'line 4\nline 5\n');
+    assert.equal(await ok('logs', 'box', '-c', 'app', '--since=10m'), 'line 4\nline 5\n');
     assert.equal(await ok('logs', 'box', '--limit-bytes=8'), 'line 1\nl');
   });
 
@@ -119,9 +119,14 @@ describe('kubectl logs, exec, attach, port-forward and cp through skiff', () => 
   it('kubectl logs errors are Kubernetes-style', async () => {
     let r = await k(['logs', 'nope']);
     assert.notEqual(r.code, 0);
-    assert.match(r.stderr, /Error from server \(NotFound\): pods "nope" not found/);
-    r = await k(['logs', 'box', '-c', 'zzz']);
+    assert.match(r.stderr, /\(NotFound\): pods "nope" not found/);
+    // kubectl checks container names itself; the API server does too (as Kubernetes)
+    r = await k(['get', '--raw', '/api/v1/namespaces/default/pods/box/log?container=zzz']);
     assert.match(r.stderr, /Error from server \(BadRequest\): container zzz is not valid for pod box/);
+    r = await k(['get', '--raw', '/api/v1/namespaces/default/pods/duo/log']);
+    assert.match(r.stderr, /Error from server \(BadRequest\): a container name must be specified for pod duo, choose one of: \[a b\]/);
+    r = await k(['get', '--raw', '/api/v1/namespaces/default/pods/box/exec?command=true&stdout=1']);
+    assert.match(r.stderr, /Upgrade request required/);
     r = await k(['logs', 'duo', '-c', 'a']);
     assert.match(r.stderr, /Error from server \(BadRequest\): container "a" in pod "duo" is waiting to start: ContainerCreating/);
     r = await k(['logs', 'duo', '-c', 'a', '--previous']);
@@ -155,7 +160,7 @@ describe('kubectl logs, exec, attach, port-forward and cp through skiff', () => 
     assert.match(out, /IS-A-TTY/);
     assert.match(out, /rc=4/);
     // without a terminal kubectl refuses -t with its usual notice and runs without one
-    const r = await k(['exec', '-t', 'box', '--', 'sh', '-c', 'tty || echo no-tty']);
+    const r = await k(['exec', '-it', 'box', '--', 'sh', '-c', 'tty || echo no-tty'], { input: '' });
     assert.match(r.stdout, /no-tty/);
     assert.match(r.stderr, /Unable to use a TTY/);
   });
