@@ -27,15 +27,15 @@ describe('kubectl logs, exec, attach, port-forward and cp through skiff', () => 
   let work = '';
   const children = new Set<ChildProcess>();
 
-  const k = (args: string[], opts: { input?: string; timeoutMs?: number } = {}) => kubectl(s, args, opts);
+  const k = (args: string[], opts: { input?: string; timeoutMs?: number; env?: Record<string, string> } = {}) => kubectl(s, args, opts);
   const ok = async (...args: string[]) => {
     const r = await k(args);
     assert.equal(r.code, 0, `kubectl ${args.join(' ')} failed: ${r.stderr}`);
     return r.stdout;
   };
   /** A long-running kubectl; `waitFor` resolves once its stdout matches. */
-  const background = (args: string[]) => {
-    const child = spawn('kubectl', ['--kubeconfig', s.kubeconfig, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const background = (args: string[], env: Record<string, string> = {}) => {
+    const child = spawn('kubectl', ['--kubeconfig', s.kubeconfig, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     children.add(child);
     let out = '';
     let err = '';
@@ -199,6 +199,49 @@ describe('kubectl logs, exec, attach, port-forward and cp through skiff', () => 
     }
     pf.child.kill('SIGINT');
     await pf.exited;
+  });
+
+  it('over WebSocket first: exec speaks v5.channel.k8s.io, port-forward tunnels SPDY in a WebSocket', async () => {
+    const r = await k(['exec', 'box', '-v=7', '--', 'true']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /101 Switching Protocols/);
+    assert.doesNotMatch(r.stderr, /falling back to SPDY|fallback/i);
+    const pf = background(['port-forward', 'pod/box', `:${webPort}`, '-v=7']);
+    await pf.waitFor(/Forwarding from 127\.0\.0\.1:(\d+) ->/);
+    pf.child.kill('SIGINT');
+    await pf.exited;
+    assert.doesNotMatch(pf.err(), /falling back|fallback/i);
+  });
+
+  it('plain SPDY (kubectl with WebSockets disabled): exec, stdin, exit codes, port-forward, cp', async () => {
+    const env = { KUBECTL_REMOTE_COMMAND_WEBSOCKETS: 'false', KUBECTL_PORT_FORWARD_WEBSOCKETS: 'false' };
+    let r = await k(['exec', 'box', '--', 'sh', '-c', 'echo spdy-out; echo spdy-err >&2; exit 5'], { env });
+    assert.equal(r.code, 5, r.stderr);
+    assert.equal(r.stdout, 'spdy-out\n');
+    assert.match(r.stderr, /spdy-err/);
+    r = await k(['exec', '-i', 'box', '--', 'wc', '-c'], { input: 'x'.repeat(200_000), env });
+    assert.equal(r.stdout.trim(), '200000', r.stderr);
+    r = await k(['exec', 'duo', '-c', 'b', '--', 'true'], { env });
+    assert.match(r.stderr, /container not found \("b"\)/);
+    const pf = background(['port-forward', 'pod/box', `:${webPort}`], env);
+    const m = await pf.waitFor(/Forwarding from 127\.0\.0\.1:(\d+) ->/);
+    const body = await new Promise<string>((resolve, reject) => {
+      get({ host: '127.0.0.1', port: Number(m[1]), path: '/spdy', agent: false }, (res) => {
+        let b = '';
+        res.on('data', (d: Buffer) => (b += d.toString()));
+        res.on('end', () => resolve(b));
+      }).on('error', reject);
+    });
+    assert.equal(body, 'hello through port-forward /spdy');
+    pf.child.kill('SIGINT');
+    await pf.exited;
+    const src = join(work, 'spdy-upload.txt');
+    writeFileSync(src, 'via spdy\n');
+    const dest = join(work, 'spdy-in-pod');
+    mkdirSync(dest);
+    r = await k(['cp', src, `box:${dest}/f.txt`], { env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(readFileSync(join(dest, 'f.txt'), 'utf8'), 'via spdy\n');
   });
 
   it('kubectl cp copies files into and out of the pod', async () => {

@@ -105,8 +105,15 @@ export class KubeletServer {
     perMessageDeflate: false,
     handleProtocols: (_offered, req) => this.chosenProtocol.get(req) || false,
   });
+  /** sub-protocols `ws` cannot negotiate itself (not RFC 7230 tokens) */
+  private readonly untokenProtocol = new WeakMap<IncomingMessage, string>();
 
-  constructor(private readonly opts: KubeletServerOptions) {}
+  constructor(private readonly opts: KubeletServerOptions) {
+    this.wss.on('headers', (headers: string[], req: IncomingMessage) => {
+      const p = this.untokenProtocol.get(req);
+      if (p) headers.push(`Sec-WebSocket-Protocol: ${p}`);
+    });
+  }
 
   start(): Promise<number> {
     const { key, cert, ca } = this.opts.tls;
@@ -262,6 +269,12 @@ export class KubeletServer {
 
   private acceptWebSocket(req: IncomingMessage, socket: Duplex, head: Buffer, protocol: string): Promise<WebSocket> {
     this.chosenProtocol.set(req, protocol);
+    if (protocol && !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(protocol)) {
+      // `ws` refuses sub-protocols that are not RFC 7230 tokens, such as kubectl's
+      // SPDY/3.1+portforward.k8s.io: hide the request header and answer it ourselves ('headers').
+      delete req.headers['sec-websocket-protocol'];
+      this.untokenProtocol.set(req, protocol);
+    }
     return new Promise((resolve) => {
       this.wss.handleUpgrade(req, socket, head, (ws) => {
         ws.on('error', () => undefined);
