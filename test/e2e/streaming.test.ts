@@ -79,7 +79,8 @@ describe('kubectl logs, exec, attach, port-forward and cp through skiff', () => 
     const pod = (name: string, containers: string[]) =>
       `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\nspec:\n  nodeName: ${NODE}\n  containers:\n` +
       containers.map((c) => `  - name: ${c}\n    image: busybox\n    stdin: true\n`).join('');
-    await ok('apply', '-f', manifest(s, 'box.yaml', pod('box', ['app'])));
+    await ok('apply', '-f', manifest(s, 'box.yaml', pod('box', ['app']).replace('  name: box\n', '  name: box\n  labels: {app: box}\n')));
+    await ok('apply', '-f', manifest(s, 'deploy.yaml', `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: boxes\nspec:\n  replicas: 1\n  selector:\n    matchLabels: {app: box}\n  template:\n    metadata:\n      labels: {app: box}\n    spec:\n      containers:\n      - name: app\n        image: busybox\n`));
     await ok('apply', '-f', manifest(s, 'duo.yaml', pod('duo', ['a', 'b'])));
     for (const name of ['box', 'duo']) {
       await ok('patch', 'pod', name, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { phase: 'Running' } }));
@@ -102,6 +103,7 @@ describe('kubectl logs, exec, attach, port-forward and cp through skiff', () => 
     assert.equal(await ok('logs', 'box', '--previous'), 'previous attempt said goodbye\n');
     assert.equal(await ok('logs', 'box', '-c', 'app', '--since=10m'), 'line 4\nline 5\n');
     assert.equal(await ok('logs', 'box', '--limit-bytes=8'), 'line 1\nl');
+    assert.equal(await ok('logs', 'deploy/boxes', '--tail=1'), 'line 5\n');
   });
 
   it('kubectl logs -f streams lines as they are written', async () => {
