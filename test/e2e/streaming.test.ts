@@ -151,7 +151,7 @@ describe('kubectl logs, exec, attach, port-forward and cp through skiff', () => 
   });
 
   it('kubectl exec -it gets a terminal (through script, which gives kubectl one)', async () => {
-    const cmd = `kubectl --kubeconfig ${s.kubeconfig} exec -it box -- sh -c 'tty >/dev/null && echo IS-A-TTY; exit 4'; echo "rc=$?"`;
+    const cmd = `stty cols 91 rows 33; kubectl --kubeconfig ${s.kubeconfig} exec -it box -- sh -c 'tty >/dev/null && echo IS-A-TTY; exit 4'; echo "rc=$?"`;
     const out = await new Promise<string>((resolve) => {
       const c = spawn('script', ['-qec', cmd, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
       children.add(c);
@@ -161,6 +161,8 @@ describe('kubectl logs, exec, attach, port-forward and cp through skiff', () => 
     });
     assert.match(out, /IS-A-TTY/);
     assert.match(out, /rc=4/);
+    // kubectl sent its terminal size on the resize channel
+    assert.ok(runtime.resizes.some((r) => r.width === 91 && r.height === 33), JSON.stringify(runtime.resizes));
     // without a terminal kubectl refuses -t with its usual notice and runs without one
     const r = await k(['exec', '-it', 'box', '--', 'sh', '-c', 'tty || echo no-tty'], { input: '' });
     assert.match(r.stdout, /no-tty/);

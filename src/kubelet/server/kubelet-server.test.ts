@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect as netConnect, createServer as createTcpServer } from 'node:net';
 import { connect } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
@@ -70,6 +71,16 @@ function fakeRuntime(resizes: string[]): Runtime {
       }
       throw new Error('no such command');
     },
+    portForward: async (_sb: string, port: number, stream: NodeJS.ReadWriteStream) => {
+      const sock = netConnect(port, '127.0.0.1');
+      await new Promise<void>((resolve, reject) => {
+        sock.once('connect', resolve);
+        sock.once('error', reject);
+      });
+      stream.pipe(sock);
+      sock.pipe(stream as NodeJS.WritableStream);
+      await new Promise<void>((r) => sock.on('close', () => r()));
+    },
   };
   return rt as Runtime;
 }
@@ -97,7 +108,7 @@ describe('KubeletServer', { skip: haveOpenssl ? false : 'needs openssl' }, () =>
     const ws = new WebSocket(`wss://127.0.0.1:${port}${path}`, [protocol], { ...pki.client, perMessageDeflate: false });
     const messages: [number, string][] = [];
     ws.on('message', (data: Buffer, isBinary: boolean) => {
-      if (isBinary) messages.push([data[0], data.subarray(1).toString()]);
+      if (isBinary) messages.push([data[0], data.subarray(1).toString('latin1')]);
       else {
         const t = data.toString();
         messages.push([t.charCodeAt(0) - 48, Buffer.from(t.slice(1), 'base64').toString()]);
@@ -218,5 +229,24 @@ describe('KubeletServer', { skip: haveOpenssl ? false : 'needs openssl' }, () =>
     assert.equal(await out, 'over spdy<eof>');
     assert.equal(JSON.parse(await errorText).status, 'Success');
     session.destroy();
+  });
+
+  it('port-forward over WebSocket channels (?ports=): the port first, then data both ways; errors on the error channel', async () => {
+    const echo = createTcpServer((c) => c.on('data', (d: Buffer) => c.end(`echo:${d.toString()}`)));
+    await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
+    const echoPort = (echo.address() as { port: number }).port;
+    try {
+      const { messages } = await wsSession(`/portForward/ns/p?ports=${echoPort}`, 'v4.channel.k8s.io', (ws) => {
+        ws.send(Buffer.concat([Buffer.from([0]), Buffer.from('ping')]));
+      });
+      const first = messages.filter(([c]) => c === 0);
+      assert.equal(Buffer.from(first[0][1], 'latin1').length, 2);
+      assert.equal(text(messages, 0).slice(2), 'echo:ping');
+      // nothing listens on port 1
+      const r = await wsSession('/portForward/ns/p?ports=1', 'v4.channel.k8s.io', () => undefined);
+      assert.match(text(r.messages, 1).slice(2), /error forwarding port 1 to pod ns\/p, uid u: .*ECONNREFUSED/);
+    } finally {
+      echo.close();
+    }
   });
 });
