@@ -248,6 +248,20 @@ describe('kubectl logs, exec, attach, port-forward and cp through skiff', () => 
     assert.equal(readFileSync(join(dest, 'f.txt'), 'utf8'), 'via spdy\n');
   });
 
+  it('a kubectl killed mid-exec ends the exec\'d process (WebSocket and SPDY)', async () => {
+    for (const env of [{}, { KUBECTL_REMOTE_COMMAND_WEBSOCKETS: 'false' }] as Record<string, string>[]) {
+      const x = background(['exec', 'box', '--', 'sh', '-c', 'echo started; exec sleep 30'], env);
+      await x.waitFor(/started/);
+      assert.equal(runtime.running.size, 1);
+      x.child.kill('SIGKILL');
+      await x.exited;
+      const deadline = Date.now() + 5000;
+      while (runtime.running.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(runtime.running.size, 0, 'the exec\'d sleep was killed');
+    }
+    assert.equal(await ok('exec', 'box', '--', 'echo', 'still serving'), 'still serving\n');
+  });
+
   it('kubectl cp copies files into and out of the pod', async () => {
     const src = join(work, 'upload.txt');
     writeFileSync(src, 'uploaded content\n');

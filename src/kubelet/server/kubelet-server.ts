@@ -208,14 +208,14 @@ export class KubeletServer {
           if (protocol === PORT_FORWARD_TUNNEL_PROTOCOL) {
             const tunnel = createWebSocketStream(ws);
             tunnel.on('error', () => undefined);
-            portForwardOverSpdy(new SpdySession(tunnel, { role: 'server' }), target, this.opts.log);
+            portForwardOverSpdy(this.spdySession(tunnel, `port-forward ${target.podName}`), target, this.opts.log);
           } else {
             portForwardOverChannels(new ChannelSocket(ws, parseChannelProtocol(protocol || 'channel.k8s.io')!), ports, target, this.opts.log);
           }
           return;
         }
         this.acceptSpdy(req, socket, head, [PORT_FORWARD_SPDY_PROTOCOL]);
-        portForwardOverSpdy(new SpdySession(socket, { role: 'server' }), target, this.opts.log);
+        portForwardOverSpdy(this.spdySession(socket, `port-forward ${target.podName}`), target, this.opts.log);
         return;
       }
 
@@ -240,8 +240,7 @@ export class KubeletServer {
         return;
       }
       const protocol = this.acceptSpdy(req, socket, head, REMOTE_COMMAND_SPDY_PROTOCOLS);
-      const session = new SpdySession(socket, { role: 'server' });
-      session.on('error', (e) => this.log(`SPDY session of ${route.kind} ${route.namespace}/${route.pod}: ${e.message}`));
+      const session = this.spdySession(socket, `${route.kind} ${route.namespace}/${route.pod}`);
       let streams;
       try {
         streams = await remoteCommandOverSpdy(session, protocol, req2);
@@ -255,6 +254,13 @@ export class KubeletServer {
       if (!(e instanceof KubeletHttpError)) this.log(`${req.method} ${url.pathname}: ${e instanceof Error ? e.message : String(e)}`);
       if (socket.writable) refuseUpgrade(socket, e);
     }
+  }
+
+  /** A server-side SPDY session whose failures (peer resets, protocol errors) are logged, never thrown. */
+  private spdySession(transport: Duplex, what: string): SpdySession {
+    const session = new SpdySession(transport, { role: 'server' });
+    session.on('error', (e) => this.log(`SPDY session of ${what}: ${e.message}`));
+    return session;
   }
 
   /** The sub-protocol to accept (client's preference order), '' when the client offered none; 400 when none is served. */

@@ -77,7 +77,9 @@ export function portForwardOverChannels(socket: ChannelSocket, ports: readonly n
     const dataCh = 2 * i;
     const errCh = 2 * i + 1;
     const fromClient = new PassThrough();
-    socket.onData(dataCh, (d) => fromClient.write(d));
+    socket.onData(dataCh, (d) => {
+      if (!fromClient.writableEnded) fromClient.write(d);
+    });
     socket.onClose(dataCh, () => fromClient.end());
     socket.ws.on('close', () => fromClient.end());
     const stream = Duplex.from({ readable: fromClient, writable: socket.writable(dataCh) });

@@ -109,7 +109,9 @@ export function remoteCommandOverWebSocket(socket: ChannelSocket, req: RemoteCom
   const { ws, protocol } = socket;
   const stdin = req.stdin ? new PassThrough() : undefined;
   if (stdin) {
-    socket.onData(0, (d) => stdin.write(d));
+    socket.onData(0, (d) => {
+      if (!stdin.writableEnded) stdin.write(d);
+    });
     socket.onClose(0, () => stdin.end());
   }
   const resizes = req.tty && protocol.version >= 3 ? new ResizeQueue() : undefined;

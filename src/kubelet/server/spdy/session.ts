@@ -11,6 +11,8 @@
 // - A stream ends (`end`) on the peer's FIN; `stream.end()` sends ours. `destroy()` before both
 //   FINs resets the stream (RST_STREAM CANCEL). An RST_STREAM from the peer destroys the stream.
 // - When the transport closes every stream is destroyed and the session emits 'close'.
+// - Transport failures and protocol errors are emitted as 'error' (then 'close'): owners must
+//   listen for 'error', as for any EventEmitter.
 import { EventEmitter } from 'node:events';
 import { Duplex } from 'node:stream';
 import { encodeFrame, FrameDecoder, RstStatus, SETTINGS_INITIAL_WINDOW_SIZE, SpdyProtocolError, type Frame } from './frames.js';
