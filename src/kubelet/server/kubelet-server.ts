@@ -16,6 +16,7 @@ import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { createWebSocketStream, WebSocketServer, type WebSocket } from 'ws';
 import type { Runtime } from '../../runtime/runtime.js';
+import { DEFAULT_KUBELET_PORT } from '../node-status.js';
 import { readySandbox, runningContainer } from './container-lookup.js';
 import { serveContainerLogs } from './logs.js';
 import {
@@ -32,7 +33,6 @@ import { SpdySession } from './spdy/session.js';
 import { errorStatus, KubeletHttpError } from './status.js';
 import { ChannelSocket, negotiate, parseChannelProtocol, REMOTE_COMMAND_WS_PROTOCOLS, remoteCommandOverWebSocket } from './websocket-channels.js';
 
-export const DEFAULT_KUBELET_PORT = 10250;
 
 export interface KubeletServerOptions {
   readonly runtime: Runtime;
