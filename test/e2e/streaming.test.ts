@@ -262,6 +262,24 @@ describe('kubectl logs, exec, attach, port-forward and cp through skiff', () => 
     assert.equal(await ok('exec', 'box', '--', 'echo', 'still serving'), 'still serving\n');
   });
 
+  it('an unreachable kubelet is an error from the API server, for logs and exec', async () => {
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const deadPort = (closed.address() as { port: number }).port;
+    await new Promise<void>((r) => closed.close(() => r()));
+    await ok('apply', '-f', manifest(s, 'dead-node.yaml', 'apiVersion: v1\nkind: Node\nmetadata:\n  name: dead-node\n'));
+    await ok('patch', 'node', 'dead-node', '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { addresses: [{ type: 'InternalIP', address: '127.0.0.1' }], daemonEndpoints: { kubeletEndpoint: { Port: deadPort } } } }));
+    await ok('apply', '-f', manifest(s, 'lost.yaml', 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: lost\nspec:\n  nodeName: dead-node\n  containers:\n  - name: app\n    image: busybox\n'));
+    await ok('patch', 'pod', 'lost', '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { phase: 'Running' } }));
+    let r = await k(['logs', 'lost']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /Error from server \(InternalError\): error dialing backend: .*ECONNREFUSED/);
+    r = await k(['exec', 'lost', '--', 'true']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /error dialing backend: .*ECONNREFUSED/);
+    await ok('delete', 'pod', 'lost', '--grace-period=0', '--force', '--wait=false');
+  });
+
   it('kubectl cp copies files into and out of the pod', async () => {
     const src = join(work, 'upload.txt');
     writeFileSync(src, 'uploaded content\n');
