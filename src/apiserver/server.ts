@@ -2,9 +2,10 @@
 // metrics and resources. `start()` listens; `stop()` stops accepting, lets in-flight requests
 // finish (watches are ended), and resolves when the server is closed.
 import { createServer, type Server } from 'node:https';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { ApiError, NotAcceptableError, NotFoundError, UnauthorizedError } from '../api/errors.js';
+import type { Duplex } from 'node:stream';
+import { ApiError, BadRequestError, NotAcceptableError, NotFoundError, UnauthorizedError } from '../api/errors.js';
 import type { SchemaLookup } from '../api/openapi/schema-lookup.js';
 import { isPublicPath, type TokenAuthenticator } from './auth.js';
 import {
@@ -24,6 +25,10 @@ import { openapiV3Index, openapiV3Served } from './openapi/v3.js';
 import { parseRequestPath } from './request-info.js';
 import { ResourceHandler, requestVerb, type RegistryLookup } from './resource-handler.js';
 import type { ServingMaterial } from './pki.js';
+import type { KubeletClientTLS } from './proxy/kubelet-connection.js';
+import { POD_STREAM_SUBRESOURCES } from './proxy/kubelet-location.js';
+import { PodStreamProxy } from './proxy/pod-stream-proxy.js';
+import type { ResourceRequest } from './request-info.js';
 
 export interface ApiServerOptions {
   readonly host: string;
@@ -42,6 +47,17 @@ export interface ApiServerOptions {
   /** readiness: false until bootstrap is done */
   readonly ready?: () => boolean;
   readonly bookmarkIntervalMs?: number;
+  /**
+   * The API server's client certificate towards kubelets and the CA their serving certificates
+   * are signed by (pki.ts: ensureKubeletClientMaterial). Without it pods/log, exec, attach and
+   * portforward answer 503.
+   */
+  readonly kubeletClientTLS?: KubeletClientTLS;
+}
+
+/** pods/NAME/{log,exec,attach,portforward} in the core group: served by the streaming proxy. */
+function isPodStream(info: ResourceRequest): boolean {
+  return info.group === '' && info.resource === 'pods' && !!info.namespace && !!info.name && !!info.subresource && POD_STREAM_SUBRESOURCES.has(info.subresource) && info.rest.length === 0;
 }
 
 const OPENAPI_V2_PROTOBUF = 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf';
@@ -70,10 +86,12 @@ export class ApiServer {
   private idleWaiters: (() => void)[] = [];
   private stopping = false;
   private readonly inProcess: InProcessListener;
+  private readonly podStreams: PodStreamProxy;
 
   constructor(private readonly opts: ApiServerOptions) {
     this.metrics = new ApiMetrics(opts.storeRevision);
     this.inProcess = new InProcessListener((req, res) => void this.serve(req, res));
+    this.podStreams = new PodStreamProxy({ registries: opts.registries, tls: opts.kubeletClientTLS });
     this.handler = new ResourceHandler({
       registries: opts.registries,
       schemas: opts.schemas,
@@ -95,6 +113,7 @@ export class ApiServer {
       s.setNoDelay(true);
       s.on('close', () => this.sockets.delete(s));
     });
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.upgrade(req, socket, head));
     server.on('tlsClientError', () => {
       /* a client that gave up on TLS; nothing to do */
     });
@@ -146,12 +165,15 @@ export class ApiServer {
       if (info.kind === 'resource') {
         verb = requestVerb(req.method ?? 'GET', info, url.searchParams);
         resource = info.subresource ? `${info.resource}/${info.subresource}` : info.resource;
-        if (verb === 'watch') {
+        if (verb === 'watch' || (isPodStream(info) && info.subresource === 'log')) {
           long = true;
           this.longRunning.add(res);
           this.inFlight--;
         }
-        await this.handler.handle(req, res, info, url.searchParams);
+        if (isPodStream(info)) {
+          if (info.subresource !== 'log') throw new BadRequestError('Upgrade request required');
+          await this.podStreams.serveLog(req, res, info.namespace!, info.name!, url.searchParams);
+        } else await this.handler.handle(req, res, info, url.searchParams);
       } else if (info.kind === 'discovery') {
         this.discovery(req, res, info.legacy, info.group, info.version, `${req.headers.host ?? ''}`);
       } else {
@@ -169,6 +191,40 @@ export class ApiServer {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       this.metrics.observe(verb, resource, res.statusCode, seconds);
       if (this.opts.logRequests) this.opts.log?.(`apiserver: ${req.method} ${req.url} ${res.statusCode} ${(seconds * 1000).toFixed(1)}ms`);
+    }
+  }
+
+  /**
+   * Upgrade requests (WebSocket GET, SPDY/3.1 POST): pods/exec, pods/attach and pods/portforward
+   * are forwarded to the pod's kubelet; anything else is refused with a Status.
+   */
+  private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    socket.on('error', () => undefined);
+    const started = process.hrtime.bigint();
+    const url = new URL(req.url ?? '/', 'https://skiff');
+    let code = 101;
+    let resource = '';
+    try {
+      if (this.stopping) throw new ApiError(503, 'ServiceUnavailable', 'the server is shutting down');
+      if (!this.opts.authenticator.authenticate(req)) throw new UnauthorizedError();
+      const info = parseRequestPath(url.pathname);
+      if (info.kind !== 'resource' || !isPodStream(info) || info.subresource === 'log') {
+        throw new BadRequestError(`upgrade requests are served for pods/exec, pods/attach and pods/portforward only: ${req.method} ${url.pathname}`);
+      }
+      resource = `pods/${info.subresource}`;
+      await this.podStreams.serveUpgrade(req, socket, head, info.namespace!, info.name!, info.subresource as 'exec' | 'attach' | 'portforward', url.searchParams);
+    } catch (e) {
+      if (!(e instanceof ApiError)) this.opts.log?.(`apiserver: internal error on upgrade ${req.method} ${req.url}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      const err = e instanceof ApiError ? e : new ApiError(500, 'InternalError', e instanceof Error ? e.message : String(e));
+      code = err.code;
+      const body = JSON.stringify(err.toStatus());
+      if (socket.writable) {
+        socket.end(`HTTP/1.1 ${code} ${STATUS_CODES[code] ?? 'Error'}\r\nContent-Type: application/json\r\nCache-Control: no-cache, private\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      }
+    } finally {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      this.metrics.observe('connect', resource, code, seconds);
+      if (this.opts.logRequests) this.opts.log?.(`apiserver: ${req.method} ${req.url} upgrade ${code} ${(seconds * 1000).toFixed(1)}ms`);
     }
   }
 

@@ -9,7 +9,7 @@ import { TokenAuthenticator } from '../apiserver/auth.js';
 import { HttpClient } from '../client/http-client.js';
 import { writeFileAtomic } from '../apiserver/atomic-file.js';
 import { trackManagedFields } from '../apiserver/patch/managed-fields-observer.js';
-import { ensureServingMaterial } from '../apiserver/pki.js';
+import { ensureKubeletClientMaterial, ensureServingMaterial } from '../apiserver/pki.js';
 import { ApiServer } from '../apiserver/server.js';
 import { schemaLookup } from '../api/openapi/definitions.js';
 import { RegistrySet, firstServiceIP } from '../registry/registry-set.js';
@@ -86,6 +86,9 @@ export async function startServer(flags: ServerFlags, log: (line: string) => voi
     ),
   );
 
+  // The API server's identity towards kubelets (pods/log, exec, attach, portforward).
+  const kubeletClientTLS = await step('preparing the kubelet client certificate', () => ensureKubeletClientMaterial(join(serverDir, 'tls')));
+
   // Never written anywhere: only components inside this process know it.
   const loopbackToken = randomBytes(24).toString('hex');
   let ready = false;
@@ -93,6 +96,7 @@ export async function startServer(flags: ServerFlags, log: (line: string) => voi
     host: flags.bind,
     port: flags.port,
     tls,
+    kubeletClientTLS,
     authenticator: new TokenAuthenticator(
       new Map([
         [token, { name: 'admin', groups: ['system:masters', 'system:authenticated'] }],
