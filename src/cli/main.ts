@@ -71,6 +71,11 @@ async function main(): Promise<void> {
   switch (cmd) {
     case 'server':
       return server(rest);
+    case 'image': {
+      const { imageCommand } = await import('./image.js');
+      process.exitCode = await imageCommand(rest);
+      return;
+    }
     case 'killall': {
       const { killall } = await import('./killall.js');
       process.exitCode = await killall(rest, (l) => logLine(`skiff killall: ${l}`));

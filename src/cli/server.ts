@@ -20,6 +20,7 @@ import type { ServerFlags } from './flags.js';
 import type { ControllerManager } from '../controllers/manager.js';
 import type { SimulatedNodes } from '../kubelet/simulated-nodes.js';
 import type { SchedulerRunner } from '../scheduler/scheduler-runner.js';
+import type { RunningAgent } from './agent.js';
 import { writeKubeconfig } from './kubeconfig.js';
 
 export interface RunningServer {
@@ -160,6 +161,14 @@ export async function startServer(flags: ServerFlags, log: (line: string) => voi
     );
   }
 
+  let agent: RunningAgent | undefined;
+  if (!flags.disableAgent) {
+    const { agentUnavailable, startAgent } = await import('./agent.js');
+    const why = agentUnavailable();
+    if (why) log(`skiff: no node on this machine: ${why}`);
+    else agent = await startAgent({ flags, client: client('kubelet/skiff'), tlsDir: join(serverDir, 'tls'), log });
+  }
+
   let stopped: Promise<void> | undefined;
   const clients: HttpClient[] = [];
   return {
@@ -174,6 +183,7 @@ export async function startServer(flags: ServerFlags, log: (line: string) => voi
     registries,
     stop: () =>
       (stopped ??= (async () => {
+        await agent?.stop();
         await simulated?.stop();
         await scheduler?.stop();
         await manager?.stop();

@@ -1,0 +1,210 @@
+// bench:pods — pod startup latency on the real node (runc), with a plain `runc run` of the same
+// root filesystem as the floor, measured in the same run. Needs root. Loopback and a test bridge
+// on 198.18.48.0/20 only; everything is removed with `skiff killall` at the end.
+//
+// Figures (one JSON line each): create → Ready p50/p99 for 1 pod at a time (sequential) and for
+// 50 pods created at once; the floor (`runc run -d` of the image's rootfs: p50/p99); skiff's RSS
+// with 50 pods running.
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import { writeBusyboxArchive } from '../src/images/busybox-archive.js';
+
+const MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli', 'main.js');
+const SINGLE_RUNS = Number(process.env.BENCH_SINGLE ?? 10);
+const BATCH = Number(process.env.BENCH_BATCH ?? 50);
+const IMAGE = 'busybox:1.35.0';
+
+interface Conn {
+  port: number;
+  ca: string;
+  token: string;
+  agent: Agent;
+}
+
+function call(c: Conn, method: string, path: string, body?: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: '127.0.0.1', port: c.port, path, method, ca: c.ca, servername: 'localhost', agent: c.agent, headers: { Authorization: `Bearer ${c.token}`, 'Content-Type': 'application/json', Accept: 'application/json' } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (d: Buffer) => chunks.push(d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const pct = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : 0);
+const summary = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return { n: s.length, p50: +pct(s, 50).toFixed(1), p99: +pct(s, 99).toFixed(1), max: +(s[s.length - 1] ?? 0).toFixed(1) };
+};
+const rssMB = (pid: number) => Math.round(Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Watches pods with label bench=<run> and resolves each pod's Ready time (performance.now()). */
+function watchReady(c: Conn, run: string): { readyAt: Map<string, number>; close(): void } {
+  const readyAt = new Map<string, number>();
+  let buf = '';
+  const req = request(
+    { host: '127.0.0.1', port: c.port, path: `/api/v1/namespaces/default/pods?watch=1&labelSelector=bench%3D${run}`, ca: c.ca, servername: 'localhost', headers: { Authorization: `Bearer ${c.token}` } },
+    (res) => {
+      res.on('data', (d: Buffer) => {
+        const now = performance.now();
+        buf += d.toString();
+        let i;
+        while ((i = buf.indexOf('\n')) >= 0) {
+          const line = buf.slice(0, i);
+          buf = buf.slice(i + 1);
+          if (!line.trim()) continue;
+          const ev = JSON.parse(line) as { object: { metadata: { name: string }; status?: { conditions?: { type: string; status: string }[] } } };
+          const ready = ev.object.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True');
+          if (ready && !readyAt.has(ev.object.metadata.name)) readyAt.set(ev.object.metadata.name, now);
+        }
+      });
+    },
+  );
+  req.on('error', () => undefined);
+  req.end();
+  return { readyAt, close: () => req.destroy() };
+}
+
+function podBody(name: string, run: string): string {
+  return JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, labels: { bench: run } },
+    spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'app', image: IMAGE, imagePullPolicy: 'IfNotPresent', command: ['sleep', '3600'] }] },
+  });
+}
+
+async function startPods(c: Conn, run: string, count: number): Promise<number[]> {
+  const w = watchReady(c, run);
+  await sleep(200);
+  const createdAt = new Map<string, number>();
+  await Promise.all(
+    Array.from({ length: count }, async (_, i) => {
+      const name = `${run}-${i}`;
+      createdAt.set(name, performance.now());
+      const r = await call(c, 'POST', '/api/v1/namespaces/default/pods', podBody(name, run));
+      if (r.status !== 201) throw new Error(`create ${name}: ${r.status} ${r.body}`);
+    }),
+  );
+  const deadline = Date.now() + 120_000;
+  while (w.readyAt.size < count && Date.now() < deadline) await sleep(20);
+  w.close();
+  if (w.readyAt.size < count) throw new Error(`only ${w.readyAt.size}/${count} pods became Ready`);
+  return [...createdAt].map(([name, t]) => w.readyAt.get(name)! - t);
+}
+
+async function deleteRun(c: Conn, run: string): Promise<void> {
+  await call(c, 'DELETE', `/api/v1/namespaces/default/pods?labelSelector=bench%3D${run}`, JSON.stringify({ gracePeriodSeconds: 0 }));
+  for (let i = 0; i < 600; i++) {
+    const r = await call(c, 'GET', `/api/v1/namespaces/default/pods?labelSelector=bench%3D${run}`);
+    if ((JSON.parse(r.body) as { items: unknown[] }).items.length === 0) return;
+    await sleep(100);
+  }
+}
+
+/** The floor: `runc run -d` of the same busybox rootfs, create → started. */
+function runcFloor(work: string, runs: number): number[] {
+  const rootfs = join(work, 'rootfs');
+  mkdirSync(rootfs, { recursive: true });
+  const layerDir = join(work, 'archive');
+  mkdirSync(layerDir, { recursive: true });
+  execFileSync('tar', ['-xf', join(work, 'busybox.tar'), '-C', layerDir]);
+  const manifest = JSON.parse(readFileSync(join(layerDir, 'manifest.json'), 'utf8')) as { Layers: string[] }[];
+  for (const l of manifest[0].Layers) execFileSync('tar', ['-xf', join(layerDir, l), '-C', rootfs]);
+  const bundle = join(work, 'bundle');
+  mkdirSync(bundle, { recursive: true });
+  execFileSync('runc', ['spec', '--rootless=false'], { cwd: bundle });
+  const spec = JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8')) as { process: { args: string[]; terminal: boolean }; root: { path: string; readonly: boolean } };
+  spec.process.args = ['sleep', '3600'];
+  spec.process.terminal = false;
+  spec.root = { path: rootfs, readonly: true };
+  writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec));
+  const root = join(work, 'runc-root');
+  const out: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const id = `floor-${process.pid}-${i}`;
+    const t = performance.now();
+    execFileSync('runc', ['--root', root, 'run', '-d', '--bundle', bundle, id], { stdio: 'ignore' });
+    out.push(performance.now() - t);
+    execFileSync('runc', ['--root', root, 'delete', '--force', id], { stdio: 'ignore' });
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  if (process.getuid?.() !== 0) {
+    console.error('bench:pods needs root (runc containers, network namespaces)');
+    process.exit(2);
+  }
+  const dataDir = mkdtempSync(join(tmpdir(), 'skiff-bench-pods-'));
+  mkdirSync(join(dataDir, 'agent', 'images'), { recursive: true });
+  await writeBusyboxArchive(join(dataDir, 'agent', 'images', 'busybox.tar'));
+  writeFileSync(join(dataDir, 'busybox.tar'), readFileSync(join(dataDir, 'agent', 'images', 'busybox.tar')));
+  const args = [MAIN, 'server', '--data-dir', dataDir, '--port', '0', '--bind', '127.0.0.1', '--kubelet-port', '0', '--node-name', 'bench-node', '--pod-bridge', 'skbench0', '--cluster-cidr', '198.18.48.0/20', '--service-cidr', '198.18.128.0/17'];
+  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  try {
+    const t0 = Date.now();
+    while (!/ready on https:\/\/[^:]+:(\d+)/.test(out) || !existsSync(join(dataDir, 'kubeconfig.yaml'))) {
+      if (Date.now() - t0 > 30_000) throw new Error(`server did not start:\n${out}`);
+      await sleep(20);
+    }
+    const port = Number(/ready on https:\/\/[^:]+:(\d+)/.exec(out)![1]);
+    const kc = parse(readFileSync(join(dataDir, 'kubeconfig.yaml'), 'utf8')) as { clusters: { cluster: { 'certificate-authority-data': string } }[]; users: { user: { token: string } }[] };
+    const c: Conn = { port, ca: Buffer.from(kc.clusters[0].cluster['certificate-authority-data'], 'base64').toString(), token: kc.users[0].user.token, agent: new Agent({ keepAlive: true, maxSockets: 32 }) };
+    for (;;) {
+      const r = await call(c, 'GET', '/api/v1/nodes/bench-node');
+      const node = r.status === 200 ? (JSON.parse(r.body) as { spec?: { podCIDR?: string }; status?: { conditions?: { type: string; status: string }[] } }) : undefined;
+      if (node?.spec?.podCIDR && node.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True')) break;
+      if (Date.now() - t0 > 60_000) throw new Error('node not ready');
+      await sleep(100);
+    }
+    // warm-up: the first pod pays for one-time work (bridge, image rootfs in page cache)
+    await startPods(c, 'warm', 1);
+    await deleteRun(c, 'warm');
+
+    const single: number[] = [];
+    for (let i = 0; i < SINGLE_RUNS; i++) {
+      single.push(...(await startPods(c, `one${i}`, 1)));
+      await deleteRun(c, `one${i}`);
+    }
+    const floor = runcFloor(dataDir, SINGLE_RUNS);
+    const s1 = summary(single);
+    const fl = summary(floor);
+    console.log(JSON.stringify({ figure: 'pod create→Ready, 1 pod at a time', unit: 'ms', ...s1 }));
+    console.log(JSON.stringify({ figure: 'floor: plain runc run -d of the same rootfs', unit: 'ms', ...fl }));
+    console.log(JSON.stringify({ figure: 'p50 overhead over plain runc', unit: 'ms', value: +(s1.p50 - fl.p50).toFixed(1) }));
+
+    const batch = await startPods(c, 'batch', BATCH);
+    console.log(JSON.stringify({ figure: `pod create→Ready, ${BATCH} pods at once`, unit: 'ms', ...summary(batch) }));
+    await sleep(2000);
+    console.log(JSON.stringify({ figure: `skiff RSS with ${BATCH} pods running`, unit: 'MB', value: rssMB(proc.pid!) }));
+    await deleteRun(c, 'batch');
+    c.agent.destroy();
+  } finally {
+    proc.kill('SIGTERM');
+    await new Promise((r) => proc.once('exit', r));
+    try {
+      execFileSync(process.execPath, [MAIN, 'killall', '--data-dir', dataDir], { stdio: 'inherit' });
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});

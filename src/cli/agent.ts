@@ -1,0 +1,115 @@
+// The node agent of `skiff server` on this machine: a kubelet running pods as runc containers
+// (src/runtime/runc) with images from the node's store (src/images) on the pod network
+// (src/network), and the kubelet's HTTPS server for logs, exec, attach and port-forward. A short
+// linear list of start-up steps, each failing with context; composition only.
+//
+// Needs root and runc/conmon/ip; without them the agent is not started and the reason is logged
+// (the control plane runs on). The same composition runs as `skiff agent` on other machines later.
+import { accessSync, constants } from 'node:fs';
+import { join } from 'node:path';
+import { ensureKubeletServingMaterial } from '../apiserver/pki.js';
+import type { Client } from '../client/client.js';
+import { imageArchiveDir, imageStoreDir } from '../images/data-dir.js';
+import { ImageStore } from '../images/image-store.js';
+import { importImagesFromDir } from '../images/import-dir.js';
+import { Kubelet } from '../kubelet/kubelet.js';
+import { allocatableFrom, localCapacity, localNodeIP } from '../kubelet/machine-info.js';
+import { nodeProbeManager } from '../kubelet/probes/node-prober.js';
+import { KubeletServer } from '../kubelet/server/kubelet-server.js';
+import { checkBridgeForwarding } from '../network/bridge-netfilter.js';
+import { PodNetwork } from '../network/pod-network.js';
+import type { ImageProvider } from '../runtime/runc/deps.js';
+import { RuncRuntime } from '../runtime/runc/runc-runtime.js';
+import { prepareAgentConfig } from './agent-config.js';
+import type { ServerFlags } from './flags.js';
+
+export interface RunningAgent {
+  readonly nodeName: string;
+  readonly kubeletPort: number;
+  /** stops the kubelet and its server; containers keep running (a restart adopts them) */
+  stop(): Promise<void>;
+}
+
+const REQUIRED_BINARIES = ['/usr/sbin/runc', '/usr/bin/conmon', '/usr/bin/nsenter', '/usr/bin/unshare'];
+
+/** Why the agent cannot run here, or undefined when it can. */
+export function agentUnavailable(): string | undefined {
+  if (process.platform !== 'linux') return 'the node agent runs on Linux only';
+  if (process.getuid?.() !== 0) return 'the node agent needs root (runc containers, network namespaces); run skiff as root or pass --disable-agent';
+  for (const b of REQUIRED_BINARIES) {
+    try {
+      accessSync(b, constants.X_OK);
+    } catch {
+      return `${b} is missing (npm start installs runc and conmon as root on Debian)`;
+    }
+  }
+  return undefined;
+}
+
+function step<T>(what: string, f: () => Promise<T> | T): Promise<T> {
+  return Promise.resolve()
+    .then(f)
+    .catch((e: unknown) => {
+      throw new Error(`node agent: ${what}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    });
+}
+
+export async function startAgent(opts: { flags: ServerFlags; client: Client; tlsDir: string; log: (line: string) => void }): Promise<RunningAgent> {
+  const { flags, client, log } = opts;
+  const config = await step('preparing the agent directory', () => prepareAgentConfig(flags.dataDir, flags.podBridge));
+
+  const images = await step('opening the image store', () => ImageStore.open(imageStoreDir(flags.dataDir)));
+  const imported = await step('importing image archives', () => importImagesFromDir(images, imageArchiveDir(flags.dataDir)));
+  for (const f of imported.failed) log(`agent: image archive ${f.file} not imported: ${f.error.message}`);
+  if (imported.imported.length) log(`agent: imported ${imported.imported.length} image archive(s) from ${imageArchiveDir(flags.dataDir)}`);
+
+  const network = new PodNetwork({ stateDir: join(config.stateDir, 'network'), bridgeName: config.bridgeName, netnsPrefix: config.netnsPrefix });
+  for (const w of (await checkBridgeForwarding(config.bridgeName)).warnings) log(`agent: pod network: ${w}`);
+
+  // Pulls honour --insecure-registry (plain HTTP) besides loopback registries.
+  const imageProvider: ImageProvider = {
+    resolve: (ref) => images.resolve(ref),
+    rootfsPath: (id) => images.rootfsPath(id),
+    pull: (ref, o) => images.pull(ref, { ...o, insecureRegistries: [...flags.insecureRegistries] }),
+  };
+  const runtime = new RuncRuntime({
+    stateDir: config.stateDir,
+    images: imageProvider,
+    network,
+    runcRoot: config.runcRoot,
+    cgroupParent: config.cgroupParent,
+    log: flags.verbosity >= 2 ? (l) => log(`runc: ${l}`) : undefined,
+  });
+
+  const nodeIP = flags.nodeIP || localNodeIP();
+  const serving = await step('preparing the kubelet serving certificate', () => ensureKubeletServingMaterial(opts.tlsDir, flags.nodeName, [nodeIP], config.stateDir));
+  const server = new KubeletServer({ runtime, tls: serving, port: flags.kubeletPort, host: '0.0.0.0', log: flags.verbosity >= 2 ? log : undefined });
+  const kubeletPort = await step(`listening on kubelet port ${flags.kubeletPort}`, () => server.start());
+
+  const capacity = await step('reading the machine capacity', () => localCapacity(flags.dataDir));
+  const kubelet = new Kubelet({
+    client,
+    runtime,
+    nodeName: flags.nodeName,
+    nodeIP,
+    kubeletPort,
+    capacity,
+    allocatable: allocatableFrom(capacity),
+    probes: nodeProbeManager(runtime),
+    podsDir: join(config.stateDir, 'pods'),
+    serviceEnv: true,
+    log: flags.verbosity >= 1 ? log : undefined,
+  });
+  await step(`registering node ${flags.nodeName}`, () => kubelet.start());
+  log(`agent: node ${flags.nodeName} (${nodeIP}) runs pods with runc; kubelet on port ${kubeletPort}`);
+
+  return {
+    nodeName: flags.nodeName,
+    kubeletPort,
+    stop: async () => {
+      await kubelet.stop();
+      await server.stop();
+      await runtime.close?.();
+    },
+  };
+}
