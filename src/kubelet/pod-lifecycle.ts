@@ -247,6 +247,7 @@ export class PodLifecycle {
         networkReady: this.networkReady,
         backoff: (name, failedAt) => this.restarts.remaining(uid, name, failedAt, now),
         unhealthy: this.probes.unhealthy(uid),
+        failedProbe: (id) => this.probes.failedProbe?.(id),
       });
       if (await this.execute(e, pod, state, actions)) after = await readPodRuntimeState(this.opts.runtime, uid);
     }

@@ -42,6 +42,7 @@ interface Case {
   readonly networkReady?: boolean;
   readonly backoff?: SyncPodInput['backoff'];
   readonly unhealthy?: string[];
+  readonly startupFailed?: boolean;
 }
 
 const cases: Case[] = [
@@ -93,6 +94,14 @@ const cases: Case[] = [
     want: ['kill app-0: Container app failed liveness probe, will be restarted'],
   },
   {
+    name: 'a failed startup probe kills the container too, saying so',
+    pod: pod(),
+    state: state([sandbox()], [ctr('app', 'running')]),
+    unhealthy: ['app-0'],
+    startupFailed: true,
+    want: ['kill app-0: Container app failed startup probe, will be restarted'],
+  },
+  {
     name: 'a changed image restarts the container at once',
     pod: pod({ image: 'busybox:1.37' }),
     state: state([sandbox()], [ctr('app', 'running')]),
@@ -116,7 +125,7 @@ const cases: Case[] = [
 
 for (const c of cases) {
   test(`computePodActions: ${c.name}`, () => {
-    const actions = computePodActions({ pod: c.pod, state: c.state, networkReady: c.networkReady ?? true, backoff: c.backoff ?? noBackoff, unhealthy: new Set(c.unhealthy ?? []) });
+    const actions = computePodActions({ pod: c.pod, state: c.state, networkReady: c.networkReady ?? true, backoff: c.backoff ?? noBackoff, unhealthy: new Set(c.unhealthy ?? []), failedProbe: () => (c.startupFailed ? 'startup' : undefined) });
     assert.deepEqual(summary(actions), c.want);
   });
 }

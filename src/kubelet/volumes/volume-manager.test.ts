@@ -154,11 +154,17 @@ test('hostPath type checks (and *OrCreate making what is missing)', async (t) =>
   const server = createServer();
   await new Promise<void>((r) => server.listen(sock, r));
   t.after(() => new Promise<void>((r) => server.close(() => r())));
+  // A character device of our own when root (a shared /dev/null may be replaced by other tests on the machine).
+  let chr = '/dev/null';
+  if (process.getuid?.() === 0) {
+    chr = join(dir, 'null');
+    execFileSync('mknod', [chr, 'c', '1', '3']);
+  }
   const ok: [string, string][] = [
     [join(dir, 'd'), 'Directory'],
     [join(dir, 'f'), 'File'],
     [sock, 'Socket'],
-    ['/dev/null', 'CharDevice'],
+    [chr, 'CharDevice'],
     [join(dir, 'nothing'), ''],
     [join(dir, 'new/dir'), 'DirectoryOrCreate'],
     [join(dir, 'newfile'), 'FileOrCreate'],
@@ -172,7 +178,7 @@ test('hostPath type checks (and *OrCreate making what is missing)', async (t) =>
     [join(dir, 'd'), 'File', 'is not a file'],
     [join(dir, 'f'), 'Socket', 'is not a socket file'],
     [join(dir, 'f'), 'CharDevice', 'is not a character device'],
-    ['/dev/null', 'BlockDevice', 'is not a block device'],
+    [chr, 'BlockDevice', 'is not a block device'],
     [join(dir, 'f'), 'DirectoryOrCreate', 'is not a directory'],
     [join(dir, 'd'), 'FileOrCreate', 'is not a file'],
   ];
