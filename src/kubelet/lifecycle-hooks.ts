@@ -3,6 +3,8 @@
 // handler succeeded and, when not, Kubernetes' message for the FailedPostStartHook /
 // FailedPreStopHook event. Bounded by `signal` (the grace period for preStop).
 import type { Container, LifecycleHandler, Pod } from 'kubernetes-types/core/v1.js';
+import type { Clock } from '../client/clock.js';
+import { sleep, systemClock } from '../client/clock.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { formatPod } from './pod-status.js';
 import { execCheck, httpGetCheck } from './probes/probe-actions.js';
@@ -14,7 +16,13 @@ export interface HookTarget {
   readonly podIP?: string;
 }
 
-export async function runLifecycleHandler(handler: LifecycleHandler, target: HookTarget, runtime: Runtime, signal: AbortSignal): Promise<{ ok: boolean; message: string }> {
+export async function runLifecycleHandler(
+  handler: LifecycleHandler,
+  target: HookTarget,
+  runtime: Runtime,
+  signal: AbortSignal,
+  clock: Clock = systemClock,
+): Promise<{ ok: boolean; message: string }> {
   const { container, pod } = target;
   const where = `for Container "${container.name}" in Pod "${formatPod(pod)}"`;
   if (handler.exec) {
@@ -30,11 +38,7 @@ export async function runLifecycleHandler(handler: LifecycleHandler, target: Hoo
     return { ok: false, message: `HTTP lifecycle hook (${handler.httpGet.path ?? ''}) ${where} failed - error: ${r.output}` };
   }
   if (handler.sleep) {
-    const ms = Math.max(0, handler.sleep.seconds) * 1000;
-    await new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, ms);
-      signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
-    });
+    await sleep(clock, Math.max(0, handler.sleep.seconds) * 1000, signal);
     return { ok: true, message: '' };
   }
   return { ok: false, message: `a lifecycle handler ${where} has no exec, httpGet or sleep action` };

@@ -380,7 +380,7 @@ export class PodLifecycle {
     const stop = () => ac.abort();
     this.abort.signal.addEventListener('abort', stop, { once: true });
     try {
-      const r = await runLifecycleHandler(handler, { pod, container, containerId: id, podIP: podIPs(pod, sandbox, this.opts.hostIP)[0] }, this.opts.runtime, ac.signal);
+      const r = await runLifecycleHandler(handler, { pod, container, containerId: id, podIP: podIPs(pod, sandbox, this.opts.hostIP)[0] }, this.opts.runtime, ac.signal, this.opts.clock);
       if (r.ok) return;
       this.opts.event(pod, 'Warning', 'FailedPostStartHook', r.message);
       this.opts.event(pod, 'Normal', 'Killing', 'FailedPostStartHook');
@@ -404,7 +404,7 @@ export class PodLifecycle {
       const ac = new AbortController();
       const timer = this.opts.clock.setTimeout(() => ac.abort(), grace * 1000);
       try {
-        const r = await runLifecycleHandler(preStop, { pod, container: spec, containerId: c.id, podIP: podIPs(pod, sandbox, this.opts.hostIP)[0] }, this.opts.runtime, ac.signal);
+        const r = await runLifecycleHandler(preStop, { pod, container: spec, containerId: c.id, podIP: podIPs(pod, sandbox, this.opts.hostIP)[0] }, this.opts.runtime, ac.signal, this.opts.clock);
         if (!r.ok) this.opts.event(pod, 'Warning', 'FailedPreStopHook', r.message);
       } finally {
         timer.cancel();
