@@ -4,7 +4,7 @@
 // directories removed with the pod, real probing restarting an unhealthy container, and the
 // postStart / preStop hooks (preStop before the stop, inside the grace period).
 import { strict as assert } from 'node:assert';
-import { lstat, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
@@ -235,5 +235,26 @@ describe('Kubelet on a real node (pods dir, env, volumes, probes, hooks)', () =>
     const uid = (await getPod('badhook')).metadata!.uid;
     assert.ok(ev.includes(`FailedPostStartHook: Exec lifecycle hook ([sh -c exit 1]) for Container "app" in Pod "badhook_default(${uid})" failed - error: command 'sh -c exit 1' exited with 1: ran sh -c exit 1, message: "ran sh -c exit 1"`), ev.join('\n'));
     assert.ok(ev.includes('Killing: FailedPostStartHook'));
+  });
+
+  test('directories of pods the kubelet does not know are removed once the pod cache has synced', async () => {
+    await mkdir(join(dir, 'orphan-uid/volumes/kubernetes.io~empty-dir/x'), { recursive: true });
+    await writeFile(join(dir, 'orphan-uid/volumes/kubernetes.io~empty-dir/x/f'), 'left over');
+    await start();
+    await until('the orphan directory is removed', async () => (await readdir(dir)).length === 0);
+  });
+
+  test('without podsDir (simulated nodes) volumes are ignored: no files, no mounts, the pod runs', async () => {
+    await start({ podsDir: undefined });
+    await client.create<PodObject>(PODS, {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'sim', namespace: 'default' },
+      spec: { nodeName: 'node-1', volumes: [{ name: 'cfg', configMap: { name: 'absent' } }], containers: [{ name: 'app', image: 'busybox:1.36', env: [{ name: 'A', value: 'a' }], volumeMounts: [{ name: 'cfg', mountPath: '/cfg' }] }] },
+    });
+    await until('the pod runs', async () => (await getPod('sim')).status?.phase === 'Running');
+    assert.equal(runtime.configs.at(-1)?.mounts, undefined);
+    assert.deepEqual(runtime.configs.at(-1)?.env, [{ name: 'A', value: 'a' }]);
+    assert.deepEqual(await readdir(dir), []);
   });
 });

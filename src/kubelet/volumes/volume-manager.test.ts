@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import type { ConfigMap, Pod, Volume } from 'kubernetes-types/core/v1.js';
 import { StaticPodObjects } from '../pod-objects.js';
+import { tmpfsSize } from './empty-dir.js';
 import { checkHostPathType } from './host-path.js';
 import { mountsUnder } from './mounts.js';
 import { VolumeManager } from './volume-manager.js';
@@ -131,10 +132,19 @@ test('emptyDir: a 0777 directory of the pod; subPath made inside it', async (t) 
   await assert.rejects(lstat(join(dir, 'uid-1')));
 });
 
+test('tmpfs size: the smallest of sizeLimit, the pod memory limit (all containers limited) and allocatable', () => {
+  const p = (limits: (string | undefined)[]): Pod => ({ spec: { containers: limits.map((m, i) => ({ name: `c${i}`, ...(m ? { resources: { limits: { memory: m } } } : {}) })) } });
+  assert.equal(tmpfsSize(p([undefined]), undefined, undefined), undefined);
+  assert.equal(tmpfsSize(p([undefined]), undefined, '1Gi'), 1024 ** 3);
+  assert.equal(tmpfsSize(p(['32Mi', '32Mi']), undefined, '1Gi'), 64 * 1024 ** 2);
+  assert.equal(tmpfsSize(p(['32Mi', undefined]), undefined, '1Gi'), 1024 ** 3, 'an unlimited container: no pod limit');
+  assert.equal(tmpfsSize(p(['32Mi']), '8Mi', '1Gi'), 8 * 1024 ** 2);
+});
+
 test('emptyDir medium Memory: a tmpfs of sizeLimit, unmounted on teardown', { skip: process.getuid?.() !== 0 ? 'needs root (mount)' : false }, async (t) => {
   const dir = await tempDir(t);
   const vm = new VolumeManager({ podsDir: dir, objects: new StaticPodObjects({}), hostIP: '198.18.0.10', allocatable: () => ({}) });
-  const vols = await vm.setUp(pod([{ name: 'mem', emptyDir: { medium: 'Memory', sizeLimit: '8Mi' } }]));
+  const vols = await vm.setUp(pod([{ name: 'mem', emptyDir: { medium: 'Memory', sizeLimit: '8Mi' } }])); // the pod's limit is 32Mi
   const path = vols.get('mem')!.hostPath;
   const info = (await readFile('/proc/self/mountinfo', 'utf8')).split('\n').find((l) => l.split(' ')[4] === path);
   assert.ok(info, 'mounted');
