@@ -311,8 +311,9 @@ export class PodLifecycle {
     for (const k of actions.kill) {
       this.opts.event(pod, 'Normal', 'Killing', k.message);
       const c = state.containers.find((x) => x.id === k.id);
-      if (c) await this.stopContainer(pod, c, latestSandbox(state), gracePeriod(pod));
-      else await runtime.stopContainer(k.id, gracePeriod(pod));
+      const grace = k.gracePeriodSeconds ?? gracePeriod(pod);
+      if (c) await this.stopContainer(pod, c, latestSandbox(state), grace);
+      else await runtime.stopContainer(k.id, grace);
       changed = true;
     }
     for (const id of actions.remove) {

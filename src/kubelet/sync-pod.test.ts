@@ -25,7 +25,7 @@ function summary(a: PodActions): string[] {
   if (a.killPod) out.push('killPod');
   if (a.waitForNetwork) out.push('waitForNetwork');
   if (a.createSandbox) out.push(`sandbox#${a.sandboxAttempt}`);
-  for (const k of a.kill) out.push(`kill ${k.id}: ${k.message}`);
+  for (const k of a.kill) out.push(`kill ${k.id}${k.gracePeriodSeconds !== undefined ? ` (grace ${k.gracePeriodSeconds}s)` : ''}: ${k.message}`);
   for (const id of a.remove) out.push(`remove ${id}`);
   for (const b of a.backoff) out.push(`backoff ${b.name} ${b.remainingMs}/${b.delayMs}`);
   for (const s of a.start) out.push(`start ${s.type} ${s.container.name}#${s.attempt}${s.replaces ? ` (replaces ${s.replaces.id})` : ''}`);
@@ -100,6 +100,13 @@ const cases: Case[] = [
     unhealthy: ['app-0'],
     startupFailed: true,
     want: ['kill app-0: Container app failed startup probe, will be restarted'],
+  },
+  {
+    name: "a failed liveness probe's own terminationGracePeriodSeconds applies",
+    pod: { ...pod(), spec: { containers: [{ name: 'app', image: 'busybox:1.36', livenessProbe: { terminationGracePeriodSeconds: 3 } }] } },
+    state: state([sandbox()], [ctr('app', 'running')]),
+    unhealthy: ['app-0'],
+    want: ['kill app-0 (grace 3s): Container app failed liveness probe, will be restarted'],
   },
   {
     name: 'a changed image restarts the container at once',

@@ -25,6 +25,8 @@ export interface KillAction {
   readonly name: string;
   /** the Killing event's message */
   readonly message: string;
+  /** overrides the pod's grace period (a failed probe's terminationGracePeriodSeconds) */
+  readonly gracePeriodSeconds?: number;
 }
 
 export interface BackoffAction {
@@ -193,7 +195,13 @@ export function computePodActions(input: SyncPodInput): PodActions {
     if (latest.state === 'running') {
       if (input.unhealthy?.has(latest.id)) {
         const probe = input.failedProbe?.(latest.id) ?? 'liveness';
-        kill.push({ id: latest.id, name: container.name, message: `Container ${container.name} failed ${probe} probe, will be restarted` });
+        const grace = (probe === 'startup' ? container.startupProbe : container.livenessProbe)?.terminationGracePeriodSeconds;
+        kill.push({
+          id: latest.id,
+          name: container.name,
+          message: `Container ${container.name} failed ${probe} probe, will be restarted`,
+          ...(grace !== undefined ? { gracePeriodSeconds: grace } : {}),
+        });
       } else if (latest.image !== container.image) {
         kill.push({ id: latest.id, name: container.name, message: `Container ${container.name} definition changed, will be restarted` });
         start.push({ container, type: 'app', attempt: nextAttempt(container.name) });

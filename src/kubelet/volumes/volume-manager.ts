@@ -59,6 +59,7 @@ export class VolumeManager {
     const uid = pod.metadata?.uid ?? '';
     const base = join(this.podDir(uid), 'volumes');
     const out = new Map<string, MountedVolume>();
+    if (pod.spec?.volumes?.length) await mkdir(this.podDir(uid), { recursive: true, mode: 0o750 });
     for (const volume of pod.spec?.volumes ?? []) {
       const plugin = this.plugins.find((p) => p.canSupport(volume));
       if (!plugin) throw new VolumeSetUpError(volume.name, `volume type ${volumeType(volume)} is not supported on this node`);
