@@ -5,6 +5,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer as createHttpServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createHttp2Server } from 'node:http2';
 import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -110,7 +111,44 @@ test('exec: exit 0 succeeds, other exit codes fail with the output, timeoutSecon
   assert.ok(Date.now() - started < 2_000);
   assert.deepEqual(rt.calls, ['c1: sh -c echo fine', 'c1: sh -c echo broken >&2; exit 3', 'c1: sleep 5']);
   assert.deepEqual(await probeWith(new NodeProber({} as Runtime), { exec: { command: ['true'] } }), { result: 'failure', output: 'the container runtime does not support exec' });
-  assert.deepEqual(await probeWith(prober, { grpc: { port: 1 } }), { result: 'failure', output: 'grpc probes are not supported by skiff' });
+});
+
+test('grpc: grpc.health.v1 Check over HTTP/2; SERVING succeeds, other statuses and errors fail', async (t) => {
+  // A real HTTP/2 server answering the health service as grpc-go's does (length-prefixed protobuf, grpc-status trailer).
+  const services: Record<string, number> = { '': 1, sick: 2 };
+  const seen: string[] = [];
+  const server = createHttp2Server();
+  server.on('stream', (stream, headers) => {
+    const chunks: Buffer[] = [];
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.on('end', () => {
+      const body = Buffer.concat(chunks).subarray(5);
+      const service = body.length ? body.subarray(2).toString() : '';
+      if (service === 'hang') return; // never answers
+      seen.push(`${headers[':path']} ${headers['content-type']} service=${service}`);
+      const status = services[service];
+      stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
+      stream.on('wantTrailers', () => stream.sendTrailers(status === undefined ? { 'grpc-status': '5', 'grpc-message': 'unknown service' } : { 'grpc-status': '0' }));
+      if (status === undefined) return stream.end();
+      const msg = Buffer.from([0x08, status]);
+      const frame = Buffer.alloc(5);
+      frame.writeUInt32BE(msg.length, 1);
+      stream.end(Buffer.concat([frame, msg]));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => new Promise<void>((r) => server.close(() => r())));
+  const port = (server.address() as AddressInfo).port;
+  const prober = new NodeProber({} as Runtime);
+  assert.deepEqual(await probeWith(prober, { grpc: { port } }), { result: 'success', output: '' });
+  assert.deepEqual(await probeWith(prober, { grpc: { port, service: 'sick' } }), { result: 'failure', output: 'service unhealthy (responded with "NOT_SERVING")' });
+  assert.deepEqual(await probeWith(prober, { grpc: { port, service: 'other' } }), { result: 'failure', output: 'error: health rpc probe failed: rpc error: code = 5 desc = unknown service' });
+  assert.deepEqual(seen, ['/grpc.health.v1.Health/Check application/grpc service=', '/grpc.health.v1.Health/Check application/grpc service=sick', '/grpc.health.v1.Health/Check application/grpc service=other']);
+  assert.deepEqual(await probeWith(prober, { grpc: { port, service: 'hang' }, timeoutSeconds: 1 }, undefined, 300), { result: 'failure', output: 'timeout: health rpc did not complete within 1s' });
+  const closed = await closedPort();
+  const r = await probeWith(prober, { grpc: { port: closed } });
+  assert.equal(r.result, 'failure');
+  assert.equal(r.output, `error: failed to connect service at "127.0.0.1:${closed}": connect ECONNREFUSED 127.0.0.1:${closed}`);
 });
 
 /** A loopback port nothing listens on (just freed). */
