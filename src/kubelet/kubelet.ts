@@ -25,6 +25,9 @@ import { NODE_LEASE_RENEW_INTERVAL_MS, NodeLease } from './node-lease.js';
 import type { MachineInfo, NodeDescription, NodeHealth } from './node-status.js';
 import { DEFAULT_KUBELET_PORT, DEFAULT_SIMULATED_CAPACITY, missingLabels, nodeStatus, nodeStatusChanged, registrationNode } from './node-status.js';
 import { PodLifecycle } from './pod-lifecycle.js';
+import type { PodObjects } from './pod-objects.js';
+import { ClientPodObjects } from './pod-objects.js';
+import { VolumeManager } from './volumes/volume-manager.js';
 import { Pleg } from './pleg.js';
 import type { ProbeManagerFactory } from './probes/prober.js';
 import { SimulatedProbeManager } from './probes/simulated-probe-manager.js';
@@ -76,6 +79,19 @@ export interface KubeletOptions {
   readonly probes?: ProbeManagerFactory;
   /** take every image as present (simulated nodes) */
   readonly assumeImagesPresent?: boolean;
+
+  // ---- real nodes ----
+
+  /**
+   * Directory of the pods' own files (DATA/agent/pods): with it, volumes are materialised in
+   * `<podsDir>/<uid>/volumes/...` and containers get their volumeMounts. Without it (simulated
+   * nodes) volumes are ignored.
+   */
+  readonly podsDir?: string;
+  /** Kubernetes' service environment variables in every container (real nodes); default false */
+  readonly serviceEnv?: boolean;
+  /** where ConfigMaps, Secrets and Services the pods reference are read; default GETs through `client` */
+  readonly objects?: PodObjects;
 }
 
 export class Kubelet {
@@ -120,6 +136,8 @@ export class Kubelet {
     this.lease = new NodeLease({ client: opts.client, nodeName: opts.nodeName, clock: this.clock });
     this.ownsRecorder = opts.recorder === undefined;
     this.recorder = opts.recorder === undefined ? new EventRecorder({ client: opts.client, component: 'kubelet', host: opts.nodeName, clock: this.clock, log: this.log }) : (opts.recorder ?? undefined);
+    const objects = opts.objects ?? new ClientPodObjects(opts.client);
+    const allocatable = () => this.desc?.allocatable ?? opts.allocatable ?? opts.capacity ?? DEFAULT_SIMULATED_CAPACITY;
     this.pods = new PodLifecycle({
       client: opts.client,
       runtime: opts.runtime,
@@ -130,6 +148,10 @@ export class Kubelet {
       probes: opts.probes ?? ((deps) => new SimulatedProbeManager(deps)),
       log: this.log,
       assumeImagesPresent: opts.assumeImagesPresent,
+      objects,
+      allocatable,
+      serviceEnv: opts.serviceEnv === true,
+      volumes: opts.podsDir ? new VolumeManager({ podsDir: opts.podsDir, objects, hostIP: this.nodeIP, allocatable }) : undefined,
     });
     this.pleg = new Pleg({ runtime: opts.runtime, clock: this.clock, onPodChanged: (uid) => this.pods.runtimeChanged(uid), log: this.log });
   }

@@ -6,15 +6,22 @@
 // deletionTimestamp has its containers stopped within its grace period, its sandbox removed, its
 // final status written, and is then deleted for good (grace 0, uid precondition). Pods that left
 // the API are torn down; sandboxes of pods the kubelet does not know are removed (housekeeping).
+// On real nodes (a VolumeManager given) every sync first sets up the pod's volumes (a failure:
+// FailedMount, the pod waits); containers get their env resolved (env.ts) and their volume
+// mounts; postStart hooks run after a start (failure: the container is killed) and preStop hooks
+// before a stop, inside the grace period.
 import type { Container, Pod, PodStatus } from 'kubernetes-types/core/v1.js';
 import { isConflict, isNotFound } from '../api/errors.js';
 import { quantityToMilli, quantityToNumber } from '../api/quantity.js';
 import type { Client } from '../client/client.js';
 import { resourceInfo } from '../client/client.js';
 import type { Clock } from '../client/clock.js';
-import type { ContainerConfig, PodSandboxConfig, PortMapping, Runtime } from '../runtime/runtime.js';
+import type { ContainerConfig, ContainerStatus, KeyValue, Mount, PodSandboxConfig, PodSandboxStatus, PortMapping, Runtime } from '../runtime/runtime.js';
 import { LABEL_CONTAINER_NAME, LABEL_CONTAINER_TYPE, LABEL_POD_NAME, LABEL_POD_NAMESPACE, LABEL_POD_UID, RuntimeError } from '../runtime/runtime.js';
 import { CrashBackoff, formatGoDuration } from './crash-backoff.js';
+import { expandCommand, resolveEnv } from './env.js';
+import { runLifecycleHandler } from './lifecycle-hooks.js';
+import type { PodObjects } from './pod-objects.js';
 import type { EventSink } from './image-puller.js';
 import { ImagePuller } from './image-puller.js';
 import { PodStatusWriter } from './pod-status-writer.js';
@@ -24,8 +31,12 @@ import type { WaitingReason } from './pod-status.js';
 import { computePodStatus, formatPod, isTerminalPhase } from './pod-status.js';
 import { PodWorkers } from './pod-workers.js';
 import type { ProbeManager, ProbeManagerFactory } from './probes/prober.js';
+import { containerSpec } from './probes/prober.js';
 import type { PodActions, StartAction } from './sync-pod.js';
 import { computePodActions } from './sync-pod.js';
+import type { MountedVolume, VolumeManager } from './volumes/volume-manager.js';
+import { containerMounts } from './volumes/volume-mounts.js';
+import { VolumeSetUpError } from './volumes/volume-plugin.js';
 
 const PODS = resourceInfo('', 'v1', 'pods');
 
@@ -33,6 +44,8 @@ const PODS = resourceInfo('', 'v1', 'pods');
 export const DEFAULT_TERMINATION_GRACE_SECONDS = 30;
 /** How soon a pod whose status write conflicted is looked at again (the newer copy is usually there first). */
 const CONFLICT_RETRY_MS = 1_000;
+/** What is left of the grace period after a preStop hook is never less than this (Kubernetes' minimumGracePeriodInSeconds). */
+export const MINIMUM_GRACE_AFTER_PRESTOP_SECONDS = 2;
 
 interface PodEntry {
   readonly uid: string;
@@ -50,6 +63,8 @@ interface PodEntry {
   deleted: boolean;
   /** the NetworkNotReady event was recorded */
   toldNetworkNotReady: boolean;
+  /** the pod's volumes as last set up (real nodes) */
+  volumes?: Map<string, MountedVolume>;
 }
 
 export interface PodLifecycleOptions {
@@ -63,6 +78,14 @@ export interface PodLifecycleOptions {
   readonly log: (line: string) => void;
   /** treat images as present whatever their pull policy (simulated nodes) */
   readonly assumeImagesPresent?: boolean;
+  /** ConfigMaps, Secrets and Services the pods reference (env, envFrom); read only when referenced */
+  readonly objects?: PodObjects;
+  /** volumes materialised on the node (real nodes); without it volumes and volumeMounts are ignored */
+  readonly volumes?: VolumeManager;
+  /** add Kubernetes' service environment variables (real nodes) */
+  readonly serviceEnv?: boolean;
+  /** the node's allocatable (resourceFieldRef limits a container does not set) */
+  readonly allocatable?: () => Readonly<Record<string, string>>;
 }
 
 export class PodLifecycle {
@@ -167,6 +190,13 @@ export class PodLifecycle {
       this.opts.log(`removing sandbox ${s.id} of unknown pod ${s.metadata.namespace}/${s.metadata.name} (${s.metadata.uid})`);
       await this.opts.runtime.removePodSandbox(s.id);
     }
+    if (this.opts.volumes) {
+      for (const uid of await this.opts.volumes.podUids()) {
+        if (this.entries.has(uid)) continue;
+        this.opts.log(`removing the directory of unknown pod ${uid}`);
+        await this.opts.volumes.tearDown(uid);
+      }
+    }
   }
 
   async stop(): Promise<void> {
@@ -204,6 +234,10 @@ export class PodLifecycle {
       } else this.workers.wakeAt(uid, deadline);
     }
     let after = state;
+    if (this.opts.volumes && !e.failure && !(await this.setUpVolumes(e, pod, state))) {
+      await this.writeStatus(e, this.status(e, pod, state, false));
+      return;
+    }
     if (e.failure) {
       if (await this.killContainers(pod, state, gracePeriod(pod))) after = await readPodRuntimeState(this.opts.runtime, uid);
     } else {
@@ -213,13 +247,14 @@ export class PodLifecycle {
         networkReady: this.networkReady,
         backoff: (name, failedAt) => this.restarts.remaining(uid, name, failedAt, now),
         unhealthy: this.probes.unhealthy(uid),
+        failedProbe: (id) => this.probes.failedProbe?.(id),
       });
       if (await this.execute(e, pod, state, actions)) after = await readPodRuntimeState(this.opts.runtime, uid);
     }
 
     const sandbox = latestSandbox(after);
     const running = after.containers.filter((c) => c.state === 'running' && c.sandboxId === sandbox?.id);
-    this.probes.syncPod(pod, running.map((c) => ({ id: c.id, name: c.metadata.name, startedAt: c.startedAt ?? c.createdAt })), sandbox?.ip);
+    this.probes.syncPod(pod, running.map((c) => ({ id: c.id, name: c.metadata.name, startedAt: c.startedAt ?? c.createdAt })), podIPs(pod, sandbox, this.opts.hostIP)[0]);
     const status = this.status(e, pod, after, false);
     if (isTerminalPhase(status.phase)) {
       // Done for good: the network goes (the IP stays in the status), probing stops.
@@ -227,6 +262,20 @@ export class PodLifecycle {
       this.probes.removePod(uid);
     }
     await this.writeStatus(e, status);
+  }
+
+  /** Sets up the pod's volumes; resolves false (FailedMount event, retry later) when one cannot be. */
+  private async setUpVolumes(e: PodEntry, pod: Pod, state: PodRuntimeState): Promise<boolean> {
+    try {
+      e.volumes = await this.opts.volumes!.setUp(pod, podIPs(pod, latestSandbox(state), this.opts.hostIP));
+      this.failures.reset(e.uid, 'mount');
+      return true;
+    } catch (err) {
+      if (!(err instanceof VolumeSetUpError)) throw err;
+      this.opts.event(pod, 'Warning', 'FailedMount', err.message);
+      this.retryLater(e.uid, 'mount');
+      return false;
+    }
   }
 
   /** Carries out the actions; resolves whether the runtime state changed. */
@@ -261,7 +310,10 @@ export class PodLifecycle {
     }
     for (const k of actions.kill) {
       this.opts.event(pod, 'Normal', 'Killing', k.message);
-      await runtime.stopContainer(k.id, gracePeriod(pod));
+      const c = state.containers.find((x) => x.id === k.id);
+      const grace = k.gracePeriodSeconds ?? gracePeriod(pod);
+      if (c) await this.stopContainer(pod, c, latestSandbox(state), grace);
+      else await runtime.stopContainer(k.id, grace);
       changed = true;
     }
     for (const id of actions.remove) {
@@ -291,13 +343,25 @@ export class PodLifecycle {
     let id: string | undefined;
     try {
       await this.puller.ensure(pod, s.container);
-      id = await runtime.createContainer(sandboxId, containerConfig(pod, s));
+      const sandbox = needsSandboxStatus(s.container) ? await runtime.podSandboxStatus(sandboxId) : undefined;
+      const env = await resolveEnv(pod, s.container, {
+        objects: this.opts.objects ?? NO_OBJECTS,
+        hostIP: this.opts.hostIP,
+        podIPs: podIPs(pod, sandbox, this.opts.hostIP),
+        allocatable: this.opts.allocatable?.() ?? {},
+        serviceEnv: this.opts.serviceEnv === true,
+        warn: (reason, message) => this.opts.event(pod, 'Warning', reason, message),
+      });
+      const mounts = e.volumes ? await containerMounts(s.container, e.volumes, env) : undefined;
+      id = await runtime.createContainer(sandboxId, containerConfig(pod, s, { env, mounts }));
       this.opts.event(pod, 'Normal', 'Created', `Created container ${name}`);
       await runtime.startContainer(id);
       this.opts.event(pod, 'Normal', 'Started', `Started container ${name}`);
       e.waiting.delete(name);
       this.failures.reset(e.uid, failKey);
       if (s.replaces) this.restarts.next(e.uid, name, s.replaces.finishedAt ?? clock.now());
+      const postStart = s.container.lifecycle?.postStart;
+      if (postStart) await this.postStart(pod, s.container, id, sandbox ?? (await runtime.podSandboxStatus(sandboxId)), postStart);
       return true;
     } catch (err) {
       const reason = err instanceof RuntimeError ? err.reason : id ? 'RunContainerError' : 'CreateContainerError';
@@ -308,6 +372,48 @@ export class PodLifecycle {
       this.retryLater(e.uid, reason === 'ErrImagePull' || reason === 'ImagePullBackOff' ? `image:${s.container.image ?? ''}` : failKey);
       return id !== undefined;
     }
+  }
+
+  /** Runs the postStart hook; when it fails the container is killed (the restart policy decides what follows). */
+  private async postStart(pod: Pod, container: Container, id: string, sandbox: PodSandboxStatus, handler: NonNullable<NonNullable<Container['lifecycle']>['postStart']>): Promise<void> {
+    const ac = new AbortController();
+    const timer = this.opts.clock.setTimeout(() => ac.abort(), gracePeriod(pod) * 1000);
+    const stop = () => ac.abort();
+    this.abort.signal.addEventListener('abort', stop, { once: true });
+    try {
+      const r = await runLifecycleHandler(handler, { pod, container, containerId: id, podIP: podIPs(pod, sandbox, this.opts.hostIP)[0] }, this.opts.runtime, ac.signal, this.opts.clock);
+      if (r.ok) return;
+      this.opts.event(pod, 'Warning', 'FailedPostStartHook', r.message);
+      this.opts.event(pod, 'Normal', 'Killing', 'FailedPostStartHook');
+      await this.opts.runtime.stopContainer(id, gracePeriod(pod));
+    } finally {
+      timer.cancel();
+      this.abort.signal.removeEventListener('abort', stop);
+    }
+  }
+
+  /**
+   * Stops one container: its preStop hook first (when running and the grace period allows), bounded
+   * by the grace period, then SIGTERM with what is left of it (at least 2 s), then SIGKILL.
+   */
+  private async stopContainer(pod: Pod, c: ContainerStatus, sandbox: PodSandboxStatus | undefined, grace: number): Promise<void> {
+    const spec = containerSpec(pod, c.metadata.name);
+    const preStop = spec?.lifecycle?.preStop;
+    let remaining = grace;
+    if (preStop && c.state === 'running' && grace > 0) {
+      const started = this.opts.clock.now();
+      const ac = new AbortController();
+      const timer = this.opts.clock.setTimeout(() => ac.abort(), grace * 1000);
+      try {
+        const r = await runLifecycleHandler(preStop, { pod, container: spec, containerId: c.id, podIP: podIPs(pod, sandbox, this.opts.hostIP)[0] }, this.opts.runtime, ac.signal, this.opts.clock);
+        if (!r.ok) this.opts.event(pod, 'Warning', 'FailedPreStopHook', r.message);
+      } finally {
+        timer.cancel();
+      }
+      const spent = Math.ceil((this.opts.clock.now() - started) / 1000);
+      remaining = Math.max(MINIMUM_GRACE_AFTER_PRESTOP_SECONDS, grace - spent);
+    }
+    await this.opts.runtime.stopContainer(c.id, remaining);
   }
 
   /** Asks for another sync once the back-off of `key` runs out (recording one more failure unless it is an image pull, which the puller records). */
@@ -321,10 +427,11 @@ export class PodLifecycle {
   /** Stops every running container of the pod (Killing events); resolves whether any was running. */
   private async killContainers(pod: Pod, state: PodRuntimeState, grace: number): Promise<boolean> {
     const live = state.containers.filter((c) => c.state === 'running' || c.state === 'created');
+    const sandbox = latestSandbox(state);
     await Promise.all(
       live.map(async (c) => {
         if (c.state === 'running') this.opts.event(pod, 'Normal', 'Killing', `Stopping container ${c.metadata.name}`);
-        await this.opts.runtime.stopContainer(c.id, grace);
+        await this.stopContainer(pod, c, sandbox, grace);
       }),
     );
     return live.length > 0;
@@ -386,6 +493,7 @@ export class PodLifecycle {
     const pod = e.pod;
     await this.killContainers(pod, state, pod.metadata?.deletionGracePeriodSeconds ?? gracePeriod(pod));
     for (const s of state.sandboxes) await this.opts.runtime.removePodSandbox(s.id);
+    if (this.opts.volumes) await this.opts.volumes.tearDown(e.uid);
     this.probes.removePod(e.uid);
     this.restarts.forgetPod(e.uid);
     this.failures.forgetPod(e.uid);
@@ -393,6 +501,25 @@ export class PodLifecycle {
     this.entries.delete(e.uid);
     this.workers.forget(e.uid);
   }
+}
+
+/** Nothing exists (a lifecycle without a client reads no objects). */
+const NO_OBJECTS: PodObjects = {
+  configMap: async () => undefined,
+  secret: async () => undefined,
+  services: async () => [],
+};
+
+/** The pod's IPs: the node's for host-network pods, else the sandbox's (none before it has one). */
+function podIPs(pod: Pod, sandbox: PodSandboxStatus | undefined, hostIP: string): string[] {
+  if (pod.spec?.hostNetwork || sandbox?.hostNetwork) return [hostIP];
+  if (sandbox?.ip) return [...(sandbox.ips ?? [sandbox.ip])];
+  return [];
+}
+
+/** Whether the container's env reads the pod IP (then the sandbox is asked for it). */
+function needsSandboxStatus(c: Container): boolean {
+  return (c.env ?? []).some((v) => v.valueFrom?.fieldRef?.fieldPath.startsWith('status.pod') === true);
 }
 
 function errorMessage(e: unknown): string {
@@ -430,7 +557,12 @@ export function sandboxConfig(pod: Pod, attempt: number): PodSandboxConfig {
   };
 }
 
-export function containerConfig(pod: Pod, s: StartAction): ContainerConfig {
+/**
+ * The runtime's config of a container. `resolved.env`: the env as resolveEnv made it (then `$(VAR)`
+ * in command and args is expanded with it); without it only literal `value`s are passed.
+ * `resolved.mounts`: the volume mounts (real nodes).
+ */
+export function containerConfig(pod: Pod, s: StartAction, resolved: { env?: readonly KeyValue[]; mounts?: readonly Mount[] } = {}): ContainerConfig {
   const c: Container = s.container;
   const m = pod.metadata ?? {};
   const limits = c.resources?.limits ?? {};
@@ -441,11 +573,11 @@ export function containerConfig(pod: Pod, s: StartAction): ContainerConfig {
   return {
     metadata: { name: c.name, attempt: s.attempt },
     image: c.image ?? '',
-    ...(c.command?.length ? { command: [...c.command] } : {}),
-    ...(c.args?.length ? { args: [...c.args] } : {}),
+    ...(c.command?.length ? { command: resolved.env ? expandCommand(c.command, resolved.env)! : [...c.command] } : {}),
+    ...(c.args?.length ? { args: resolved.env ? expandCommand(c.args, resolved.env)! : [...c.args] } : {}),
     ...(c.workingDir ? { workingDir: c.workingDir } : {}),
-    // TODO(#4): env valueFrom (configMapKeyRef, secretKeyRef, fieldRef, resourceFieldRef) and envFrom.
-    env: (c.env ?? []).filter((v) => v.value !== undefined).map((v) => ({ name: v.name, value: v.value ?? '' })),
+    env: resolved.env ? [...resolved.env] : (c.env ?? []).filter((v) => v.value !== undefined).map((v) => ({ name: v.name, value: v.value ?? '' })),
+    ...(resolved.mounts?.length ? { mounts: [...resolved.mounts] } : {}),
     resources: {
       ...(cpuLimitMilli !== undefined ? { cpuLimitMilli } : {}),
       ...(cpuRequestMilli !== undefined ? { cpuRequestMilli } : {}),

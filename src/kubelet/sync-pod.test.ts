@@ -25,7 +25,7 @@ function summary(a: PodActions): string[] {
   if (a.killPod) out.push('killPod');
   if (a.waitForNetwork) out.push('waitForNetwork');
   if (a.createSandbox) out.push(`sandbox#${a.sandboxAttempt}`);
-  for (const k of a.kill) out.push(`kill ${k.id}: ${k.message}`);
+  for (const k of a.kill) out.push(`kill ${k.id}${k.gracePeriodSeconds !== undefined ? ` (grace ${k.gracePeriodSeconds}s)` : ''}: ${k.message}`);
   for (const id of a.remove) out.push(`remove ${id}`);
   for (const b of a.backoff) out.push(`backoff ${b.name} ${b.remainingMs}/${b.delayMs}`);
   for (const s of a.start) out.push(`start ${s.type} ${s.container.name}#${s.attempt}${s.replaces ? ` (replaces ${s.replaces.id})` : ''}`);
@@ -42,6 +42,7 @@ interface Case {
   readonly networkReady?: boolean;
   readonly backoff?: SyncPodInput['backoff'];
   readonly unhealthy?: string[];
+  readonly startupFailed?: boolean;
 }
 
 const cases: Case[] = [
@@ -93,6 +94,21 @@ const cases: Case[] = [
     want: ['kill app-0: Container app failed liveness probe, will be restarted'],
   },
   {
+    name: 'a failed startup probe kills the container too, saying so',
+    pod: pod(),
+    state: state([sandbox()], [ctr('app', 'running')]),
+    unhealthy: ['app-0'],
+    startupFailed: true,
+    want: ['kill app-0: Container app failed startup probe, will be restarted'],
+  },
+  {
+    name: "a failed liveness probe's own terminationGracePeriodSeconds applies",
+    pod: { ...pod(), spec: { containers: [{ name: 'app', image: 'busybox:1.36', livenessProbe: { terminationGracePeriodSeconds: 3 } }] } },
+    state: state([sandbox()], [ctr('app', 'running')]),
+    unhealthy: ['app-0'],
+    want: ['kill app-0 (grace 3s): Container app failed liveness probe, will be restarted'],
+  },
+  {
     name: 'a changed image restarts the container at once',
     pod: pod({ image: 'busybox:1.37' }),
     state: state([sandbox()], [ctr('app', 'running')]),
@@ -116,7 +132,7 @@ const cases: Case[] = [
 
 for (const c of cases) {
   test(`computePodActions: ${c.name}`, () => {
-    const actions = computePodActions({ pod: c.pod, state: c.state, networkReady: c.networkReady ?? true, backoff: c.backoff ?? noBackoff, unhealthy: new Set(c.unhealthy ?? []) });
+    const actions = computePodActions({ pod: c.pod, state: c.state, networkReady: c.networkReady ?? true, backoff: c.backoff ?? noBackoff, unhealthy: new Set(c.unhealthy ?? []), failedProbe: () => (c.startupFailed ? 'startup' : undefined) });
     assert.deepEqual(summary(actions), c.want);
   });
 }

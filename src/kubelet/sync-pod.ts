@@ -25,6 +25,8 @@ export interface KillAction {
   readonly name: string;
   /** the Killing event's message */
   readonly message: string;
+  /** overrides the pod's grace period (a failed probe's terminationGracePeriodSeconds) */
+  readonly gracePeriodSeconds?: number;
 }
 
 export interface BackoffAction {
@@ -61,6 +63,8 @@ export interface SyncPodInput {
   readonly backoff: (name: string, failedAt: number) => { remainingMs: number; delayMs: number };
   /** ids of running containers whose liveness or startup probe has failed */
   readonly unhealthy?: ReadonlySet<string>;
+  /** which probe failed for an unhealthy container (Killing message); default liveness */
+  readonly failedProbe?: (containerId: string) => 'liveness' | 'startup' | undefined;
 }
 
 /** Dead containers kept per name: the newest (state) and the one before (lastState). */
@@ -190,7 +194,14 @@ export function computePodActions(input: SyncPodInput): PodActions {
     }
     if (latest.state === 'running') {
       if (input.unhealthy?.has(latest.id)) {
-        kill.push({ id: latest.id, name: container.name, message: `Container ${container.name} failed liveness probe, will be restarted` });
+        const probe = input.failedProbe?.(latest.id) ?? 'liveness';
+        const grace = (probe === 'startup' ? container.startupProbe : container.livenessProbe)?.terminationGracePeriodSeconds;
+        kill.push({
+          id: latest.id,
+          name: container.name,
+          message: `Container ${container.name} failed ${probe} probe, will be restarted`,
+          ...(grace !== undefined ? { gracePeriodSeconds: grace } : {}),
+        });
       } else if (latest.image !== container.image) {
         kill.push({ id: latest.id, name: container.name, message: `Container ${container.name} definition changed, will be restarted` });
         start.push({ container, type: 'app', attempt: nextAttempt(container.name) });

@@ -106,6 +106,13 @@ export class PeriodicProbeManager implements ProbeManager {
     return out;
   }
 
+  failedProbe(containerId: string): 'liveness' | 'startup' | undefined {
+    const t = this.containers.get(containerId);
+    if (t?.workers.get('startup')?.result === 'failure') return 'startup';
+    if (t?.workers.get('liveness')?.result === 'failure') return 'liveness';
+    return undefined;
+  }
+
   stop(): void {
     this.stopped = true;
     for (const t of this.containers.values()) for (const w of t.workers.values()) this.cancel(w);

@@ -52,6 +52,8 @@ export interface ProbeManager {
   isStarted(containerId: string): boolean;
   /** Running containers of the pod whose liveness or startup probe has failed: to be killed and restarted. */
   unhealthy(podUid: string): ReadonlySet<string>;
+  /** Which probe made a container unhealthy (for the Killing message); default liveness. */
+  failedProbe?(containerId: string): 'liveness' | 'startup' | undefined;
   /** Cancels every timer and pending probe. */
   stop(): void;
 }
