@@ -269,7 +269,7 @@ spec:
   - name: hog
     image: ${IMAGE}
     resources: {limits: {memory: 20Mi}}
-    command: [sh, -c, 'dd if=/dev/zero of=/dev/shm/fill bs=1M count=60; sleep 5']
+    command: [sh, -c, 'exec dd if=/dev/zero of=/dev/shm/fill bs=1M count=60']
 `));
     await until('OOMKilled', async () => (await pod('oom')).status.containerStatuses?.[0].state.terminated?.reason === 'OOMKilled');
     assert.equal((await pod('oom')).status.phase, 'Failed');
@@ -344,8 +344,10 @@ spec:
     await ok('delete', 'pod', 'doomed', '--grace-period=1');
     await until('the sleep process to end', async () => sleeping().length < before);
     await until('its netns to go', async () => readdirSync('/run/netns').length < netnsBefore.length);
-    const ipam = JSON.stringify(readdirRecursive(join(dataDir, 'agent')));
-    assert.ok(!ipam.includes(p.metadata.uid), `nothing of pod ${p.metadata.uid} remains under agent/: ${ipam}`);
+    const leftovers = () => readdirRecursive(join(dataDir, 'agent')).filter((f) => f.includes(p.metadata.uid));
+    await until(`nothing of pod ${p.metadata.uid} to remain under agent/`, async () => leftovers().length === 0, 15_000).catch(() =>
+      assert.fail(`left behind: ${leftovers().slice(0, 10).join(', ')}`),
+    );
     // its IP is free again: a ping-less check — nothing answers on it
     await assert.rejects(httpGet(p.status.podIP!, 8080, '/', 500));
   });
@@ -368,7 +370,15 @@ spec:
 
   it('skiff killall leaves no container, namespace, link, mount or cgroup behind', async () => {
     await s.stop();
+    const agent = JSON.parse(readFileSync(join(dataDir, 'agent', 'agent.json'), 'utf8')) as { cgroupParent: string; netnsPrefix: string };
+    assert.ok(readdirSync('/run/netns').some((n) => n.startsWith(agent.netnsPrefix)), 'pods still have their namespaces before killall');
     skiffCli(['killall', '--data-dir', dataDir]);
+    assert.deepEqual(readdirSync('/run/netns').filter((n) => n.startsWith(agent.netnsPrefix)), [], 'no network namespace left');
+    for (const controller of ['memory', 'cpu', 'pids']) {
+      const dir = join('/sys/fs/cgroup', controller, agent.cgroupParent);
+      const children = existsSync(dir) ? readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()) : [];
+      assert.deepEqual(children.map((e) => e.name), [], `no container cgroup left under ${dir}`);
+    }
     const links = execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' });
     assert.ok(!links.includes(BRIDGE), `bridge ${BRIDGE} removed`);
     assert.ok(!/master sktnode0/.test(links), 'no veth left on the bridge');
