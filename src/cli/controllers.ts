@@ -12,11 +12,14 @@ import { createNodeLifecycleController } from '../controllers/node-lifecycle/con
 import { createPodGcController } from '../controllers/node-lifecycle/pod-gc.js';
 import { createReplicaSetController } from '../controllers/replicaset/controller.js';
 import { createServiceAccountController } from '../controllers/serviceaccount/controller.js';
+import { createServiceLBController } from '../controllers/service-lb/controller.js';
 
 export interface ControllerSettings {
   readonly clusterCIDR: string;
   readonly nodeCIDRMaskSize: number;
   readonly nodeMonitorGracePeriodMs: number;
+  /** `--lb-pool` ('' = LoadBalancers get the node addresses) */
+  readonly lbPool?: string;
 }
 
 export function defaultControllers(s: ControllerSettings): ControllerFactory[] {
@@ -33,5 +36,6 @@ export function defaultControllers(s: ControllerSettings): ControllerFactory[] {
     createNodeLifecycleController({ nodeMonitorGracePeriodMs: s.nodeMonitorGracePeriodMs }),
     createPodGcController(),
     createServiceAccountController,
+    createServiceLBController({ pool: s.lbPool || undefined }),
   ];
 }

@@ -37,6 +37,13 @@ export interface ServerFlags {
   readonly podBridge: string;
   /** registries reached over plain HTTP besides loopback ones (HOST:PORT) */
   readonly insecureRegistries: readonly string[];
+  // ---- Services and DNS ----
+  /** how Services are enforced on this node */
+  readonly proxyMode: 'nftables' | 'iptables' | 'userspace';
+  /** LoadBalancer ingress addresses come from this CIDR ('' = the node addresses) */
+  readonly lbPool: string;
+  /** the cluster DNS domain (default cluster.local) */
+  readonly clusterDomain: string;
 }
 
 export function defaultDataDir(): string {
@@ -70,6 +77,9 @@ Node agent flags (the agent runs real containers with runc; it needs root):
   --kubelet-port N                kubelet HTTPS port for logs/exec/port-forward (default 10250; 0 picks one)
   --pod-bridge NAME               Linux bridge the pods attach to (default skiff0)
   --insecure-registry HOST:PORT   pull from this registry over plain HTTP (repeatable)
+  --proxy-mode MODE               nftables (default), iptables or userspace: how Services are enforced
+  --lb-pool CIDR                  LoadBalancer addresses from this range (default: the node addresses)
+  --cluster-domain DOMAIN         cluster DNS domain (default cluster.local)
 `;
 
 export class FlagError extends Error {}
@@ -100,6 +110,9 @@ export function parseServerFlags(argv: readonly string[]): ServerFlags {
         'kubelet-port': { type: 'string' },
         'pod-bridge': { type: 'string' },
         'insecure-registry': { type: 'string', multiple: true },
+        'proxy-mode': { type: 'string' },
+        'lb-pool': { type: 'string' },
+        'cluster-domain': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -146,7 +159,15 @@ export function parseServerFlags(argv: readonly string[]): ServerFlags {
   if (!/^[a-zA-Z0-9_.-]{1,15}$/.test(podBridge)) throw new FlagError(`--pod-bridge: expected an interface name of at most 15 characters, got "${podBridge}"`);
   const insecureRegistries = v['insecure-registry'] ?? [];
   for (const r of insecureRegistries) if (!/^[^/\s]+$/.test(r)) throw new FlagError(`--insecure-registry: expected HOST or HOST:PORT, got "${r}"`);
+  const proxyMode = v['proxy-mode'] ?? 'nftables';
+  if (proxyMode !== 'nftables' && proxyMode !== 'iptables' && proxyMode !== 'userspace') throw new FlagError(`--proxy-mode: expected nftables, iptables or userspace, got "${proxyMode}"`);
+  const lbPool = v['lb-pool'] === undefined ? '' : cidr('lb-pool', v['lb-pool']);
+  const clusterDomain = (v['cluster-domain'] ?? 'cluster.local').replace(/\.$/, '');
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(clusterDomain)) throw new FlagError(`--cluster-domain: "${clusterDomain}" is not a DNS domain`);
   return {
+    proxyMode,
+    lbPool,
+    clusterDomain,
     nodeName,
     nodeIP,
     kubeletPort,

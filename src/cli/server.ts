@@ -141,7 +141,7 @@ export async function startServer(flags: ServerFlags, log: (line: string) => voi
     ]);
     manager = new ControllerManager({
       client: client('kube-controller-manager/skiff'),
-      controllers: defaultControllers({ clusterCIDR: flags.clusterCIDR, nodeCIDRMaskSize: flags.nodeCIDRMaskSize, nodeMonitorGracePeriodMs: flags.nodeMonitorGracePeriodMs }),
+      controllers: defaultControllers({ clusterCIDR: flags.clusterCIDR, nodeCIDRMaskSize: flags.nodeCIDRMaskSize, nodeMonitorGracePeriodMs: flags.nodeMonitorGracePeriodMs, lbPool: flags.lbPool }),
       log: flags.verbosity >= 2 ? log : undefined,
     });
     manager.start(lifetime.signal);

@@ -6,6 +6,7 @@
 //
 // A node annotated `skiff.io/simulate-down: "true"` plays dead until the annotation goes: no Lease
 // renewal, no node or pod status, no pod changes (its containers keep "running" in the runtime).
+import type { ClusterDNSSettings } from './dns-config.js';
 import type { Node, Pod, Taint } from 'kubernetes-types/core/v1.js';
 import { isAlreadyExists, isConflict, isNotFound } from '../api/errors.js';
 import type { KubeObject } from '../api/object.js';
@@ -88,6 +89,8 @@ export interface KubeletOptions {
    * nodes) volumes are ignored.
    */
   readonly podsDir?: string;
+  /** cluster DNS for the pods' resolv.conf (dnsPolicy); default none: sandboxes copy the node's resolv.conf */
+  readonly dns?: ClusterDNSSettings;
   /** Kubernetes' service environment variables in every container (real nodes); default false */
   readonly serviceEnv?: boolean;
   /** where ConfigMaps, Secrets and Services the pods reference are read; default GETs through `client` */
@@ -151,6 +154,7 @@ export class Kubelet {
       objects,
       allocatable,
       serviceEnv: opts.serviceEnv === true,
+      dns: opts.dns,
       volumes: opts.podsDir ? new VolumeManager({ podsDir: opts.podsDir, objects, hostIP: this.nodeIP, allocatable }) : undefined,
     });
     this.pleg = new Pleg({ runtime: opts.runtime, clock: this.clock, onPodChanged: (uid) => this.pods.runtimeChanged(uid), log: this.log });

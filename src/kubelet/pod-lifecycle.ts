@@ -10,6 +10,7 @@
 // FailedMount, the pod waits); containers get their env resolved (env.ts) and their volume
 // mounts; postStart hooks run after a start (failure: the container is killed) and preStop hooks
 // before a stop, inside the grace period.
+import { podDNSConfig, type ClusterDNSSettings } from './dns-config.js';
 import type { Container, Pod, PodStatus } from 'kubernetes-types/core/v1.js';
 import { isConflict, isNotFound } from '../api/errors.js';
 import { quantityToMilli, quantityToNumber } from '../api/quantity.js';
@@ -86,6 +87,8 @@ export interface PodLifecycleOptions {
   readonly serviceEnv?: boolean;
   /** the node's allocatable (resourceFieldRef limits a container does not set) */
   readonly allocatable?: () => Readonly<Record<string, string>>;
+  /** cluster DNS for the pods' resolv.conf (real nodes); without it sandboxes get no DNS config (the runtime copies the node's) */
+  readonly dns?: ClusterDNSSettings;
 }
 
 export class PodLifecycle {
@@ -298,7 +301,7 @@ export class PodLifecycle {
     let sandboxId = actions.sandboxId;
     if (actions.createSandbox) {
       try {
-        sandboxId = await runtime.runPodSandbox(sandboxConfig(pod, actions.sandboxAttempt));
+        sandboxId = await runtime.runPodSandbox(sandboxConfig(pod, actions.sandboxAttempt, this.opts.dns));
         this.failures.reset(uid, 'sandbox');
         changed = true;
       } catch (err) {
@@ -538,7 +541,7 @@ function activeDeadline(pod: Pod): number | undefined {
   return Date.parse(start) + secs * 1000;
 }
 
-export function sandboxConfig(pod: Pod, attempt: number): PodSandboxConfig {
+export function sandboxConfig(pod: Pod, attempt: number, dns?: ClusterDNSSettings): PodSandboxConfig {
   const m = pod.metadata ?? {};
   const ports: PortMapping[] = [];
   for (const c of pod.spec?.containers ?? []) {
@@ -554,6 +557,7 @@ export function sandboxConfig(pod: Pod, attempt: number): PodSandboxConfig {
     annotations: { ...(m.annotations ?? {}) },
     hostNetwork: pod.spec?.hostNetwork === true,
     ...(ports.length ? { portMappings: ports } : {}),
+    ...(dns ? { dnsConfig: podDNSConfig(pod, dns) } : {}),
   };
 }
 
