@@ -142,6 +142,25 @@ function runcFloor(work: string, runs: number): number[] {
   return out;
 }
 
+/** The floor for a batch: `count` plain `runc run -d` started at once; each one's time to return. */
+async function runcFloorBatch(work: string, count: number): Promise<number[]> {
+  const bundle = join(work, 'bundle');
+  const root = join(work, 'runc-root');
+  const t0 = performance.now();
+  const ids = Array.from({ length: count }, (_, i) => `floorb-${process.pid}-${i}`);
+  const times = await Promise.all(
+    ids.map(
+      (id) =>
+        new Promise<number>((resolve, reject) => {
+          const p = spawn('runc', ['--root', root, 'run', '-d', '--bundle', bundle, id], { stdio: 'ignore' });
+          p.once('exit', (code) => (code === 0 ? resolve(performance.now() - t0) : reject(new Error(`runc run ${id} exited ${code}`))));
+        }),
+    ),
+  );
+  for (const id of ids) execFileSync('runc', ['--root', root, 'delete', '--force', id], { stdio: 'ignore' });
+  return times;
+}
+
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0) {
     console.error('bench:pods needs root (runc containers, network namespaces)');
@@ -189,6 +208,7 @@ async function main(): Promise<void> {
 
     const batch = await startPods(c, 'batch', BATCH);
     console.log(JSON.stringify({ figure: `pod create→Ready, ${BATCH} pods at once`, unit: 'ms', ...summary(batch) }));
+    console.log(JSON.stringify({ figure: `floor: ${BATCH} plain runc run -d at once`, unit: 'ms', ...summary(await runcFloorBatch(dataDir, BATCH)) }));
     await sleep(2000);
     console.log(JSON.stringify({ figure: `skiff RSS with ${BATCH} pods running`, unit: 'MB', value: rssMB(proc.pid!) }));
     await deleteRun(c, 'batch');
