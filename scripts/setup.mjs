@@ -22,6 +22,7 @@ const DEBIAN_PACKAGES = {
   'docker-registry': '/usr/bin/docker-registry',
   iproute2: '/sbin/ip',
   conmon: '/usr/bin/conmon',
+  dnsutils: '/usr/bin/dig',
 };
 const missing = Object.entries(DEBIAN_PACKAGES)
   .filter(([, path]) => !existsSync(path) && !existsSync(path.replace(/^\/(usr\/)?s?bin/, '/usr/bin')))
