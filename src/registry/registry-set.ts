@@ -1,6 +1,7 @@
 // All registries of the cluster, built from the strategies over one store, plus the checks
 // that cross resources (namespace existence) and start-up bootstrap (system namespaces, the
 // `kubernetes` Service).
+import { kubeDnsClusterIP } from './resources/service-allocator.js';
 import { ForbiddenError, NotFoundError, isApiError } from '../api/errors.js';
 import { isObject, type KubeObject } from '../api/object.js';
 import type { Store } from '../storage/store.js';
@@ -110,12 +111,23 @@ export class RegistrySet {
       metadata: { name: 'kubernetes', namespace: 'default', labels: { component: 'apiserver', provider: 'kubernetes' } },
       spec: { type: 'ClusterIP', clusterIP: firstServiceIP(this.opts.config.serviceCIDR), ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: 6443 }], sessionAffinity: 'None' },
     };
-    try {
-      await services.get('default', 'kubernetes');
-    } catch (e) {
-      if (!(isApiError(e) && e.reason === 'NotFound')) throw e;
-      await ignoreExists(services.create('default', svc, { fieldManager: 'skiff-bootstrap' }));
-    }
+    await createIfMissing(services, svc);
+    // The cluster DNS Service (tenth address, as Kubernetes' kube-dns/CoreDNS convention). It has no
+    // selector: each node's DNS server publishes itself in an EndpointSlice of its own.
+    await createIfMissing(services, {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'kube-dns', namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns', 'kubernetes.io/name': 'CoreDNS', 'kubernetes.io/cluster-service': 'true' } },
+      spec: {
+        type: 'ClusterIP',
+        clusterIP: kubeDnsClusterIP(this.opts.config.serviceCIDR),
+        ports: [
+          { name: 'dns', port: 53, protocol: 'UDP', targetPort: 53 },
+          { name: 'dns-tcp', port: 53, protocol: 'TCP', targetPort: 53 },
+        ],
+        sessionAffinity: 'None',
+      },
+    });
   }
 
   private async checkNamespace(ns: string, forCreate: boolean): Promise<void> {
@@ -138,6 +150,16 @@ export class RegistrySet {
 
 function pathKey(group: string, version: string, plural: string): string {
   return `${group}/${version}/${plural}`;
+}
+
+async function createIfMissing(services: GenericRegistry, svc: KubeObject): Promise<void> {
+  const ns = svc.metadata?.namespace ?? 'default';
+  try {
+    await services.get(ns, svc.metadata?.name ?? '');
+  } catch (e) {
+    if (!(isApiError(e) && e.reason === 'NotFound')) throw e;
+    await ignoreExists(services.create(ns, svc, { fieldManager: 'skiff-bootstrap' }));
+  }
 }
 
 async function ignoreExists(p: Promise<unknown>): Promise<void> {
