@@ -201,6 +201,7 @@ async function startServer(nodes: number, label: string): Promise<Server> {
     ...nodeArgs,
     MAIN,
     'server',
+    '--disable-agent',
     '--data-dir',
     dataDir,
     '--port',
