@@ -53,7 +53,7 @@ test('iptables: 1,000 Services sync, then one endpoint change', { skip: SKIP_UNL
       }),
     );
   }
-  const state = (s: ProxyServicePort[]) => ({ services: s, serviceCIDRs: ['198.18.176.0/20'], nodeIPs: [] });
+  const state = (s: ProxyServicePort[]) => ({ services: s, serviceCIDRs: ['198.18.178.0/22'], nodeIPs: [] });
   let t0 = performance.now();
   await backend.sync(state(services));
   const first = performance.now() - t0;
