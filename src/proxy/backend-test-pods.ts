@@ -55,7 +55,8 @@ export async function startTestPods(
   const pods: Record<string, TestPod> = {};
   let gateway = '';
   for (const name of opts.names) {
-    const s = await net.setUp(name, { namespace: 'default', name, uid: `uid-${name}` });
+    // sandbox ids unique to this run: host veth names derive from them, and two test files may run at once
+    const s = await net.setUp(`${hex}-${name}`, { namespace: 'default', name, uid: `uid-${name}` });
     pods[name] = { name, ip: s.ip, netnsPath: s.netnsPath };
     gateway = s.gateway;
   }

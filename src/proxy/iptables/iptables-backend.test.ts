@@ -44,7 +44,7 @@ test('iptables: 1,000 Services sync, then one endpoint change', { skip: SKIP_UNL
   t.after(() => backend.cleanup());
   const services: ProxyServicePort[] = [];
   for (let i = 0; i < 1000; i++) {
-    const ip = `198.18.${178 + (i >> 8)}.${i & 255}`; // 198.18.178.0–198.18.181.231: never sent to
+    const ip = `198.18.${180 + (i >> 8)}.${i & 255}`; // 198.18.180.0–198.18.183.231: never sent to
     services.push(
       servicePort(`s${String(i).padStart(4, '0')}`, {
         clusterIPs: [ip],
@@ -53,7 +53,7 @@ test('iptables: 1,000 Services sync, then one endpoint change', { skip: SKIP_UNL
       }),
     );
   }
-  const state = (s: ProxyServicePort[]) => ({ services: s, serviceCIDRs: ['198.18.178.0/22'], nodeIPs: [] });
+  const state = (s: ProxyServicePort[]) => ({ services: s, serviceCIDRs: ['198.18.180.0/22'], nodeIPs: [] });
   let t0 = performance.now();
   await backend.sync(state(services));
   const first = performance.now() - t0;
