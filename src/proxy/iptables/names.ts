@@ -37,8 +37,17 @@ export type ChainKind = 'SVC' | 'SVL' | 'EXT' | 'SEP';
  */
 export function hashedChain(prefix: string, kind: ChainKind, id: string): string {
   const room = Math.min(16, MAX_CHAIN_NAME - prefix.length - kind.length - 2);
-  return `${prefix}-${kind}-${base32(createHash('sha256').update(id).digest()).slice(0, room)}`;
+  let h = hashCache.get(id);
+  if (h === undefined) {
+    h = base32(createHash('sha256').update(id).digest()).slice(0, 16);
+    if (hashCache.size >= 200_000) hashCache.clear();
+    hashCache.set(id, h);
+  }
+  return `${prefix}-${kind}-${h.slice(0, room)}`;
 }
+
+/** id → 16 base32 characters of its hash: every sync names the same chains again. */
+const hashCache = new Map<string, string>();
 
 function base32(buf: Buffer): string {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';

@@ -2,10 +2,15 @@
 // client (address and port) chooses an endpoint and opens a socket connected to it; datagrams of
 // that client go there, the endpoint's answers go back from the listening socket (so their source
 // is the address the client sent to). A session idle for `idleMs` is closed; one whose endpoint
-// refuses (ICMP port unreachable) is closed at once, and the client's next datagram picks another.
+// refuses (ICMP port unreachable) is closed at once, and that endpoint is passed over by new
+// sessions for REFUSED_BACKOFF_MS, so the client's retry (resolvers retry from a new port) goes to
+// another one.
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { endpointKey } from './endpoint-picker.js';
 import type { RelayTarget } from './tcp-listener.js';
+
+/** How long an endpoint that refused a datagram is passed over by new sessions (unless all did). */
+export const REFUSED_BACKOFF_MS = 10_000;
 
 /** Default idle timeout of a UDP session. */
 export const UDP_IDLE_MS = 30_000;
@@ -20,8 +25,8 @@ interface Session {
 export class UdpListener {
   private socket: Socket | undefined;
   private readonly sessions = new Map<string, Session>();
-  /** endpoints that refused a client recently: client → endpoint keys (cleared when it succeeds) */
-  private readonly refused = new Map<string, Set<string>>();
+  /** endpoints that refused recently → until when (ms) they are passed over for new sessions */
+  private readonly refused = new Map<string, number>();
 
   constructor(
     readonly host: string,
@@ -55,12 +60,11 @@ export class UdpListener {
     const key = `${rinfo.address}:${rinfo.port}`;
     let session = this.sessions.get(key);
     if (!session) {
-      const tried = this.refused.get(key) ?? new Set<string>();
-      let ep = this.target.picker.pick(this.target.endpoints(), rinfo.address, tried);
-      if (!ep && tried.size > 0) {
-        this.refused.delete(key); // every endpoint refused once: start over
-        ep = this.target.picker.pick(this.target.endpoints(), rinfo.address);
-      }
+      const now = Date.now();
+      const avoid = new Set<string>();
+      for (const [k, until] of this.refused) if (until > now) avoid.add(k); else this.refused.delete(k);
+      // every endpoint refused recently: try them all again
+      const ep = this.target.picker.pick(this.target.endpoints(), rinfo.address, avoid) ?? this.target.picker.pick(this.target.endpoints(), rinfo.address);
       if (!ep) return; // no endpoint: the datagram is dropped
       const chosen = ep;
       const upstream = createSocket({ type: 'udp4' });
@@ -74,15 +78,13 @@ export class UdpListener {
       this.sessions.set(key, s);
       upstream.on('message', (reply) => {
         s.timer.refresh();
-        this.refused.delete(key);
+        this.refused.delete(endpointKey(chosen));
         this.target.picker.served(rinfo.address, chosen);
         this.socket?.send(reply, rinfo.port, rinfo.address);
       });
       upstream.on('error', (e: NodeJS.ErrnoException) => {
         if (e.code === 'ECONNREFUSED') {
-          const r = this.refused.get(key) ?? new Set<string>();
-          r.add(endpointKey(chosen));
-          this.refused.set(key, r);
+          this.refused.set(endpointKey(chosen), Date.now() + REFUSED_BACKOFF_MS);
           this.target.picker.forget(rinfo.address);
         }
         this.endSession(key);
