@@ -1,7 +1,8 @@
 // The iptables mode with real iptables (iptables-nft here), real pods on a test bridge and real
 // traffic; as root only. Pods in 198.18.112.0/24, services in 198.18.176.0/24, tags skiff-test-pa-*.
 import { strict as assert } from 'node:assert';
-import { test } from 'node:test';
+import { execFileSync } from 'node:child_process';
+import { after, test } from 'node:test';
 import { endpoint, HTTP_PORT, proxyBackendConformance, servicePort } from '../backend-conformance.js';
 import { SKIP_UNLESS_ROOT, testTag } from '../backend-test-pods.js';
 import type { ProxyServicePort } from '../model.js';
@@ -18,6 +19,26 @@ async function leftovers(tag: string): Promise<string[]> {
     }
   }
   return out;
+}
+
+// iptables-nft creates the `ip nat` / `ip filter` nft tables on first use; when this file created
+// them and they hold no rule at the end, they are removed again.
+const tablesBefore = process.getuid?.() === 0 ? listNftTables() : [];
+after(() => {
+  if (process.getuid?.() !== 0) return;
+  for (const table of ['nat', 'filter']) {
+    if (tablesBefore.includes(`ip ${table}`) || !listNftTables().includes(`ip ${table}`)) continue;
+    const rules = execFileSync('iptables-save', ['-t', table], { encoding: 'utf8' }).split('\n').filter((l) => l.startsWith('-A ') || (l.startsWith(':') && !/^:(PREROUTING|INPUT|FORWARD|OUTPUT|POSTROUTING) ACCEPT/.test(l)));
+    if (rules.length === 0) execFileSync('nft', ['delete', 'table', 'ip', table]);
+  }
+});
+
+function listNftTables(): string[] {
+  try {
+    return execFileSync('nft', ['list', 'tables'], { encoding: 'utf8' }).split('\n').map((l) => l.replace(/^table /, '').trim()).filter(Boolean);
+  } catch {
+    return [];
+  }
 }
 
 proxyBackendConformance({
