@@ -7,7 +7,9 @@
 import type { ProxyBackend, ProxyBackendOptions, ProxyState } from '../model.js';
 import { iptablesRestore, iptablesSave } from './iptables-command.js';
 import { chainPrefix } from './names.js';
-import { buildRules, jumpRules, type ChainRules } from './rules.js';
+import { networkInterfaces } from 'node:os';
+import { listeningPorts, type ListeningPorts } from './ports-in-use.js';
+import { buildRules, jumpRules, type ChainRules, type NodeEnvironment } from './rules.js';
 import { ensureSysctls } from './sysctl.js';
 import { removeIptablesRules } from './remove.js';
 
@@ -26,18 +28,41 @@ export interface IptablesSyncResult {
   readonly full: boolean;
 }
 
+export interface IptablesBackendOptions extends ProxyBackendOptions {
+  /** the node's environment for LoadBalancer ingress on node addresses; default: read from the machine */
+  readonly environment?: () => NodeEnvironment;
+}
+
+/** The machine's local IPv4 addresses and, read once when first asked, its listening ports. */
+export function machineEnvironment(): NodeEnvironment {
+  const localAddresses = new Set<string>();
+  for (const addrs of Object.values(networkInterfaces())) for (const a of addrs ?? []) if (a.family === 'IPv4') localAddresses.add(a.address);
+  let ports: ListeningPorts | undefined;
+  return {
+    localAddresses,
+    portInUse: (protocol, port) => {
+      ports ??= listeningPorts();
+      return protocol === 'udp' ? ports.udp.has(port) : protocol === 'tcp' ? ports.tcp.has(port) : false;
+    },
+  };
+}
+
 export class IptablesBackend implements ProxyBackend {
   readonly mode = 'iptables' as const;
   readonly prefix: string;
   private readonly tag: string;
   private readonly log: (line: string) => void;
+  private readonly opts: IptablesBackendOptions;
+  /** warnings already reported as Events (each once while it lasts) */
+  private reported = new Set<string>();
   /** chain → its rules joined, per table, as the last successful sync left them; undefined: unknown */
   private applied: Record<Table, Map<string, string>> | undefined;
   private sysctlsDone = false;
   /** what the last sync did (for tests and the benchmark) */
   lastSync: IptablesSyncResult | undefined;
 
-  constructor(opts: ProxyBackendOptions) {
+  constructor(opts: IptablesBackendOptions) {
+    this.opts = opts;
     this.tag = opts.tag;
     this.prefix = chainPrefix(opts.tag);
     this.log = opts.log ?? (() => undefined);
@@ -53,7 +78,8 @@ export class IptablesBackend implements ProxyBackend {
       for (const line of await ensureSysctls()) this.log(`proxy iptables: sysctl ${line}`);
       this.sysctlsDone = true;
     }
-    const built = buildRules(state, this.prefix);
+    const built = buildRules(state, this.prefix, (this.opts.environment ?? machineEnvironment)());
+    this.report(built.warnings);
     const desired: Record<Table, Map<string, string>> = { nat: joined(built.nat), filter: joined(built.filter) };
     const full = this.applied === undefined;
     const previous: Record<Table, Set<string>> = { nat: new Set(), filter: new Set() };
@@ -109,6 +135,18 @@ export class IptablesBackend implements ProxyBackend {
     }
     this.applied = desired;
     this.lastSync = { applied: true, chainsWritten, chainsDeleted, lines, full };
+  }
+
+  private report(warnings: readonly { namespace: string; name: string; reason: string; message: string }[]): void {
+    const now = new Set<string>();
+    for (const w of warnings) {
+      const key = `${w.namespace}/${w.name} ${w.message}`;
+      now.add(key);
+      if (this.reported.has(key)) continue;
+      this.log(`proxy iptables: ${w.namespace}/${w.name}: ${w.reason}: ${w.message}`);
+      this.opts.onServiceEvent?.(w.namespace, w.name, 'Warning', w.reason, w.message);
+    }
+    this.reported = now;
   }
 
   /** Removes the jumps and every chain of this tag from nat and filter. Idempotent. */

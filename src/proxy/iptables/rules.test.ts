@@ -71,7 +71,27 @@ test('rules: externalTrafficPolicy Local keeps the client address and rejects wi
     `-m addrtype --src-type LOCAL -j ${hashedChain(P, 'SVC', 'default/lb:/TCP')}`,
   ]);
   const rejects = r.filter.get('SKIFF-EXTERNAL')!;
-  assert.ok(rejects.some((l) => l.startsWith('-d 192.0.2.2/32 -p tcp -m tcp --dport 443') && l.includes('no local endpoints')));
-  assert.ok(rejects.some((l) => l.startsWith('-d 127.0.0.1/32 -p tcp -m tcp --dport 443')), 'the LB on a node address is served on 127.0.0.1 too');
-  assert.ok(rejects.some((l) => l.includes('--dst-type LOCAL -p tcp -m tcp --dport 30443')));
+  assert.deepEqual(
+    rejects.map((l) => l.replace(/ -m comment.*$/, '')),
+    ['-m addrtype --dst-type LOCAL -p tcp -m tcp --dport 30443', '-m addrtype --dst-type LOCAL -p tcp -m tcp --dport 443'],
+    'a LoadBalancer ingress on a node address is served like a node port, on every node address',
+  );
+  assert.ok(rejects.every((l) => l.includes('has no local endpoints')));
+});
+
+test('rules: a LoadBalancer port a process listens on, or another Service holds, is reported and not taken', () => {
+  const P = 'SKIFF';
+  const mk = (name: string, port: number, nodePort: number) =>
+    servicePort(name, { clusterIPs: [`10.43.0.${port % 200}`], port, nodePort, loadBalancerIPs: ['192.0.2.2'], endpoints: [endpoint('10.42.0.2', 80)] });
+  const env = { localAddresses: new Set(['127.0.0.1', '192.0.2.2']), portInUse: (proto: string, port: number) => proto === 'tcp' && port === 22 };
+  const r = buildRules({ services: [mk('a-ssh', 22, 30022), mk('b-web', 80, 30080), mk('c-web', 80, 30081)], serviceCIDRs: [], nodeIPs: ['192.0.2.2'] }, P, env);
+  assert.deepEqual(
+    r.warnings.map((w) => `${w.name} ${w.reason}: ${w.message}`),
+    [
+      'a-ssh PortInUse: LoadBalancer port 22/TCP is already in use by a process on the node (ingress 192.0.2.2); not served there',
+      "c-web PortInUse: LoadBalancer port 80/TCP on the node's addresses is already used by Service default/b-web",
+    ],
+  );
+  const ports = r.nat.get('SKIFF-NODEPORTS')!.map((l) => /--dport (\d+)/.exec(l)![1]);
+  assert.deepEqual(ports, ['30022', '30080', '80', '30081']);
 });

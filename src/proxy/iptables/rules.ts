@@ -1,7 +1,7 @@
 // The pure part of the iptables mode: the desired chains of the nat and filter tables for one
 // ProxyState, in kube-proxy's classic layout (SERVICES → SVC → SEP, NODEPORTS, EXT, SVL,
 // MARK-MASQ/POSTROUTING), with this tag's names. No I/O: the backend diffs and applies the result.
-import { usableEndpoints, type ProxyEndpoint, type ProxyState } from '../model.js';
+import { usableEndpoints, type ProxyEndpoint, type ProxyServicePort, type ProxyState } from '../model.js';
 import { fixedChains, hashedChain } from './names.js';
 
 /** The mark bit that asks the POSTROUTING chain to masquerade (kube-proxy's 0x4000). */
@@ -13,7 +13,25 @@ export type ChainRules = Map<string, string[]>;
 export interface IptablesRuleSet {
   readonly nat: ChainRules;
   readonly filter: ChainRules;
+  /** problems to report as Warning Events (reason PortInUse) */
+  readonly warnings: readonly RuleWarning[];
 }
+
+export interface RuleWarning {
+  readonly namespace: string;
+  readonly name: string;
+  readonly reason: 'PortInUse';
+  readonly message: string;
+}
+
+/** What the rules depend on besides the state: the node's addresses and the ports processes listen on. */
+export interface NodeEnvironment {
+  /** every local IPv4 address (127.0.0.1 included) */
+  readonly localAddresses: ReadonlySet<string>;
+  readonly portInUse: (protocol: 'tcp' | 'udp' | 'sctp', port: number) => boolean;
+}
+
+const NO_ENV: NodeEnvironment = { localAddresses: new Set(), portInUse: () => false };
 
 /** A jump from a built-in chain into one of ours, inserted once and left alone afterwards. */
 export interface JumpRule {
@@ -52,7 +70,7 @@ export function jumpRules(prefix: string, tag: string): JumpRule[] {
  * cluster IPs (headless, ExternalName) get none. Deterministic: the same state gives the same text,
  * so an unchanged state is recognised and skipped.
  */
-export function buildRules(state: ProxyState, prefix: string): IptablesRuleSet {
+export function buildRules(state: ProxyState, prefix: string, env: NodeEnvironment = NO_ENV): IptablesRuleSet {
   const c = fixedChains(prefix);
   const nat: ChainRules = new Map();
   const filter: ChainRules = new Map();
@@ -79,7 +97,19 @@ export function buildRules(state: ProxyState, prefix: string): IptablesRuleSet {
     `! -s 127.0.0.0/8 -d 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -m comment --comment "block incoming localnet connections" -j DROP`,
   ]);
 
-  const nodeIPs = new Set(state.nodeIPs);
+  const local = new Set([...env.localAddresses, ...state.nodeIPs]);
+  const warnings: RuleWarning[] = [];
+  /** 'proto/port' served on every node address (node ports, local LoadBalancer ports) → its Service */
+  const portOwner = new Map<string, string>();
+  const claim = (sp: ProxyServicePort, proto: string, port: number, what: string): boolean => {
+    const owner = portOwner.get(`${proto}/${port}`);
+    if (owner !== undefined) {
+      warnings.push({ namespace: sp.namespace, name: sp.name, reason: 'PortInUse', message: `${what} ${port}/${proto.toUpperCase()} on the node's addresses is already used by Service ${owner}` });
+      return false;
+    }
+    portOwner.set(`${proto}/${port}`, `${sp.namespace}/${sp.name}`);
+    return true;
+  };
   const reject = '-j REJECT --reject-with icmp-port-unreachable';
 
   for (const sp of state.services) {
@@ -94,9 +124,9 @@ export function buildRules(state: ProxyState, prefix: string): IptablesRuleSet {
     const name = sanitizeComment(sp.key);
 
     const ready = usableEndpoints(sp, 'Cluster');
-    const local = usableEndpoints(sp, 'Local');
-    const internal = sp.internalTrafficPolicy === 'Local' ? local : ready;
-    const external = sp.externalTrafficPolicy === 'Local' ? local : ready;
+    const localEps = usableEndpoints(sp, 'Local');
+    const internal = sp.internalTrafficPolicy === 'Local' ? localEps : ready;
+    const external = sp.externalTrafficPolicy === 'Local' ? localEps : ready;
     const internalChain = sp.internalTrafficPolicy === 'Local' ? svl : svc;
 
     // Endpoint chains (shared by SVC and SVL).
@@ -124,7 +154,7 @@ export function buildRules(state: ProxyState, prefix: string): IptablesRuleSet {
       return rules;
     };
     if (ready.length > 0) nat.set(svc, balance(ready));
-    if (local.length > 0 && (sp.internalTrafficPolicy === 'Local' || sp.externalTrafficPolicy === 'Local')) nat.set(svl, balance(local));
+    if (localEps.length > 0 && (sp.internalTrafficPolicy === 'Local' || sp.externalTrafficPolicy === 'Local')) nat.set(svl, balance(localEps));
 
     // Cluster IPs.
     for (const ip of clusterIPs) {
@@ -133,12 +163,24 @@ export function buildRules(state: ProxyState, prefix: string): IptablesRuleSet {
       else filterServices.push(`${m} -m comment --comment "${name} has no endpoints" ${reject}`);
     }
 
-    // External entry points: NodePort, LoadBalancer ingress IPs, externalIPs.
+    // External entry points: NodePort, LoadBalancer ingress IPs, externalIPs. A LoadBalancer
+    // ingress that is an address of this node (the default, like k3s' ServiceLB) is served on the
+    // service port of every node address, 127.0.0.1 included, as a node port is — unless a process
+    // on the node listens on that port (reported, not taken over).
     const lbIPs = sp.loadBalancerIPs.filter(isIPv4);
-    const extIPs = [...new Set([...lbIPs, ...sp.externalIPs.filter(isIPv4)])];
-    // A LoadBalancer ingress that is a node address is also served on 127.0.0.1 (one-node clusters).
-    if (lbIPs.some((ip) => nodeIPs.has(ip)) && !extIPs.includes('127.0.0.1')) extIPs.push('127.0.0.1');
-    const hasExternal = extIPs.length > 0 || sp.nodePort !== undefined;
+    const localLB = lbIPs.filter((ip) => local.has(ip));
+    const extIPs = [...new Set([...lbIPs.filter((ip) => !local.has(ip)), ...sp.externalIPs.filter(isIPv4)])];
+    let lbPort: number | undefined;
+    if (localLB.length > 0) {
+      if (env.portInUse(proto as 'tcp', sp.port)) {
+        warnings.push({ namespace: sp.namespace, name: sp.name, reason: 'PortInUse', message: `LoadBalancer port ${sp.port}/${sp.protocol} is already in use by a process on the node (ingress ${localLB.join(', ')}); not served there` });
+      } else if (claim(sp, proto, sp.port, 'LoadBalancer port')) {
+        lbPort = sp.port;
+      }
+    }
+    const nodePort = sp.nodePort !== undefined && claim(sp, proto, sp.nodePort, 'NodePort') ? sp.nodePort : undefined;
+    const localPorts = [...(nodePort !== undefined ? [nodePort] : []), ...(lbPort !== undefined ? [lbPort] : [])];
+    const hasExternal = extIPs.length > 0 || localPorts.length > 0;
     if (hasExternal && ready.length > 0) {
       const rules: string[] = [];
       if (sp.externalTrafficPolicy === 'Cluster') {
@@ -147,7 +189,7 @@ export function buildRules(state: ProxyState, prefix: string): IptablesRuleSet {
         // Local: the client's address is kept and only local endpoints serve; traffic from the
         // node itself still reaches any endpoint (masqueraded), as in kube-proxy.
         rules.push(`-m addrtype --src-type LOCAL -j ${c.markMasq}`, `-m addrtype --src-type LOCAL -j ${svc}`);
-        if (local.length > 0) rules.push(`-j ${svl}`);
+        if (localEps.length > 0) rules.push(`-j ${svl}`);
       }
       nat.set(ext, rules);
     }
@@ -157,12 +199,13 @@ export function buildRules(state: ProxyState, prefix: string): IptablesRuleSet {
       if (ready.length === 0) filterServices.push(`${m} -m comment --comment "${name} has no endpoints" ${reject}`);
       else if (external.length === 0) filterExternal.push(`${m} -m comment --comment "${name} has no local endpoints" ${reject}`);
     }
-    if (sp.nodePort !== undefined) {
-      if (ready.length > 0) natNodePorts.push(`${pm} --dport ${sp.nodePort} -m comment --comment "${name} node port" -j ${ext}`);
+    for (const port of localPorts) {
+      const what = port === nodePort ? 'node port' : 'LoadBalancer port';
+      if (ready.length > 0) natNodePorts.push(`${pm} --dport ${port} -m comment --comment "${name} ${what}" -j ${ext}`);
       if (external.length === 0) {
         const why = ready.length === 0 ? 'has no endpoints' : 'has no local endpoints';
         for (const dst of nodePortDestinations(state)) {
-          filterExternal.push(`${dst} ${pm} --dport ${sp.nodePort} -m comment --comment "${name} ${why}" ${reject}`);
+          filterExternal.push(`${dst} ${pm} --dport ${port} -m comment --comment "${name} ${why}" ${reject}`);
         }
       }
     }
@@ -174,7 +217,7 @@ export function buildRules(state: ProxyState, prefix: string): IptablesRuleSet {
   for (const cidr of state.serviceCIDRs.filter(isIPv4)) {
     filterServices.push(`-d ${cidr} -m comment --comment "rest of the service CIDR" ${reject}`);
   }
-  return { nat, filter };
+  return { nat, filter, warnings };
 }
 
 /** Where node ports are served: every local address, or the configured ones. */

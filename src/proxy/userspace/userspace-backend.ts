@@ -56,8 +56,9 @@ export class UserspaceBackend implements ProxyBackend {
   private readonly listeners = new Map<string, { listener: Listener; spKey: string }>();
   /** addresses this backend holds on its interface; undefined until read from the machine */
   private addresses: Set<string> | undefined;
-  /** service ports already told they cannot listen (one Event per problem, not per sync) */
-  private readonly reported = new Set<string>();
+  /** problems already reported (one Event per problem, not per sync); `seen`: those of the running sync */
+  private reported = new Set<string>();
+  private seen = new Set<string>();
 
   constructor(opts: UserspaceBackendOptions) {
     this.opts = opts;
@@ -71,6 +72,7 @@ export class UserspaceBackend implements ProxyBackend {
    * be bound (port taken) is reported as a Warning Event `PortInUse` and retried at the next sync.
    */
   async sync(state: ProxyState): Promise<void> {
+    this.seen = new Set();
     const kind = await ensureVipInterface(this.interfaceName);
     if (kind === 'bridge') this.log(`proxy userspace: no dummy driver in this kernel; ${this.interfaceName} is a bridge without ports`);
     await syncUnreachableRoutes(this.opts.tag, state.serviceCIDRs);
@@ -81,6 +83,7 @@ export class UserspaceBackend implements ProxyBackend {
     const wanted = new Map<string, DesiredListener>();
     const vips = new Set<string>();
     const spKeys = new Set<string>();
+    const conflicts: { sp: ProxyServicePort; message: string }[] = [];
     for (const sp of state.services) {
       const clusterIPs = sp.clusterIPs.filter(isIPv4);
       if (clusterIPs.length === 0) continue;
@@ -94,23 +97,30 @@ export class UserspaceBackend implements ProxyBackend {
       else this.runtimes.set(sp.key, new ServicePortRuntime(sp));
       const add = (host: string, port: number, kind: 'internal' | 'external') => {
         const key = `${sp.protocol.toLowerCase()}/${host}:${port}`;
-        if (!wanted.has(key)) wanted.set(key, { key, spKey: sp.key, protocol: sp.protocol as 'TCP' | 'UDP', host, port, kind });
+        const other = wanted.get(key);
+        if (!other) wanted.set(key, { key, spKey: sp.key, protocol: sp.protocol as 'TCP' | 'UDP', host, port, kind });
+        else if (other.spKey !== sp.key) conflicts.push({ sp, message: `port ${port}/${sp.protocol} on ${host} is already used by Service ${other.spKey.split(':')[0]}` });
       };
       for (const ip of clusterIPs) vips.add(ip);
       const hasInternal = usableEndpoints(sp, sp.internalTrafficPolicy).length > 0;
       const hasExternal = usableEndpoints(sp, sp.externalTrafficPolicy).length > 0;
       if (hasInternal) for (const ip of clusterIPs) add(ip, sp.port, 'internal');
+      // A LoadBalancer ingress that is a node address is served on the service port of every node
+      // address (127.0.0.1 included), as a node port is; other ingress IPs and external IPs on the VIP interface.
       const lbIPs = sp.loadBalancerIPs.filter(isIPv4);
-      const extIPs = [...new Set([...lbIPs, ...sp.externalIPs.filter(isIPv4)])];
-      if (lbIPs.some((ip) => nodeIPs.has(ip)) && !extIPs.includes('127.0.0.1')) extIPs.push('127.0.0.1');
+      const localLB = lbIPs.some((ip) => nodeLocal.has(ip) || nodeIPs.has(ip));
+      const extIPs = [...new Set([...lbIPs.filter((ip) => !nodeLocal.has(ip) && !nodeIPs.has(ip)), ...sp.externalIPs.filter(isIPv4)])];
       for (const ip of extIPs) if (!nodeLocal.has(ip)) vips.add(ip);
       if (hasExternal) {
         for (const ip of extIPs) add(ip, sp.port, 'external');
-        if (sp.nodePort !== undefined) {
-          for (const host of state.nodePortAddresses?.filter(isIPv4).map((a) => a.split('/')[0]!) ?? ['0.0.0.0']) add(host, sp.nodePort, 'external');
-        }
+        const configured = state.nodePortAddresses?.filter(isIPv4).map((a) => a.split('/')[0]!);
+        if (sp.nodePort !== undefined) for (const host of configured ?? ['0.0.0.0']) add(host, sp.nodePort, 'external');
+        // not 0.0.0.0 here: Linux refuses a wildcard bind next to this Service's own listening VIP:port
+        if (localLB) for (const host of configured ?? [...nodeLocal].sort()) add(host, sp.port, 'external');
       }
     }
+
+    for (const c of conflicts) this.warn(c.sp, `conflict ${c.message}`, c.message);
 
     // 1. addresses first (sockets bind to them)
     const toAdd = [...vips].filter((a) => !this.addresses!.has(a));
@@ -140,28 +150,33 @@ export class UserspaceBackend implements ProxyBackend {
         listener.start().then(
           () => {
             this.listeners.set(w.key, { listener, spKey: w.spKey });
-            this.reported.delete(w.key);
           },
           (e: NodeJS.ErrnoException) => {
             listener.close();
-            if (this.reported.has(w.key)) return;
-            this.reported.add(w.key);
-            const sp = runtime.sp;
-            const what = w.kind === 'internal' ? 'cluster IP' : w.host === '0.0.0.0' ? 'node port' : 'address';
+            const what = w.kind === 'internal' ? 'cluster IP' : w.host === '0.0.0.0' ? 'node address' : 'address';
             const msg = `cannot listen on ${what} ${w.host}:${w.port}/${w.protocol}: ${e.code === 'EADDRINUSE' ? 'port already in use on the node' : e.message}`;
-            this.log(`proxy userspace: ${sp.key}: ${msg}`);
-            this.opts.onServiceEvent?.(sp.namespace, sp.name, 'Warning', 'PortInUse', msg);
+            this.warn(runtime.sp, w.key, msg);
           },
         ),
       );
     }
     await Promise.all(starts);
+    this.reported = new Set([...this.reported].filter((k) => this.seen.has(k)));
     // 3. addresses no longer used
     const toDel = [...this.addresses].filter((a) => !vips.has(a));
     if (toDel.length > 0) {
       await changeVipAddresses(this.interfaceName, [], toDel);
       for (const a of toDel) this.addresses.delete(a);
     }
+  }
+
+  /** Reports a problem of a Service once (as a Warning Event `PortInUse`), until a sync without it. */
+  private warn(sp: ProxyServicePort, key: string, message: string): void {
+    this.seen.add(key);
+    if (this.reported.has(key)) return;
+    this.reported.add(key);
+    this.log(`proxy userspace: ${sp.key}: ${message}`);
+    this.opts.onServiceEvent?.(sp.namespace, sp.name, 'Warning', 'PortInUse', message);
   }
 
   /** Closes every socket and removes the interface (with its addresses) and the routes. Idempotent. */
