@@ -4,10 +4,10 @@ import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
 import { after, test } from 'node:test';
 import { endpoint, HTTP_PORT, proxyBackendConformance, servicePort } from '../backend-conformance.js';
-import { SKIP_UNLESS_ROOT, testTag } from '../backend-test-pods.js';
+import { countAnswers, SKIP_UNLESS_ROOT, testTag } from '../backend-test-pods.js';
 import type { ProxyServicePort } from '../model.js';
 import { IptablesBackend } from './iptables-backend.js';
-import { iptablesSave } from './iptables-command.js';
+import { iptablesRestore, iptablesSave } from './iptables-command.js';
 import { chainPrefix } from './names.js';
 
 async function leftovers(tag: string): Promise<string[]> {
@@ -45,9 +45,20 @@ proxyBackendConformance({
   mode: 'iptables',
   podCIDR: '198.18.112.0/24',
   serviceCIDR: '198.18.176.0/24',
-  create: (tag) => new IptablesBackend({ tag }),
+  create: (tag) => new IptablesBackend({ tag, verifyIntervalMs: 0 }), // verify at every sync
   leftovers,
-  extra: async ({ t, tag, backend }) => {
+  extra: async ({ t, tag, backend, pods, vip, state }) => {
+    await t.test('a flushed chain and a deleted jump are noticed and rewritten at the next sync', async () => {
+      const ipt = backend as IptablesBackend;
+      const svc = servicePort('repair', { clusterIPs: [vip(30)], port: 80, endpoints: [endpoint(pods.pods.a!.ip, HTTP_PORT), endpoint(pods.pods.b!.ip, HTTP_PORT)] });
+      await backend.sync(state([svc]));
+      assert.deepEqual(Object.keys(await countAnswers(`http://${vip(30)}/`, 20)).sort(), ['a', 'b']);
+      const jump = (await iptablesSave('nat')).split('\n').find((l) => l.startsWith('-A OUTPUT ') && l.includes(`-j ${ipt.prefix}-SERVICES`))!;
+      await iptablesRestore(`*nat\n${jump.replace(/^-A /, '-D ')}\n-F ${ipt.prefix}-SERVICES\nCOMMIT\n`);
+      await backend.sync(state([svc]));
+      assert.equal(ipt.lastSync?.full, true);
+      assert.deepEqual(Object.keys(await countAnswers(`http://${vip(30)}/`, 20)).sort(), ['a', 'b']);
+    });
     await t.test('the jumps are inserted once; an unchanged state runs nothing', async () => {
       const ipt = backend as IptablesBackend;
       const nat = await iptablesSave('nat');

@@ -28,7 +28,13 @@ export interface IptablesSyncResult {
   readonly full: boolean;
 }
 
+/** How often a sync first checks that the tables still hold what the last one wrote. */
+export const VERIFY_INTERVAL_MS = 60_000;
+
 export interface IptablesBackendOptions extends ProxyBackendOptions {
+  /** check interval (iptables-save, compare jumps, chains and rule counts); default VERIFY_INTERVAL_MS */
+  readonly verifyIntervalMs?: number;
+  readonly now?: () => number;
   /** the node's environment for LoadBalancer ingress on node addresses; default: read from the machine */
   readonly environment?: () => NodeEnvironment;
 }
@@ -58,6 +64,7 @@ export class IptablesBackend implements ProxyBackend {
   /** chain → its rules joined, per table, as the last successful sync left them; undefined: unknown */
   private applied: Record<Table, Map<string, string>> | undefined;
   private sysctlsDone = false;
+  private lastVerified = 0;
   /** what the last sync did (for tests and the benchmark) */
   lastSync: IptablesSyncResult | undefined;
 
@@ -77,6 +84,15 @@ export class IptablesBackend implements ProxyBackend {
     if (!this.sysctlsDone) {
       for (const line of await ensureSysctls()) this.log(`proxy iptables: sysctl ${line}`);
       this.sysctlsDone = true;
+    }
+    const now = (this.opts.now ?? Date.now)();
+    if (this.applied && now - this.lastVerified >= (this.opts.verifyIntervalMs ?? VERIFY_INTERVAL_MS)) {
+      const drift = await this.drift();
+      if (drift) {
+        this.log(`proxy iptables: ${drift}; rewriting every chain`);
+        this.applied = undefined;
+      }
+      this.lastVerified = now;
     }
     const built = buildRules(state, this.prefix, (this.opts.environment ?? machineEnvironment)());
     this.report(built.warnings);
@@ -134,7 +150,30 @@ export class IptablesBackend implements ProxyBackend {
       throw e;
     }
     this.applied = desired;
+    if (full) this.lastVerified = now;
     this.lastSync = { applied: true, chainsWritten, chainsDeleted, lines, full };
+  }
+
+  /**
+   * What differs between the tables and the last applied chains (someone flushed a chain, deleted a
+   * jump, `iptables -F`…), or undefined when they agree: jumps present, every chain there with its
+   * number of rules.
+   */
+  private async drift(): Promise<string | undefined> {
+    for (const table of TABLES) {
+      const saved = await iptablesSave(table);
+      for (const j of jumpRules(this.prefix, this.tag)) {
+        if (j.table === table && !hasJump(saved, j.chain, j.target)) return `jump ${j.chain} → ${j.target} missing`;
+      }
+      const counts = new Map<string, number>();
+      for (const m of saved.matchAll(/^:(\S+)/gm)) if (m[1]!.startsWith(`${this.prefix}-`)) counts.set(m[1]!, 0);
+      for (const m of saved.matchAll(/^-A (\S+) /gm)) if (counts.has(m[1]!)) counts.set(m[1]!, counts.get(m[1]!)! + 1);
+      for (const [chain, content] of this.applied![table]) {
+        const want = content === '' ? 0 : content.split('\n').length;
+        if (counts.get(chain) !== want) return `${table} chain ${chain} has ${counts.get(chain) ?? 'no'} rules, ${want} expected`;
+      }
+    }
+    return undefined;
   }
 
   private report(warnings: readonly { namespace: string; name: string; reason: string; message: string }[]): void {
