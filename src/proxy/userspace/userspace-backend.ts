@@ -6,7 +6,7 @@
 // refused by the kernel at once; an `unreachable` route per service CIDR makes every other
 // service address fail at once too.
 import { networkInterfaces } from 'node:os';
-import { usableEndpoints, type ProxyBackend, type ProxyBackendOptions, type ProxyEndpoint, type ProxyServicePort, type ProxyState } from '../model.js';
+import { usableEndpoints, type ProxyBackend, type ProxyBackendOptions, type ProxyServicePort, type ProxyState } from '../model.js';
 import { EndpointPicker } from './endpoint-picker.js';
 import { vipInterfaceName } from './names.js';
 import { TcpListener, type RelayTarget } from './tcp-listener.js';
@@ -203,5 +203,4 @@ function isIPv4(a: string): boolean {
   return !a.includes(':');
 }
 
-export type { ProxyEndpoint };
 export { removeUserspaceProxy };
