@@ -22,6 +22,8 @@ export interface AgentConfig {
   readonly cgroupParent: string;
   /** runc --root */
   readonly runcRoot: string;
+  /** names of the service proxy's nftables table, iptables chains and interfaces derive from it */
+  readonly proxyTag: string;
 }
 
 export function agentStateDir(dataDir: string): string {
@@ -43,6 +45,7 @@ export function prepareAgentConfig(dataDir: string, bridgeName: string): AgentCo
     netnsPrefix: tag ? `skiff-${tag}-` : 'skiff-',
     cgroupParent: tag ? `skiff-${tag}` : 'skiff',
     runcRoot: join(stateDir, 'runc'),
+    proxyTag: tag ? `skiff-${tag}` : 'skiff',
   };
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   writeFileAtomic(configFile(dataDir), `${JSON.stringify(config, null, 2)}\n`, 0o600);

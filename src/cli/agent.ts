@@ -9,6 +9,7 @@ import { accessSync, constants } from 'node:fs';
 import { join } from 'node:path';
 import { ensureKubeletServingMaterial } from '../apiserver/pki.js';
 import type { Client } from '../client/client.js';
+import { EventRecorder } from '../client/event-recorder.js';
 import { imageArchiveDir, imageStoreDir } from '../images/data-dir.js';
 import { ImageStore } from '../images/image-store.js';
 import { importImagesFromDir } from '../images/import-dir.js';
@@ -21,6 +22,9 @@ import { PodNetwork } from '../network/pod-network.js';
 import type { ImageProvider } from '../runtime/runc/deps.js';
 import { RuncRuntime } from '../runtime/runc/runc-runtime.js';
 import { prepareAgentConfig } from './agent-config.js';
+import { startServices } from './services-agent.js';
+import { nodeResolvConf } from '../kubelet/dns-config.js';
+import { kubeDnsClusterIP } from '../registry/resources/service-allocator.js';
 import type { ServerFlags } from './flags.js';
 
 export interface RunningAgent {
@@ -98,15 +102,21 @@ export async function startAgent(opts: { flags: ServerFlags; client: Client; tls
     probes: nodeProbeManager(runtime),
     podsDir: join(config.stateDir, 'pods'),
     serviceEnv: true,
+    dns: { servers: [kubeDnsClusterIP(flags.serviceCIDR)], domain: flags.clusterDomain, node: nodeResolvConf() },
     log: flags.verbosity >= 1 ? log : undefined,
   });
   await step(`registering node ${flags.nodeName}`, () => kubelet.start());
   log(`agent: node ${flags.nodeName} (${nodeIP}) runs pods with runc; kubelet on port ${kubeletPort}`);
 
+  const services = await step('starting the service proxy and cluster DNS', () =>
+    startServices({ flags, client, nodeName: flags.nodeName, nodeIP, tag: config.proxyTag, recorder: new EventRecorder({ client, component: 'kube-proxy', host: flags.nodeName, log }), log }),
+  );
+
   return {
     nodeName: flags.nodeName,
     kubeletPort,
     stop: async () => {
+      await services.stop();
       await kubelet.stop();
       await server.stop();
       await runtime.close?.();

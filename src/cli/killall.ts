@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { removeAllPodNetworking } from '../network/remove-all.js';
 import { killAllContainers } from '../runtime/runc/killall.js';
 import { readAgentConfig } from './agent-config.js';
+import { removeProxyRules } from './services-agent.js';
 import { defaultDataDir } from './flags.js';
 
 export const KILLALL_USAGE = `Usage: skiff killall [--data-dir DIR]
@@ -71,6 +72,13 @@ export async function killall(argv: readonly string[], log: (line: string) => vo
   if (r.cgroupsLeft.length > 0) {
     failed = true;
     log(`cgroups still busy: ${r.cgroupsLeft.join(', ')}`);
+  }
+  try {
+    await removeProxyRules(config.proxyTag ?? config.cgroupParent);
+    log('service proxy rules removed');
+  } catch (e) {
+    failed = true;
+    log(`service proxy: ${e instanceof Error ? e.message : String(e)}`);
   }
   try {
     await removeAllPodNetworking({ stateDir: join(config.stateDir, 'network'), bridgeName: config.bridgeName, netnsPrefix: config.netnsPrefix });
