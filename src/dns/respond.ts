@@ -9,10 +9,10 @@
 //
 // Responses from the zone are kept in a small cache keyed by the whole query minus its ID and
 // valid while the zone snapshot is the same object, so a repeated question costs a map lookup.
-import dnsPacket, { type Answer, type Packet, type Question } from 'dns-packet';
+import dnsPacket, { type Answer, type Packet } from 'dns-packet';
 import type { ClusterZone, ZoneAnswer } from './cluster-zone.js';
 import { Forwarder, type ForwardedAnswer } from './forwarder.js';
-import { CLASSIC_UDP_SIZE, FLAG_AA, FLAG_CD, FLAG_QR, FLAG_RA, FLAG_RD, FLAG_TC, HEADER_BYTES, RCODE, optRecord, readEdns, readQuestion } from './wire.js';
+import { CLASSIC_UDP_SIZE, FLAG_AA, FLAG_CD, FLAG_QR, FLAG_RA, FLAG_RD, FLAG_TC, HEADER_BYTES, RCODE, optRecord, readEdns, readQuestion, typeName, type RawQuestion } from './wire.js';
 
 /** the largest UDP response we send, whatever the client advertises */
 export const MAX_UDP_SIZE = 4096;
@@ -59,27 +59,25 @@ export class Responder {
         return out;
       }
     }
-    let decoded: ReturnType<typeof dnsPacket.decode>;
-    let qEnd: number;
+    let q: RawQuestion;
     let edns: ReturnType<typeof readEdns>;
     try {
-      decoded = dnsPacket.decode(query);
-      qEnd = readQuestion(query).end;
-      edns = readEdns(query, qEnd);
+      q = readQuestion(query);
+      edns = readEdns(query, q.end);
     } catch {
       return errorResponse(query, RCODE.FORMERR);
     }
+    const qEnd = q.end;
     const flags = query.readUInt16BE(2);
     if (((flags >> 11) & 0xf) !== 0) return errorResponse(query, RCODE.NOTIMP);
-    const question = decoded.questions?.[0];
-    if (!question || decoded.questions!.length !== 1) return errorResponse(query, RCODE.FORMERR);
+    if (query.readUInt16BE(4) !== 1) return errorResponse(query, RCODE.FORMERR);
     const limit = transport === 'tcp' ? 65535 : edns ? Math.min(Math.max(edns.udpSize, CLASSIC_UDP_SIZE), MAX_UDP_SIZE) : CLASSIC_UDP_SIZE;
-    const klass = query.readUInt16BE(qEnd - 2);
-    const local = klass === CLASS_IN || klass === CLASS_ANY ? zone.answer(question.name, question.type) : undefined;
+    const klass = q.class;
+    const local = klass === CLASS_IN || klass === CLASS_ANY ? zone.answer(q.spelled, typeName(q.type)) : undefined;
     if (local) {
-      if (local.chase && this.opts.forwarder) return this.chase(query, question, local, limit, edns !== undefined);
-      const out = this.encodeZone(query, question, local, limit, edns !== undefined);
-      if (cacheKey && !local.chase) {
+      if (local.chase && this.opts.forwarder) return this.chase(query, q, local, limit, edns !== undefined);
+      const out = this.encodeZone(query, qEnd, local, limit, edns !== undefined);
+      if (cacheKey) {
         if (this.cache.size >= this.cacheSize) this.cache.clear();
         this.cache.set(cacheKey, { zone, bytes: out });
       }
@@ -87,41 +85,50 @@ export class Responder {
     }
     const fwd = this.opts.forwarder;
     if (!fwd || fwd.upstreams.length === 0) return errorResponse(query, RCODE.SERVFAIL, qEnd);
-    const key = Forwarder.key(readQuestion(query).name, query.readUInt16BE(qEnd - 4), klass, edns?.dnssecOk ?? false, (flags & FLAG_CD) !== 0);
+    const key = Forwarder.key(q.name, q.type, klass, edns?.dnssecOk ?? false, (flags & FLAG_CD) !== 0);
     if (fwd.isOwnQuery(query.readUInt16BE(0), key)) {
-      this.opts.log?.(`dns: forwarding loop detected for ${question.name} ${question.type}: an upstream sends our queries back; answering SERVFAIL`);
+      this.opts.log?.(`dns: forwarding loop detected for ${q.name} ${typeName(q.type)}: an upstream sends our queries back; answering SERVFAIL`);
       return errorResponse(query, RCODE.SERVFAIL, qEnd);
     }
     return fwd.resolve(query, qEnd, key, edns?.dnssecOk ?? false).then((a) => forwardedResponse(query, qEnd, a, limit, edns !== undefined));
   }
 
-  private encodeZone(query: Buffer, question: Question, a: ZoneAnswer, limit: number, withOpt: boolean, extra: Answer[] = []): Buffer {
+  /** The zone's answer behind the client's header and question (copied as sent: case and type kept). */
+  private encodeZone(query: Buffer, qEnd: number, a: ZoneAnswer, limit: number, withOpt: boolean, extra: Answer[] = []): Buffer {
     const flags = (query.readUInt16BE(2) & (FLAG_RD | FLAG_CD)) | FLAG_AA | FLAG_RA | RCODE[a.rcode];
     const opt: Answer[] = withOpt ? [{ type: 'OPT', name: '.', udpPayloadSize: MAX_UDP_SIZE, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [] }] : [];
     const packet: Packet = {
       type: 'response',
       id: query.readUInt16BE(0),
       flags,
-      questions: [question],
+      questions: [],
       answers: [...a.answers, ...extra],
       authorities: a.authorities,
       additionals: [...a.additionals, ...opt],
     };
-    let out = dnsPacket.encode(packet);
-    if (out.length <= limit) return out;
-    // Truncate: whole answer records only, no authority or additional data except the OPT.
-    let n = packet.answers!.length;
-    do {
-      n = Math.floor(n / 2);
-      out = dnsPacket.encode({ ...packet, flags: flags | FLAG_TC, answers: packet.answers!.slice(0, n), authorities: [], additionals: opt });
-    } while (out.length > limit && n > 0);
+    const questionBytes = qEnd - HEADER_BYTES;
+    // dns-packet does not compress names, so the question can be spliced in after encoding
+    let rrs = dnsPacket.encode(packet);
+    if (rrs.length + questionBytes > limit) {
+      // Truncate: whole answer records only, no authority or additional data except the OPT.
+      let n = packet.answers!.length;
+      do {
+        n = Math.floor(n / 2);
+        rrs = dnsPacket.encode({ ...packet, flags: flags | FLAG_TC, answers: packet.answers!.slice(0, n), authorities: [], additionals: opt });
+      } while (rrs.length + questionBytes > limit && n > 0);
+    }
+    const out = Buffer.allocUnsafe(rrs.length + questionBytes);
+    rrs.copy(out, 0, 0, HEADER_BYTES);
+    query.copy(out, HEADER_BYTES, HEADER_BYTES, qEnd);
+    rrs.copy(out, qEnd, HEADER_BYTES);
+    out.writeUInt16BE(1, 4);
     return out;
   }
 
   /** An in-zone CNAME to an outside name: the target's addresses come from the upstreams. */
-  private async chase(query: Buffer, question: Question, local: ZoneAnswer, limit: number, withOpt: boolean): Promise<Buffer> {
+  private async chase(query: Buffer, q: RawQuestion, local: ZoneAnswer, limit: number, withOpt: boolean): Promise<Buffer> {
     const target = local.chase!;
-    const targetQuery = dnsPacket.encode({ type: 'query', id: 0, flags: FLAG_RD, questions: [{ name: target, type: question.type, class: 'IN' }] });
+    const targetQuery = dnsPacket.encode({ type: 'query', id: 0, flags: FLAG_RD, questions: [{ name: target, type: typeName(q.type) as 'A', class: 'IN' }] });
     const qEnd = readQuestion(targetQuery).end;
     const type = targetQuery.readUInt16BE(qEnd - 4);
     const fwd = this.opts.forwarder!;
@@ -138,7 +145,7 @@ export class Responder {
         extra = [];
       }
     }
-    return this.encodeZone(query, question, local, limit, withOpt, extra);
+    return this.encodeZone(query, q.end, local, limit, withOpt, extra);
   }
 }
 

@@ -13,6 +13,13 @@ export const FLAG_RD = 0x0100;
 export const FLAG_RA = 0x0080;
 export const FLAG_CD = 0x0010;
 export const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5 } as const;
+/** Record type names as dns-packet spells them, for the types the cluster zone answers; others are `UNKNOWN_<n>`. */
+const TYPE_NAMES: Readonly<Record<number, string>> = { 1: 'A', 2: 'NS', 5: 'CNAME', 6: 'SOA', 12: 'PTR', 28: 'AAAA', 33: 'SRV', 255: 'ANY' };
+
+export function typeName(type: number): string {
+  return TYPE_NAMES[type] ?? `UNKNOWN_${type}`;
+}
+
 /** the DNS over UDP size limit without EDNS0 (RFC 1035) */
 export const CLASSIC_UDP_SIZE = 512;
 
@@ -32,6 +39,8 @@ export function skipName(buf: Buffer, offset: number): number {
 export interface RawQuestion {
   /** lower-case, no trailing dot ('' for the root) */
   readonly name: string;
+  /** as the client spelled it (case kept) */
+  readonly spelled: string;
   readonly type: number;
   readonly class: number;
   /** offset just past the question */
@@ -43,17 +52,20 @@ export function readQuestion(buf: Buffer): RawQuestion {
   if (buf.length < HEADER_BYTES || buf.readUInt16BE(4) < 1) throw new RangeError('DNS message has no question');
   const labels: string[] = [];
   let o = HEADER_BYTES;
+  let spelled = '';
   for (;;) {
     if (o >= buf.length) throw new RangeError('DNS question runs past the end of the message');
     const len = buf[o];
     if (len === 0) break;
     if (len & 0xc0) throw new RangeError('compressed or extended label in a question');
-    labels.push(buf.toString('latin1', o + 1, o + 1 + len).toLowerCase());
+    const label = buf.toString('latin1', o + 1, o + 1 + len);
+    spelled = spelled ? `${spelled}.${label}` : label;
+    labels.push(label.toLowerCase());
     o += 1 + len;
   }
   o += 1;
   if (o + 4 > buf.length) throw new RangeError('DNS question runs past the end of the message');
-  return { name: labels.join('.'), type: buf.readUInt16BE(o), class: buf.readUInt16BE(o + 2), end: o + 4 };
+  return { name: labels.join('.'), spelled, type: buf.readUInt16BE(o), class: buf.readUInt16BE(o + 2), end: o + 4 };
 }
 
 export interface RawRecord {

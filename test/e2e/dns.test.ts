@@ -138,6 +138,7 @@ test('A for a ClusterIP Service, case-insensitive, AAAA empty NOERROR for a v4-o
   assert.ok(r.flag_aa);
   assert.deepEqual(data(r), ['198.18.130.7']);
   assert.equal(r.answers![0].name, 'Web.DnsTest.SVC.cluster.local');
+  assert.equal(r.questions![0].name, 'Web.DnsTest.SVC.cluster.local', 'the question is echoed as spelled');
   assert.equal((r.answers![0] as { ttl: number }).ttl, 5);
   const v6 = await udpQuery('web.dnstest.svc.cluster.local', 'AAAA');
   assert.equal(v6.rcode, 'NOERROR');
@@ -191,6 +192,12 @@ test('NXDOMAIN with the SOA for missing names (search-path expansions too), NODA
   assert.equal(nodata.rcode, 'NOERROR');
   assert.deepEqual(nodata.answers, []);
   assert.equal(nodata.authorities![0].type, 'SOA');
+  for (const type of ['TXT', 'MX', 'UNKNOWN_65']) {
+    const r = await udpQuery('web.dnstest.svc.cluster.local', type);
+    assert.equal(r.rcode, 'NOERROR', type);
+    assert.deepEqual(r.answers, [], type);
+    assert.equal(r.questions![0].type, type);
+  }
   assert.equal(data(await udpQuery('cluster.local', 'SOA'), 'SOA').length, 1);
   assert.deepEqual(data(await udpQuery('cluster.local', 'NS')), ['ns.dns.cluster.local']);
 });
