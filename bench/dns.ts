@@ -13,12 +13,16 @@
 // A questions over all the names in a shuffled order, 0.5 s warm-up then BENCH_DNS_SECONDS
 // (default 2) measured; a query unanswered after 1 s counts as lost and is replaced. The servers
 // take turns, BENCH_DNS_ROUNDS (default 3) rounds; each figure is the median round.
-// Servers: skiff with its response cache (default), skiff with it disabled, dnsmasq.
+// Servers: skiff with its response cache (default), skiff with it disabled, dnsmasq, and
+// node-udp-echo (a Node.js socket that sends each query straight back: the floor of any DNS
+// server written on node:dgram; its wrongRcode counts every reply, as an echo is no answer).
+// Each line also gives the server's CPU time per query (/proc/PID/stat), which other load on
+// the machine does not distort the way it distorts queries/s.
 // Figures: cluster-A (existing names) and search-path-NXDOMAIN (NAME.NS.svc.DOMAIN.NS.svc.DOMAIN,
 // what a pod's resolver tries first with ndots:5).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,6 +52,16 @@ function records(): Record_[] {
 
 const fqdn = (r: Record_) => `${r.name}.${r.namespace}.svc.${DOMAIN}`;
 
+/** Child process: the floor of any Node.js UDP server — sends each datagram straight back. */
+async function serveEcho(): Promise<void> {
+  const s = createSocket('udp4');
+  s.on('message', (m, r) => s.send(m, r.port, r.address));
+  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
+  process.stdout.write(`${JSON.stringify({ port: s.address().port })}\n`);
+  process.stdin.resume();
+  process.stdin.on('end', () => process.exit(0));
+}
+
 /** Child process: serve the records with ClusterDNS, print {"port":N}, run until stdin closes. */
 async function serve(responseCacheSize: number): Promise<void> {
   const client = new FakeClient();
@@ -66,7 +80,7 @@ function pinned(cmd: string, args: string[]): [string, string[]] {
   return TASKSET ? ['taskset', ['-c', '1', cmd, ...args]] : [cmd, args];
 }
 
-async function startSkiff(responseCacheSize: number): Promise<{ port: number; child: ChildProcess }> {
+async function startSkiff(responseCacheSize: number | 'echo'): Promise<{ port: number; child: ChildProcess }> {
   const [cmd, args] = pinned(process.execPath, [SELF, 'serve', String(responseCacheSize)]);
   const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
@@ -130,10 +144,23 @@ interface LoadResult {
   lost: number;
   answered: number;
   wrongRcode: number;
+  /** server CPU time (user + system) per answered query, from /proc/PID/stat: independent of other load on the machine */
+  cpu_us_per_query?: number;
+}
+
+/** user + system CPU seconds of a process so far (Linux), or undefined */
+function cpuSeconds(pid: number | undefined): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+  } catch {
+    return undefined;
+  }
 }
 
 /** Keeps `window` queries outstanding on one connected socket; see the header. */
-async function load(port: number, names: readonly string[], expectNX = names[0].split('.').length > 6): Promise<LoadResult> {
+async function load(port: number, names: readonly string[], pid?: number, expectNX = names[0].split('.').length > 6): Promise<LoadResult> {
   const slots = 65536;
   // one pre-encoded query per ID, so a buffer is never rewritten while the kernel may still hold it
   const packets = Array.from({ length: slots }, (_, id) => dnsPacket.encode({ type: 'query', id, flags: dnsPacket.RECURSION_DESIRED, questions: [{ name: names[id % names.length], type: 'A' }] }));
@@ -180,8 +207,10 @@ async function load(port: number, names: readonly string[], expectNX = names[0].
   await new Promise((r) => setTimeout(r, 500));
   measuring = true;
   const start = performance.now();
+  const cpu0 = cpuSeconds(pid);
   await new Promise((r) => setTimeout(r, SECONDS * 1000));
   measuring = false;
+  const cpu1 = cpuSeconds(pid);
   const elapsed = (performance.now() - start) / 1000;
   clearInterval(sweeper);
   s.close();
@@ -191,7 +220,8 @@ async function load(port: number, names: readonly string[], expectNX = names[0].
     for (let i = 0; i < hist.length; i++) if ((acc += hist[i]) >= want) return (i + 1) * BIN_US;
     return NaN;
   };
-  return { qps: Math.round(answered / elapsed), p50_us: pct(0.5), p99_us: pct(0.99), lost, answered, wrongRcode };
+  const cpu_us_per_query = cpu0 !== undefined && cpu1 !== undefined && answered ? +(((cpu1 - cpu0) * 1e6) / answered).toFixed(1) : undefined;
+  return { qps: Math.round(answered / elapsed), p50_us: pct(0.5), p99_us: pct(0.99), lost, answered, wrongRcode, cpu_us_per_query };
 }
 
 function median(xs: number[]): number {
@@ -218,29 +248,29 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'skiff-bench-dns-'));
   const children: ChildProcess[] = [];
   try {
-    const servers: [string, number][] = [];
-    for (const [label, cacheSize] of [['skiff', 10_000], ['skiff-no-response-cache', 0]] as const) {
+    const servers: [string, number, number | undefined][] = [];
+    for (const [label, cacheSize] of [['skiff', 10_000], ['skiff-no-response-cache', 0], ['node-udp-echo', 'echo']] as const) {
       const s = await startSkiff(cacheSize);
       children.push(s.child);
-      servers.push([label, s.port]);
+      servers.push([label, s.port, s.child.pid]);
     }
     if (DNSMASQ) {
       const d = await startDnsmasq(dir);
       children.push(d.child);
-      servers.push(['dnsmasq', d.port]);
+      servers.push(['dnsmasq', d.port, d.child.pid]);
     } else {
       console.log(JSON.stringify({ bench: 'dns', figure: 'dnsmasq', skipped: 'dnsmasq not installed (apt-get install dnsmasq-base)' }));
     }
     // Rounds alternate the servers so that a busy machine slows them alike; the figure is the median round.
     for (const [figure, names] of Object.entries(figures)) {
       const rounds = new Map<string, LoadResult[]>(servers.map(([label]) => [label, []]));
-      for (let round = 0; round < ROUNDS; round++) for (const [label, port] of servers) rounds.get(label)!.push(await load(port, names));
+      for (let round = 0; round < ROUNDS; round++) for (const [label, port, pid] of servers) rounds.get(label)!.push(await load(port, names, pid));
       const qps: Record<string, number> = {};
       for (const [label, rs] of rounds) {
         qps[label] = median(rs.map((r) => r.qps));
-        console.log(JSON.stringify({ bench: 'dns', figure, server: label, qps: qps[label], p50_us: median(rs.map((r) => r.p50_us)), p99_us: median(rs.map((r) => r.p99_us)), lost: rs.reduce((a, r) => a + r.lost, 0), answered: rs.reduce((a, r) => a + r.answered, 0), wrongRcode: rs.reduce((a, r) => a + r.wrongRcode, 0), roundsQps: rs.map((r) => r.qps) }));
+        console.log(JSON.stringify({ bench: 'dns', figure, server: label, qps: qps[label], p50_us: median(rs.map((r) => r.p50_us)), p99_us: median(rs.map((r) => r.p99_us)), cpu_us_per_query: median(rs.map((r) => r.cpu_us_per_query ?? NaN)), lost: rs.reduce((a, r) => a + r.lost, 0), answered: rs.reduce((a, r) => a + r.answered, 0), wrongRcode: rs.reduce((a, r) => a + r.wrongRcode, 0), roundsQps: rs.map((r) => r.qps) }));
       }
-      if (qps.dnsmasq) console.log(JSON.stringify({ bench: 'dns', figure: `${figure}-ratio-to-dnsmasq`, skiff: +(qps.skiff / qps.dnsmasq).toFixed(3), 'skiff-no-response-cache': +(qps['skiff-no-response-cache'] / qps.dnsmasq).toFixed(3) }));
+      if (qps.dnsmasq) console.log(JSON.stringify({ bench: 'dns', figure: `${figure}-qps-ratio-to-dnsmasq`, skiff: +(qps.skiff / qps.dnsmasq).toFixed(3), 'skiff-no-response-cache': +(qps['skiff-no-response-cache'] / qps.dnsmasq).toFixed(3) }));
     }
     for (const c of children) c.stdin?.end();
   } finally {
@@ -249,5 +279,6 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv[2] === 'serve') await serve(Number(process.argv[3] ?? 10_000));
+if (process.argv[2] === 'serve' && process.argv[3] === 'echo') await serveEcho();
+else if (process.argv[2] === 'serve') await serve(Number(process.argv[3] ?? 10_000));
 else await main();
