@@ -1,6 +1,7 @@
 // ClusterDNS: skiff's cluster DNS server (the kube-dns of DESIGN.md). It watches Services,
 // EndpointSlices and Pods through informers (the client only, as from another machine), keeps a
-// ClusterZone snapshot that is rebuilt lazily on the first query after a change, and serves DNS on
+// ClusterZone snapshot that is rebuilt lazily on the first query after a change (at most every
+// MIN_REBUILD_INTERVAL_MS; pod updates count only when a pod's addresses change), and serves DNS on
 // one address over UDP and TCP (length-prefixed, any number of queries per connection, answered
 // as they complete). Names outside the cluster domain are forwarded (forwarder.ts).
 //
@@ -29,6 +30,9 @@ import { TcpFramer, tcpFrame } from './wire.js';
 export const DEFAULT_CLUSTER_DOMAIN = 'cluster.local';
 /** an idle TCP connection is closed after this long (CoreDNS: 10 s read timeout) */
 export const TCP_IDLE_TIMEOUT_MS = 10_000;
+
+/** the zone is rebuilt at most this often: a query meanwhile sees the previous snapshot (CoreDNS' informers lag alike) */
+export const MIN_REBUILD_INTERVAL_MS = 50;
 
 export const SERVICES = resourceInfo('', 'v1', 'services');
 export const ENDPOINT_SLICES = resourceInfo('discovery.k8s.io', 'v1', 'endpointslices');
@@ -72,6 +76,7 @@ export class ClusterDNS {
   private pods?: Informer<PodObject>;
   private zone?: ClusterZone;
   private dirty = true;
+  private builtAt = 0;
   private removers: (() => void)[] = [];
   private udp?: Socket;
   private tcp?: Server;
@@ -103,10 +108,12 @@ export class ClusterDNS {
     this.forwarder = new Forwarder({ upstreams, timeoutMs: this.opts.upstreamTimeoutMs, cacheSize: this.opts.cacheSize, now: this.opts.now, log: this.opts.log });
     this.responder = new Responder({ zone: () => this.currentZone(), forwarder: this.forwarder, responseCacheSize: this.opts.responseCacheSize, log: this.opts.log });
     const changed = { onAdd: () => void (this.dirty = true), onUpdate: (o: KubeObject, n: KubeObject) => void (o !== n && (this.dirty = true)), onDelete: () => void (this.dirty = true) };
+    // pods change often (status, conditions); only their addresses and namespace matter here
+    const podChanged = { ...changed, onUpdate: (o: PodObject, n: PodObject) => void (podFingerprint(o) !== podFingerprint(n) && (this.dirty = true)) };
     this.services = this.informers.forResource<ServiceObject>(SERVICES);
     this.slices = this.informers.forResource<SliceObject>(ENDPOINT_SLICES);
     this.pods = this.informers.forResource<PodObject>(PODS);
-    this.removers = [this.services.addEventHandler(changed), this.slices.addEventHandler(changed), this.pods.addEventHandler(changed)];
+    this.removers = [this.services.addEventHandler(changed), this.slices.addEventHandler(changed), this.pods.addEventHandler(podChanged)];
     if (this.ownInformers) {
       this.abort = new AbortController();
       this.informers.start(this.abort.signal);
@@ -180,8 +187,10 @@ export class ClusterDNS {
   }
 
   private currentZone(): ClusterZone {
-    if (this.dirty || !this.zone) {
+    const now = performance.now();
+    if (!this.zone || (this.dirty && now - this.builtAt >= MIN_REBUILD_INTERVAL_MS)) {
       this.dirty = false;
+      this.builtAt = now;
       this.zone = new ClusterZone({
         domain: this.clusterDomain,
         ttl: this.opts.ttl ?? DEFAULT_TTL,
@@ -250,6 +259,11 @@ export class ClusterDNS {
       }
     });
   }
+}
+
+function podFingerprint(p: PodObject): string {
+  const ips = (p.status?.podIPs ?? []).map((x) => x.ip).join(',');
+  return `${p.metadata?.namespace}|${p.status?.podIP ?? ''}|${ips}|${p.spec?.hostNetwork ? 1 : 0}`;
 }
 
 /** host:port strings this server answers on (every local address when it listens on a wildcard). */
