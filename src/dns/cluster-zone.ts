@@ -120,6 +120,8 @@ export class ClusterZone {
   /** names that exist only because something exists below them */
   private readonly interior = new Set<string>();
   private readonly reverse = new Map<string, string[]>();
+  /** pod IP → namespace, for PTRs not claimed by a Service or an endpoint hostname (names made on lookup) */
+  private readonly podNamespace = new Map<string, string>();
   private readonly namespaces = new Set<string>();
 
   constructor(src: ZoneSource) {
@@ -143,7 +145,9 @@ export class ClusterZone {
     const n = normalizeName(qname);
     if (!this.inZone(n)) {
       const ip = ipOfReverseName(n);
-      const names = ip === undefined ? undefined : this.reverse.get(ip);
+      if (ip === undefined) return undefined;
+      const podNS = this.podNamespace.get(ip);
+      const names = this.reverse.get(ip) ?? (podNS === undefined ? undefined : [`${dashedIP(ip)}.${podNS}.pod.${this.domain}`]);
       if (!names) return undefined;
       if (qtype !== 'PTR' && qtype !== 'ANY') return { rcode: 'NOERROR', answers: [], authorities: [], additionals: [] };
       return { rcode: 'NOERROR', answers: names.map((data) => ({ type: 'PTR', name: qname, ttl: this.ttl, data })), authorities: [], additionals: [] };
@@ -256,15 +260,13 @@ export class ClusterZone {
       if (list) list.push(s);
       else slicesOf.set(key, [s]);
     }
-    // Pod IPs first, so that endpoint hostnames (more specific) win the PTR's first place below.
-    const podPTR = new Map<string, string>();
     for (const p of src.pods) {
       const ns = p.metadata?.namespace;
       if (!ns || p.spec?.hostNetwork) continue;
       this.namespaces.add(ns);
-      for (const { ip } of p.status?.podIPs ?? (p.status?.podIP ? [{ ip: p.status.podIP }] : [])) {
-        if (ip) podPTR.set(ip, `${dashedIP(ip)}.${ns}.pod.${d}`);
-      }
+      const ips = p.status?.podIPs;
+      if (ips?.length) for (const { ip } of ips) if (ip) this.podNamespace.set(ip, ns);
+      else if (p.status?.podIP) this.podNamespace.set(p.status.podIP, ns);
     }
     const endpointPTR = new Map<string, string>();
     for (const svc of src.services) {
@@ -306,7 +308,7 @@ export class ClusterZone {
             this.addIP(base, ip);
             this.addIP(epName, ip);
             if (ep.hostname) endpointPTR.set(ip, epName);
-            else if (!podPTR.has(ip)) podPTR.set(ip, `${dashedIP(ip)}.${ep.targetRef?.namespace ?? ns}.pod.${d}`);
+            else if (!this.podNamespace.has(ip)) this.podNamespace.set(ip, ep.targetRef?.namespace ?? ns);
             for (const p of slice.ports ?? []) {
               if (!p.name || p.port === undefined) continue;
               const owner = `_${p.name}._${(p.protocol ?? 'TCP').toLowerCase()}.${base}`.toLowerCase();
@@ -326,8 +328,8 @@ export class ClusterZone {
         }
       }
     }
+    // an endpoint hostname names the pod better than its dashed IP; cluster IPs are never pod IPs
     for (const [ip, name] of endpointPTR) this.addPTR(ip, name);
-    for (const [ip, name] of podPTR) if (!endpointPTR.has(ip)) this.addPTR(ip, name);
     for (const ns of this.namespaces) {
       this.interior.add(`${ns}.svc.${d}`);
       this.interior.add(`${ns}.pod.${d}`);

@@ -1,7 +1,8 @@
 // ClusterDNS: skiff's cluster DNS server (the kube-dns of DESIGN.md). It watches Services,
 // EndpointSlices and Pods through informers (the client only, as from another machine), keeps a
 // ClusterZone snapshot that is rebuilt lazily on the first query after a change (at most every
-// MIN_REBUILD_INTERVAL_MS; pod updates count only when a pod's addresses change), and serves DNS on
+// max(MIN_REBUILD_INTERVAL_MS, 10 × its cost); pod updates count only when a pod's addresses
+// change), and serves DNS on
 // one address over UDP and TCP (length-prefixed, any number of queries per connection, answered
 // as they complete). Names outside the cluster domain are forwarded (forwarder.ts).
 //
@@ -31,8 +32,13 @@ export const DEFAULT_CLUSTER_DOMAIN = 'cluster.local';
 /** an idle TCP connection is closed after this long (CoreDNS: 10 s read timeout) */
 export const TCP_IDLE_TIMEOUT_MS = 10_000;
 
-/** the zone is rebuilt at most this often: a query meanwhile sees the previous snapshot (CoreDNS' informers lag alike) */
+/**
+ * The zone is rebuilt at most every max(MIN_REBUILD_INTERVAL_MS, REBUILD_COST_FACTOR × the last
+ * build's duration): under churn a query sees the previous snapshot for that long, and rebuilds
+ * take at most ~1/REBUILD_COST_FACTOR of the CPU.
+ */
 export const MIN_REBUILD_INTERVAL_MS = 50;
+export const REBUILD_COST_FACTOR = 10;
 
 export const SERVICES = resourceInfo('', 'v1', 'services');
 export const ENDPOINT_SLICES = resourceInfo('discovery.k8s.io', 'v1', 'endpointslices');
@@ -77,6 +83,7 @@ export class ClusterDNS {
   private zone?: ClusterZone;
   private dirty = true;
   private builtAt = 0;
+  private buildMs = 0;
   private removers: (() => void)[] = [];
   private udp?: Socket;
   private tcp?: Server;
@@ -188,7 +195,7 @@ export class ClusterDNS {
 
   private currentZone(): ClusterZone {
     const now = performance.now();
-    if (!this.zone || (this.dirty && now - this.builtAt >= MIN_REBUILD_INTERVAL_MS)) {
+    if (!this.zone || (this.dirty && now - this.builtAt >= Math.max(MIN_REBUILD_INTERVAL_MS, REBUILD_COST_FACTOR * this.buildMs))) {
       this.dirty = false;
       this.builtAt = now;
       this.zone = new ClusterZone({
@@ -198,6 +205,7 @@ export class ClusterDNS {
         slices: this.slices?.lister.list() ?? [],
         pods: this.pods?.lister.list() ?? [],
       });
+      this.buildMs = performance.now() - now;
     }
     return this.zone;
   }
