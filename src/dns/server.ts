@@ -31,6 +31,7 @@ import { TcpFramer, tcpFrame } from './wire.js';
 export const DEFAULT_CLUSTER_DOMAIN = 'cluster.local';
 /** an idle TCP connection is closed after this long (CoreDNS: 10 s read timeout) */
 export const TCP_IDLE_TIMEOUT_MS = 10_000;
+export const UDP_RECV_BUFFER_BYTES = 4 << 20;
 
 /**
  * The zone is rebuilt at most every max(MIN_REBUILD_INTERVAL_MS, REBUILD_COST_FACTOR × the last
@@ -54,7 +55,11 @@ export interface ClusterDNSOptions {
   readonly upstreams?: readonly string[];
   /** TTL of cluster records and of their negative answers, seconds; default DEFAULT_TTL (5) */
   readonly ttl?: number;
-  /** share a process's informers (e.g. skiff server's); default: own informers, started and stopped with this server */
+  /**
+   * share a process's informers (e.g. skiff server's): their owner starts and stops the factory
+   * (informers made after its start() start at once); default: own informers, started and stopped
+   * with this server
+   */
   readonly informers?: SharedInformerFactory;
   /** serve GET /healthz and /ready on this address too (see healthHandler) */
   readonly healthListen?: { readonly host: string; readonly port: number };
@@ -212,7 +217,8 @@ export class ClusterDNS {
 
   private async bind(host: string, wanted: number): Promise<number> {
     for (let attempt = 0; ; attempt++) {
-      const udp = createSocket({ type: isIP(host) === 6 ? 'udp6' : 'udp4' });
+      // a larger receive buffer absorbs bursts (the kernel caps it at net.core.rmem_max)
+      const udp = createSocket({ type: isIP(host) === 6 ? 'udp6' : 'udp4', recvBufferSize: UDP_RECV_BUFFER_BYTES });
       await new Promise<void>((resolve, reject) => {
         udp.once('error', reject);
         udp.bind(wanted, host, () => {
