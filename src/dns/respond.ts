@@ -4,7 +4,8 @@
 // CD bits, carries an OPT record when the query had one (EDNS0, RFC 6891), and is truncated (TC,
 // as many whole answer records as fit) when it exceeds 512 bytes over UDP, or the UDP size the
 // client advertised (at most MAX_UDP_SIZE). Malformed queries get FORMERR when their header is
-// readable and nothing otherwise; opcodes other than QUERY get NOTIMP; a query that is our own
+// readable and nothing otherwise; opcodes other than QUERY get NOTIMP; classes other than IN
+// (and ANY) for cluster names get REFUSED; a query that is our own
 // forwarded query coming back (a forwarding loop) gets SERVFAIL at once.
 //
 // Responses from the zone are kept in a small cache keyed by the whole query minus its ID and
@@ -73,7 +74,10 @@ export class Responder {
     if (query.readUInt16BE(4) !== 1) return errorResponse(query, RCODE.FORMERR);
     const limit = transport === 'tcp' ? 65535 : edns ? Math.min(Math.max(edns.udpSize, CLASSIC_UDP_SIZE), MAX_UDP_SIZE) : CLASSIC_UDP_SIZE;
     const klass = q.class;
-    const local = klass === CLASS_IN || klass === CLASS_ANY ? zone.answer(q.spelled, typeName(q.type)) : undefined;
+    const internet = klass === CLASS_IN || klass === CLASS_ANY;
+    // other classes (CHAOS...) of cluster names are refused rather than leaked upstream
+    if (!internet && zone.inZone(q.name)) return errorResponse(query, RCODE.REFUSED, qEnd);
+    const local = internet ? zone.answer(q.spelled, typeName(q.type)) : undefined;
     if (local) {
       if (local.chase && this.opts.forwarder) return this.chase(query, q, local, limit, edns !== undefined);
       const out = this.encodeZone(query, qEnd, local, limit, edns !== undefined);

@@ -45,6 +45,8 @@ test('malformed queries get FORMERR (or nothing), other opcodes NOTIMP, response
   const notify = query('cluster.local', 'SOA');
   notify.writeUInt16BE(notify.readUInt16BE(2) | (4 << 11), 2);
   assert.equal(decode((await raw(port, notify))!).rcode, 'NOTIMP');
+  const chaos = dnsPacket.encode({ type: 'query', id: 9, questions: [{ name: 'web.default.svc.cluster.local', type: 'TXT', class: 'CH' }] });
+  assert.equal(decode((await raw(port, chaos))!).rcode, 'REFUSED');
   const response = query('cluster.local', 'SOA');
   response.writeUInt16BE(response.readUInt16BE(2) | 0x8000, 2);
   assert.equal(await raw(port, response), undefined);
