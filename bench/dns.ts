@@ -12,7 +12,7 @@
 // Load: one connected UDP socket keeping BENCH_DNS_WINDOW (default 200) queries outstanding,
 // A questions over all the names in a shuffled order, 0.5 s warm-up then BENCH_DNS_SECONDS
 // (default 2) measured; a query unanswered after 1 s counts as lost and is replaced. The servers
-// take turns, BENCH_DNS_ROUNDS (default 3) rounds; each figure is the median round.
+// take turns, BENCH_DNS_ROUNDS (default 5) rounds; each figure is the median round.
 // Servers: skiff with its response cache (default), skiff with it disabled, dnsmasq, and
 // node-udp-echo (a Node.js socket that sends each query straight back: the floor of any DNS
 // server written on node:dgram; its wrongRcode counts every reply, as an echo is no answer).
@@ -33,7 +33,7 @@ import { ClusterDNS, SERVICES } from '../src/dns/server.js';
 const SERVICE_COUNT = Number(process.env.BENCH_DNS_SERVICES ?? 1000);
 const WINDOW = Number(process.env.BENCH_DNS_WINDOW ?? 200);
 const SECONDS = Number(process.env.BENCH_DNS_SECONDS ?? 2);
-const ROUNDS = Number(process.env.BENCH_DNS_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_DNS_ROUNDS ?? 5);
 const NAMESPACES = 10;
 const DOMAIN = 'cluster.local';
 const SELF = fileURLToPath(import.meta.url);
