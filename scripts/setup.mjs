@@ -23,6 +23,7 @@ const DEBIAN_PACKAGES = {
   iproute2: '/sbin/ip',
   conmon: '/usr/bin/conmon',
   dnsutils: '/usr/bin/dig',
+  'dnsmasq-base': '/usr/sbin/dnsmasq',
 };
 const missing = Object.entries(DEBIAN_PACKAGES)
   .filter(([, path]) => !existsSync(path) && !existsSync(path.replace(/^\/(usr\/)?s?bin/, '/usr/bin')))
