@@ -17,6 +17,7 @@ import {
   apiVersions,
 } from './discovery.js';
 import { sendError, sendJSON } from './http.js';
+import { InProcessClient, type FallbackClient } from './in-process-client.js';
 import { ApiMetrics } from './metrics.js';
 import { InProcessListener } from './in-process.js';
 import { openapiV2Served } from './openapi/v2.js';
@@ -70,6 +71,7 @@ export class ApiServer {
   private idleWaiters: (() => void)[] = [];
   private stopping = false;
   private readonly inProcess: InProcessListener;
+  private readonly directWatches = new Set<() => void>();
 
   constructor(private readonly opts: ApiServerOptions) {
     this.metrics = new ApiMetrics(opts.storeRevision);
@@ -117,12 +119,39 @@ export class ApiServer {
     return this.inProcess.connect();
   }
 
+  /**
+   * A client for components inside this process that calls the resource handler directly (see
+   * in-process-client.ts); `fallback` (an HttpClient over connectInProcess) serves the rare verbs.
+   */
+  inProcessClient(userAgent: string, fallback: FallbackClient): InProcessClient {
+    return new InProcessClient(
+      {
+        registries: this.opts.registries,
+        handler: this.handler,
+        observe: (verb, resource, code, seconds) => this.metrics.observe(verb, resource, code, seconds),
+        stopping: () => this.stopping,
+        trackWatch: (end) => {
+          this.directWatches.add(end);
+          this.metrics.watchStarted();
+          return () => {
+            if (this.directWatches.delete(end)) this.metrics.watchEnded();
+          };
+        },
+        bookmarkIntervalMs: this.opts.bookmarkIntervalMs ?? 60_000,
+        log: this.opts.log,
+      },
+      fallback,
+      userAgent,
+    );
+  }
+
   /** Stops accepting, ends watches, waits (at most `graceMs`) for in-flight requests, then closes every connection. */
   async stop(graceMs = 3000): Promise<void> {
     if (!this.server || this.stopping) return;
     this.stopping = true;
     const closed = new Promise<void>((r) => this.server!.close(() => r()));
     for (const res of this.longRunning) res.end();
+    for (const end of [...this.directWatches]) end();
     if (this.inFlight > 0) {
       await Promise.race([new Promise<void>((r) => this.idleWaiters.push(r)), new Promise((r) => setTimeout(r, graceMs).unref())]);
     }
