@@ -36,6 +36,7 @@ interface ListOptions extends RequestOptions {
   readonly continue?: string;
   readonly resourceVersion?: string;
   readonly resourceVersionMatch?: 'Exact' | 'NotOlderThan';
+  readonly readOnly?: boolean;
 }
 interface ListResult<T> {
   readonly items: T[];
@@ -55,6 +56,7 @@ interface WatchOptions {
   readonly allowWatchBookmarks?: boolean;
   readonly timeoutSeconds?: number;
   readonly sendInitialEvents?: boolean;
+  readonly readOnly?: boolean;
 }
 type WatchEventType = WatchEventKind | 'BOOKMARK';
 interface WatchEvent<T> {
@@ -90,6 +92,8 @@ export interface InProcessServer {
   /** watches register here so that stopping the server ends them; the returned function unregisters */
   trackWatch(end: () => void): () => void;
   readonly bookmarkIntervalMs: number;
+  /** the frozen object of an entry, one per stored revision, shared by every readOnly list and watch */
+  shared<T>(entry: Entry): T;
   /** logs internal errors (non-ApiErrors), as the HTTP path does */
   readonly log?: (line: string) => void;
 }
@@ -141,7 +145,7 @@ export class InProcessClient {
         resourceVersionMatch: opts.resourceVersionMatch,
       });
       return {
-        items: r.items.map((e) => parse<T>(e.json)),
+        items: r.items.map((e) => (opts.readOnly ? this.server.shared<T>(e) : parse<T>(e.json))),
         resourceVersion: r.resourceVersion,
         ...(r.continue ? { continue: r.continue } : {}),
         ...(r.remainingItemCount !== undefined ? { remainingItemCount: r.remainingItemCount } : {}),
@@ -244,6 +248,7 @@ export class InProcessClient {
     if (opts.timeoutSeconds !== undefined && (!Number.isFinite(opts.timeoutSeconds) || opts.timeoutSeconds < 0)) throw new BadRequestError(`invalid timeoutSeconds: ${opts.timeoutSeconds}`);
     const rv = opts.resourceVersion ?? '';
     const sendInitial = Boolean(opts.sendInitialEvents);
+    const decode = (e: Entry): T => (opts.readOnly ? this.server.shared<T>(e) : parse<T>(e.json));
     let initial: Entry[] = [];
     let after: number;
     if (rv === '' || rv === '0' || sendInitial) {
@@ -298,13 +303,13 @@ export class InProcessClient {
         if (queue.push(ev) === 1) queueMicrotask(deliver);
       };
       signal?.addEventListener('abort', onAbort, { once: true });
-      for (const e of initial) push({ type: 'ADDED', object: parse<T>(e.json) });
+      for (const e of initial) push({ type: 'ADDED', object: decode(e) });
       if (sendInitial && opts.allowWatchBookmarks) push(bookmark(after));
       try {
         handle = reg.watch(ns, { labelSelector, fieldSelector, afterRevision: after }, (type, entry) => {
           if (done) return;
           lastRV = entry.kv.modRevision;
-          push({ type, object: parse<T>(entry.json) });
+          push({ type, object: decode(entry) });
         });
       } catch (e) {
         return finish(e);
@@ -368,7 +373,16 @@ export class InProcessClient {
   }
 }
 
-function parse<T>(json: string): T {
+/** Freezes `o` and everything in it; returns it. */
+export function deepFreeze<T>(o: T): T {
+  if (typeof o === 'object' && o !== null && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const v of Object.values(o)) deepFreeze(v);
+  }
+  return o;
+}
+
+export function parse<T>(json: string): T {
   const o: unknown = JSON.parse(json);
   if (!isObject(o)) throw new InternalError(`expected a JSON object, got ${typeof o}`);
   return o as T;

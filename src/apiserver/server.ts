@@ -17,7 +17,10 @@ import {
   apiVersions,
 } from './discovery.js';
 import { sendError, sendJSON } from './http.js';
-import { InProcessClient, type FallbackClient } from './in-process-client.js';
+import type { KubeObject } from '../api/object.js';
+import type { Entry } from '../registry/generic-registry.js';
+import type { KeyValue } from '../storage/store.js';
+import { InProcessClient, deepFreeze, parse, type FallbackClient } from './in-process-client.js';
 import { ApiMetrics } from './metrics.js';
 import { InProcessListener } from './in-process.js';
 import { openapiV2Served } from './openapi/v2.js';
@@ -72,6 +75,8 @@ export class ApiServer {
   private stopping = false;
   private readonly inProcess: InProcessListener;
   private readonly directWatches = new Set<() => void>();
+  /** Parsed objects of stored revisions for in-process readOnly lists and watches; they live as long as their key-value. */
+  private readonly sharedObjects = new WeakMap<KeyValue, KubeObject>();
 
   constructor(private readonly opts: ApiServerOptions) {
     this.metrics = new ApiMetrics(opts.storeRevision);
@@ -138,6 +143,11 @@ export class ApiServer {
           };
         },
         bookmarkIntervalMs: this.opts.bookmarkIntervalMs ?? 60_000,
+        shared: <T>(entry: Entry): T => {
+          let o = this.sharedObjects.get(entry.kv);
+          if (!o) this.sharedObjects.set(entry.kv, (o = deepFreeze(parse<KubeObject>(entry.json))));
+          return o as T;
+        },
         log: this.opts.log,
       },
       fallback,
