@@ -2,6 +2,7 @@
 // baseline in the same run. Prints one JSON line per figure. Loopback only.
 //
 // Figures: pod creates/s and p50/p99 at concurrency 1 and 32; GETs/s and p50/p99 at 1 and 32;
+// Knobs: BENCH_PODS (default 10000), BENCH_STORAGES (default memory,sqlite), BENCH_SERVER_NODE_ARGS (extra Node flags for the server).
 // time to list 10,000 pods; watch delivery latency (p50/p99) with 100 watchers; server RSS.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -13,6 +14,10 @@ import { parse } from 'yaml';
 
 const MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli', 'main.js');
 const PODS = Number(process.env.BENCH_PODS ?? 10_000);
+/** Extra Node flags for the server, space-separated (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`). */
+const SERVER_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+/** Stores to run, in order (default memory then sqlite). */
+const STORAGES = (process.env.BENCH_STORAGES ?? 'memory,sqlite').split(',').map((s) => s.trim()) as ('sqlite' | 'memory')[];
 
 interface Conn {
   port: number;
@@ -89,7 +94,7 @@ function rssMB(pid: number): number {
 
 async function benchStorage(storage: 'sqlite' | 'memory'): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), `skiff-bench-${storage}-`));
-  const proc = spawn(process.execPath, [MAIN, 'server', '--data-dir', dataDir, '--port', '0', '--bind', '127.0.0.1', '--disable-agent', '--disable-controllers', '--cluster-cidr', '198.18.0.0/17', '--service-cidr', '198.18.128.0/17', '--storage', storage], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, [...SERVER_NODE_ARGS, MAIN, 'server', '--data-dir', dataDir, '--port', '0', '--bind', '127.0.0.1', '--disable-agent', '--disable-controllers', '--cluster-cidr', '198.18.0.0/17', '--service-cidr', '198.18.128.0/17', '--storage', storage], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   const kubeconfig = join(dataDir, 'kubeconfig.yaml');
@@ -180,6 +185,6 @@ async function benchStorage(storage: 'sqlite' | 'memory'): Promise<void> {
   }
 }
 
-console.log(JSON.stringify({ bench: 'api', node: process.version, cpus: (await import('node:os')).cpus().length, pods: PODS }));
-await benchStorage('memory');
-await benchStorage('sqlite');
+const os = await import('node:os');
+console.log(JSON.stringify({ bench: 'api', node: process.version, cpus: os.cpus().length, loadavg1m: os.loadavg()[0], pods: PODS, serverNodeArgs: SERVER_NODE_ARGS }));
+for (const s of STORAGES) await benchStorage(s);

@@ -14,7 +14,7 @@ import { labelSelectorAsString } from '../api/labels.js';
 import { isObject, type KubeObject } from '../api/object.js';
 import type { SchemaNode, SchemaLookup } from '../api/openapi/schema-lookup.js';
 import { groupVersion } from '../api/resources.js';
-import type { GenericRegistry } from '../registry/generic-registry.js';
+import type { Entry, GenericRegistry } from '../registry/generic-registry.js';
 import { checkFields, findDuplicateFields, pruneUnknownFields } from '../registry/field-validation.js';
 import { decodeObjectBody, mediaType, readBody, sendJSON, successStatus } from './http.js';
 import { applyPatch } from './patch/patch.js';
@@ -36,7 +36,23 @@ export interface ResourceHandlerDeps {
   readonly onWatchEnd?: () => void;
 }
 
-type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
+export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
+
+/** What a write asks for besides its body (on HTTP: its query parameters and User-Agent). */
+export interface WriteParams {
+  readonly dryRun: boolean;
+  readonly fieldManager: string;
+  readonly validation: FieldValidation;
+}
+
+/** The body a create or update decoded `obj` from, when there was one. */
+export interface BodyText {
+  /** the body as sent: checked for duplicate fields */
+  readonly raw?: Buffer | string;
+  readonly contentType?: string;
+  /** the caller hands `obj` over: it may be changed in place (else it is copied first) */
+  readonly owned?: boolean;
+}
 
 /** The verb a request maps to (for metrics and logs). */
 export function requestVerb(method: string, info: ResourceRequest, query: URLSearchParams): string {
@@ -215,10 +231,20 @@ export class ResourceHandler {
   private async create(req: IncomingMessage, res: ServerResponse, reg: GenericRegistry, ns: string | undefined, query: URLSearchParams): Promise<void> {
     const raw = await readBody(req);
     const obj = decodeObjectBody(raw, req.headers['content-type'], reg.info);
-    const warnings = this.admitBody(reg, obj, raw, req.headers['content-type'], query);
-    checkNamespaceMatch(obj, ns);
-    const entry = await reg.create(ns, obj as KubeObject, { dryRun: isDryRun(query), fieldManager: fieldManager(req, query) });
+    const { entry, warnings } = await this.createObject(reg, ns, obj, { ...writeParams(req, query), raw, contentType: req.headers['content-type'], owned: true });
     sendJSON(res, 201, entry.json, warningHeader(warnings));
+  }
+
+  /**
+   * Creates `obj` (a decoded body) in `ns`: kind checks, field validation (unknown fields
+   * pruned), then the registry. `obj` is changed only when `p.owned`; `p.raw` (the body's text)
+   * is checked for duplicate fields when given.
+   */
+  async createObject(reg: GenericRegistry, ns: string | undefined, obj: Record<string, unknown>, p: WriteParams & BodyText): Promise<{ entry: Entry; warnings: string[] }> {
+    const { body, warnings } = this.admitBody(reg, obj, p);
+    checkNamespaceMatch(body, ns);
+    const entry = await reg.create(ns, body as KubeObject, { dryRun: p.dryRun, fieldManager: p.fieldManager });
+    return { entry, warnings };
   }
 
   private async update(
@@ -232,20 +258,33 @@ export class ResourceHandler {
   ): Promise<void> {
     const raw = await readBody(req);
     const obj = decodeObjectBody(raw, req.headers['content-type'], subresource === 'status' || !subresource ? reg.info : undefined);
-    const warnings = this.admitBody(reg, obj, raw, req.headers['content-type'], query);
-    checkNamespaceMatch(obj, ns);
-    const meta = isObject(obj.metadata) ? obj.metadata : undefined;
+    const { entry, created, warnings } = await this.updateObject(reg, ns, name, obj, subresource, { ...writeParams(req, query), raw, contentType: req.headers['content-type'], owned: true });
+    sendJSON(res, created ? 201 : 200, entry.json, warningHeader(warnings));
+  }
+
+  /** Replaces the object `name` (or its `subresource`) with `obj`, a decoded body; see createObject for `p`. */
+  async updateObject(
+    reg: GenericRegistry,
+    ns: string | undefined,
+    name: string,
+    obj: Record<string, unknown>,
+    subresource: string | undefined,
+    p: WriteParams & BodyText,
+  ): Promise<{ entry: Entry; created: boolean; warnings: string[] }> {
+    const { body, warnings } = this.admitBody(reg, obj, p);
+    checkNamespaceMatch(body, ns);
+    const meta = isObject(body.metadata) ? body.metadata : undefined;
     if (meta?.name !== undefined && meta.name !== name) {
       throw new BadRequestError(`the name of the object (${String(meta.name)}) does not match the name on the URL (${name})`);
     }
     const allowCreate = !subresource && CREATE_ON_UPDATE.has(reg.info.plural);
-    const { entry, created } = await reg.update(ns, name, () => obj as KubeObject, {
-      dryRun: isDryRun(query),
-      fieldManager: fieldManager(req, query),
+    const { entry, created } = await reg.update(ns, name, () => body as KubeObject, {
+      dryRun: p.dryRun,
+      fieldManager: p.fieldManager,
       subresource,
       allowCreate,
     });
-    sendJSON(res, created ? 201 : 200, entry.json, warningHeader(warnings));
+    return { entry, created, warnings };
   }
 
   private async patch(
@@ -262,7 +301,28 @@ export class ResourceHandler {
       throw new UnsupportedMediaTypeError(`the body of the request was in an unknown format - accepted media types include: ${[...PATCH_TYPES].join(', ')}`);
     }
     const body = (await readBody(req)).toString('utf8');
-    const validation = fieldValidation(query);
+    const isApply = contentType === 'application/apply-patch+yaml';
+    const manager = query.get('fieldManager') || (isApply ? '' : fieldManager(req, query));
+    const { entry, created, warnings } = await this.patchObject(reg, ns, name, body, contentType, {
+      dryRun: isDryRun(query),
+      validation: fieldValidation(query),
+      fieldManager: manager,
+      force: query.get('force') === 'true',
+      subresource,
+    });
+    sendJSON(res, created ? 201 : 200, entry.json, warningHeader(warnings));
+  }
+
+  /** Patches the object `name` (or its status) with `body` of the patch media type `contentType`. */
+  async patchObject(
+    reg: GenericRegistry,
+    ns: string | undefined,
+    name: string,
+    body: string,
+    contentType: string,
+    p: WriteParams & { readonly force: boolean; readonly subresource: string | undefined },
+  ): Promise<{ entry: Entry; created: boolean; warnings: string[] }> {
+    const { validation, subresource, force } = p;
     const schema = this.schemaOf(reg);
     const warnings: string[] = [];
     if (validation !== 'Ignore' && contentType !== 'application/json-patch+json' && contentType !== 'application/apply-patch+yaml') {
@@ -271,8 +331,7 @@ export class ResourceHandler {
       warnings.push(...dups.map((d) => `duplicate field "${d}"`));
     }
     const isApply = contentType === 'application/apply-patch+yaml';
-    const force = query.get('force') === 'true';
-    const manager = query.get('fieldManager') || (isApply ? '' : fieldManager(req, query));
+    const manager = p.fieldManager;
     const apiVersion = groupVersion(reg.info);
     const { entry, created } = await reg.update(
       ns,
@@ -293,9 +352,9 @@ export class ResourceHandler {
         checkNamespaceMatch(patched, ns);
         return patched;
       },
-      { dryRun: isDryRun(query), fieldManager: manager, subresource, allowCreate: isApply && !subresource, operation: isApply ? 'Apply' : 'Update' },
+      { dryRun: p.dryRun, fieldManager: manager, subresource, allowCreate: isApply && !subresource, operation: isApply ? 'Apply' : 'Update' },
     );
-    sendJSON(res, created ? 201 : 200, entry.json, warningHeader(warnings));
+    return { entry, created, warnings };
   }
 
   private async delete(req: IncomingMessage, res: ServerResponse, reg: GenericRegistry, ns: string | undefined, name: string, query: URLSearchParams): Promise<void> {
@@ -354,6 +413,12 @@ export class ResourceHandler {
 
   private async binding(req: IncomingMessage, res: ServerResponse, reg: GenericRegistry, ns: string | undefined, name: string, query: URLSearchParams): Promise<void> {
     const body = decodeObjectBody(await readBody(req), req.headers['content-type'], { group: '', version: 'v1', kind: 'Binding' });
+    await this.bindPod(reg, ns, name, body, { dryRun: isDryRun(query), fieldManager: fieldManager(req, query) });
+    sendJSON(res, 201, successStatus());
+  }
+
+  /** pods/NAME/binding: sets spec.nodeName and PodScheduled=True (Conflict if bound or terminating). `body` is a Binding. */
+  async bindPod(reg: GenericRegistry, ns: string | undefined, name: string, body: Record<string, unknown>, p: Pick<WriteParams, 'dryRun' | 'fieldManager'>): Promise<void> {
     const target = isObject(body.target) ? body.target : undefined;
     const node = target && typeof target.name === 'string' ? target.name : '';
     if (!node) throw new InvalidError({ resource: 'bindings', group: '', kind: 'Binding', name }, [{ type: 'FieldValueRequired', field: 'target.name', detail: '' }]);
@@ -375,9 +440,8 @@ export class ResourceHandler {
         if (pod.metadata) delete pod.metadata.resourceVersion;
         return pod;
       },
-      { dryRun: isDryRun(query), fieldManager: fieldManager(req, query), subresource: 'binding' },
+      { dryRun: p.dryRun, fieldManager: p.fieldManager, subresource: 'binding' },
     );
-    sendJSON(res, 201, successStatus());
   }
 
   private async eviction(req: IncomingMessage, res: ServerResponse, reg: GenericRegistry, ns: string | undefined, name: string, query: URLSearchParams): Promise<void> {
@@ -397,8 +461,11 @@ export class ResourceHandler {
     return this.deps.schemas.forKind(reg.info.group, reg.info.version, reg.info.kind);
   }
 
-  /** Kind/apiVersion checks and fieldValidation for create/update bodies; returns warnings. Prunes unknown fields. */
-  private admitBody(reg: GenericRegistry, obj: Record<string, unknown>, raw: Buffer, contentType: string | undefined, query: URLSearchParams): string[] {
+  /**
+   * Kind/apiVersion checks and fieldValidation for create/update bodies; returns the body to
+   * store (unknown fields pruned; a copy unless `p.owned`) and the warnings.
+   */
+  private admitBody(reg: GenericRegistry, obj: Record<string, unknown>, p: WriteParams & BodyText): { body: Record<string, unknown>; warnings: string[] } {
     const r = reg.info;
     const gv = groupVersion(r);
     if (obj.kind !== undefined && obj.kind !== r.kind) {
@@ -407,20 +474,20 @@ export class ResourceHandler {
     if (obj.apiVersion !== undefined && obj.apiVersion !== gv) {
       throw new BadRequestError(`the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${gv})`);
     }
-    obj.apiVersion = gv;
-    obj.kind = r.kind;
-    const validation = fieldValidation(query);
     const schema = this.schemaOf(reg);
     const warnings: string[] = [];
     const unknown = schema ? checkFields(obj, schema).unknown : [];
-    if (validation !== 'Ignore') {
-      const dups = mediaType(contentType) === 'application/json' || !contentType ? findDuplicateFields(raw.toString('utf8')) : [];
-      if (validation === 'Strict' && (dups.length || unknown.length)) throw strictError(unknown, dups);
+    if (p.validation !== 'Ignore') {
+      const dups = p.raw !== undefined && (mediaType(p.contentType) === 'application/json' || !p.contentType) ? findDuplicateFields(p.raw.toString('utf8')) : [];
+      if (p.validation === 'Strict' && (dups.length || unknown.length)) throw strictError(unknown, dups);
       warnings.push(...unknown.map((u) => `unknown field "${u}"`), ...dups.map((d) => `duplicate field "${d}"`));
     }
+    const body = p.owned ? obj : unknown.length ? (structuredClone(obj) as Record<string, unknown>) : { ...obj };
+    body.apiVersion = gv;
+    body.kind = r.kind;
     // Unknown fields are never stored, whatever the validation level.
-    if (schema && unknown.length) pruneUnknownFields(obj, schema);
-    return warnings;
+    if (schema && unknown.length) pruneUnknownFields(body, schema);
+    return { body, warnings };
   }
 }
 
@@ -432,7 +499,8 @@ const CREATE_ON_UPDATE = new Set(['endpoints', 'events', 'leases', 'endpointslic
 
 const PATCH_TYPES = new Set(['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml']);
 
-function notFoundPath(): ApiError {
+/** The 404 for a path that names no resource or subresource this server serves. */
+export function notFoundPath(): ApiError {
   return new ApiError(404, 'NotFound', 'the server could not find the requested resource', { causes: [{ reason: 'UnexpectedServerResponse', message: '404 page not found' }] });
 }
 
@@ -446,6 +514,11 @@ function fieldValidation(query: URLSearchParams): FieldValidation {
   if (!v) return 'Warn';
   if (v === 'Strict' || v === 'Warn' || v === 'Ignore') return v;
   throw new BadRequestError(`fieldValidation must be one of "Ignore", "Warn", or "Strict": got "${v}"`);
+}
+
+function writeParams(req: IncomingMessage, query: URLSearchParams): WriteParams {
+  const validation = fieldValidation(query);
+  return { dryRun: isDryRun(query), fieldManager: fieldManager(req, query), validation };
 }
 
 function isDryRun(query: URLSearchParams): boolean {

@@ -18,6 +18,10 @@ import {
   apiVersions,
 } from './discovery.js';
 import { sendError, sendJSON } from './http.js';
+import type { KubeObject } from '../api/object.js';
+import type { Entry } from '../registry/generic-registry.js';
+import type { KeyValue } from '../storage/store.js';
+import { InProcessClient, deepFreeze, parse, type FallbackClient } from './in-process-client.js';
 import { ApiMetrics } from './metrics.js';
 import { InProcessListener } from './in-process.js';
 import { openapiV2Served } from './openapi/v2.js';
@@ -87,6 +91,9 @@ export class ApiServer {
   private stopping = false;
   private readonly inProcess: InProcessListener;
   private readonly podStreams: PodStreamProxy;
+  private readonly directWatches = new Set<() => void>();
+  /** Parsed objects of stored revisions for in-process readOnly lists and watches; they live as long as their key-value. */
+  private readonly sharedObjects = new WeakMap<KeyValue, KubeObject>();
 
   constructor(private readonly opts: ApiServerOptions) {
     this.metrics = new ApiMetrics(opts.storeRevision);
@@ -136,12 +143,44 @@ export class ApiServer {
     return this.inProcess.connect();
   }
 
+  /**
+   * A client for components inside this process that calls the resource handler directly (see
+   * in-process-client.ts); `fallback` (an HttpClient over connectInProcess) serves the rare verbs.
+   */
+  inProcessClient(userAgent: string, fallback: FallbackClient): InProcessClient {
+    return new InProcessClient(
+      {
+        registries: this.opts.registries,
+        handler: this.handler,
+        observe: (verb, resource, code, seconds) => this.metrics.observe(verb, resource, code, seconds),
+        stopping: () => this.stopping,
+        trackWatch: (end) => {
+          this.directWatches.add(end);
+          this.metrics.watchStarted();
+          return () => {
+            if (this.directWatches.delete(end)) this.metrics.watchEnded();
+          };
+        },
+        bookmarkIntervalMs: this.opts.bookmarkIntervalMs ?? 60_000,
+        shared: <T>(entry: Entry): T => {
+          let o = this.sharedObjects.get(entry.kv);
+          if (!o) this.sharedObjects.set(entry.kv, (o = deepFreeze(parse<KubeObject>(entry.json))));
+          return o as T;
+        },
+        log: this.opts.log,
+      },
+      fallback,
+      userAgent,
+    );
+  }
+
   /** Stops accepting, ends watches, waits (at most `graceMs`) for in-flight requests, then closes every connection. */
   async stop(graceMs = 3000): Promise<void> {
     if (!this.server || this.stopping) return;
     this.stopping = true;
     const closed = new Promise<void>((r) => this.server!.close(() => r()));
     for (const res of this.longRunning) res.end();
+    for (const end of [...this.directWatches]) end();
     if (this.inFlight > 0) {
       await Promise.race([new Promise<void>((r) => this.idleWaiters.push(r)), new Promise((r) => setTimeout(r, graceMs).unref())]);
     }

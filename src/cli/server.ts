@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { hostname, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { TokenAuthenticator } from '../apiserver/auth.js';
+import type { Client } from '../client/client.js';
 import { HttpClient } from '../client/http-client.js';
 import { writeFileAtomic } from '../apiserver/atomic-file.js';
 import { trackManagedFields } from '../apiserver/patch/managed-fields-observer.js';
@@ -26,7 +27,7 @@ import { writeKubeconfig } from './kubeconfig.js';
 export interface RunningServer {
   readonly port: number;
   /** a client for components inside this process: in-memory connections, full API semantics */
-  readonly inProcessClient: (userAgent?: string) => HttpClient;
+  readonly inProcessClient: (userAgent?: string) => Client & { close(): void };
   readonly kubeconfigPath: string;
   readonly store: Store;
   readonly registries: RegistrySet;
@@ -124,9 +125,10 @@ export async function startServer(flags: ServerFlags, log: (line: string) => voi
   ready = true;
 
   // The control loops and simulated nodes talk to the API in-process, as they would from afar.
-  const inProcess: HttpClient[] = [];
-  const client = (userAgent: string) => {
-    const c = new HttpClient({ server: 'http://in-process', token: loopbackToken, userAgent, connect: () => api.connectInProcess() });
+  const inProcess: { close(): void }[] = [];
+  const client = (userAgent: string): Client & { close(): void } => {
+    const http = new HttpClient({ server: 'http://in-process', token: loopbackToken, userAgent, connect: () => api.connectInProcess() });
+    const c = api.inProcessClient(userAgent, http);
     inProcess.push(c);
     return c;
   };
@@ -170,14 +172,9 @@ export async function startServer(flags: ServerFlags, log: (line: string) => voi
   }
 
   let stopped: Promise<void> | undefined;
-  const clients: HttpClient[] = [];
   return {
     port,
-    inProcessClient: (userAgent = 'skiff') => {
-      const c = new HttpClient({ server: 'http://in-process', token: loopbackToken, userAgent, connect: () => api.connectInProcess() });
-      clients.push(c);
-      return c;
-    },
+    inProcessClient: (userAgent = 'skiff') => client(userAgent),
     kubeconfigPath,
     store,
     registries,
@@ -189,7 +186,7 @@ export async function startServer(flags: ServerFlags, log: (line: string) => voi
         await manager?.stop();
         lifetime.abort();
         await compactor.stop();
-        for (const c of [...clients, ...inProcess]) c.close();
+        for (const c of inProcess) c.close();
         await api.stop();
         await store.close();
       })()),

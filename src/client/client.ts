@@ -10,7 +10,9 @@
 //   TypeError, thrown before any request is made.
 // - Aborting `signal` rejects the pending call with an AbortError (`e.name === 'AbortError'`),
 //   except `watch`, which resolves: for a watch, cancellation is the normal way to end.
-// - Objects passed in are never mutated; returned objects belong to the caller.
+// - Objects passed in are never mutated; returned objects belong to the caller — unless the
+//   caller asked for `readOnly` objects (lists and watches): then they may be frozen and shared
+//   with other readOnly callers (an in-process client hands every informer the same object).
 import type { ObjectMeta, KubeObject } from '../api/object.js';
 import { findResource, type ResourceInfo } from '../api/resources.js';
 
@@ -36,6 +38,8 @@ export interface ListOptions extends RequestOptions {
   /** unset: the most recent state; "0": any state the server has; N: not older than N (or exactly N with resourceVersionMatch Exact) */
   readonly resourceVersion?: string;
   readonly resourceVersionMatch?: 'Exact' | 'NotOlderThan';
+  /** the caller never mutates the items (an informer's cache): they may be frozen and shared; default false */
+  readonly readOnly?: boolean;
 }
 
 export interface ListResult<T extends KubeObject = KubeObject> {
@@ -95,6 +99,8 @@ export interface WatchOptions {
   readonly timeoutSeconds?: number;
   /** with resourceVersion N: send the state at N as ADDED events first, then a BOOKMARK */
   readonly sendInitialEvents?: boolean;
+  /** the caller never mutates the event objects (an informer's cache): they may be frozen and shared; default false */
+  readonly readOnly?: boolean;
 }
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK';

@@ -19,7 +19,7 @@ import { parseFieldSelector, type FieldSelector } from '../api/fields.js';
 import { parseLabelSelector, type Selector } from '../api/labels.js';
 import { deepCopy, isObject, type KubeObject } from '../api/object.js';
 import { groupVersion, type ResourceInfo } from '../api/resources.js';
-import { createAddress, namespaceFor, objectAddress, requireName } from './address.js';
+import { createAddress, namespaceFor, objectAddress, requireName } from '../api/address.js';
 import type {
   Client,
   DeleteCollectionOptions,

@@ -8,7 +8,7 @@ import type { Duplex } from 'node:stream';
 import { ApiError, fromStatus, type Status, type StatusDetails } from '../api/errors.js';
 import { isObject, type KubeObject } from '../api/object.js';
 import { groupVersion, type ResourceInfo } from '../api/resources.js';
-import { createAddress, namespaceFor, objectAddress, requireName, resourcePath } from './address.js';
+import { createAddress, namespaceFor, objectAddress, requireName, resourcePath } from '../api/address.js';
 import type {
   Client,
   DeleteCollectionOptions,

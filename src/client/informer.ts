@@ -189,6 +189,7 @@ export class Informer<T extends KubeObject = KubeObject> {
         limit: this.opts.pageSize ?? LIST_PAGE_SIZE,
         continue: token,
         signal,
+        readOnly: true,
       });
       items.push(...page.items);
       resourceVersion = page.resourceVersion;
@@ -229,6 +230,7 @@ export class Informer<T extends KubeObject = KubeObject> {
         fieldSelector,
         allowWatchBookmarks: true,
         timeoutSeconds: Math.floor(MIN_WATCH_TIMEOUT_SECONDS * (1 + this.random())),
+        readOnly: true,
       },
       (ev) => {
         progressed = true;

@@ -51,3 +51,11 @@ export function decode(kv: KeyValue): KubeObject {
   o.metadata = { ...(o.metadata ?? {}), resourceVersion: String(kv.modRevision) };
   return o;
 }
+
+/**
+ * A deep copy of a JSON value, as it would arrive over the wire (undefined members dropped).
+ * The registry's copy of every object a caller hands in: cheaper than structuredClone for JSON.
+ */
+export function copyJSON<T>(v: T): T {
+  return JSON.parse(JSON.stringify(v)) as T;
+}

@@ -35,7 +35,7 @@ import {
   type Store,
   type WatchHandle,
 } from '../storage/store.js';
-import { decode, decodeShared, encodeForStorage, withResourceVersion } from './codec.js';
+import { copyJSON, decode, decodeShared, encodeForStorage, withResourceVersion } from './codec.js';
 import { deletionPlan } from './deletion.js';
 import { listPrefix, objectStoreKey } from './keys.js';
 import type { Strategy, StrategyContext } from './strategy.js';
@@ -225,7 +225,7 @@ export class GenericRegistry {
 
   async create(namespace: string | undefined, input: KubeObject, opts: WriteOptions = {}): Promise<Entry> {
     const ctx = this.deps.context();
-    const obj = structuredClone(input);
+    const obj = copyJSON(input);
     const meta = (obj.metadata ??= {});
     if (meta.resourceVersion) throw new BadRequestError('resourceVersion should not be set on objects to be created');
     if (this.info.namespaced) meta.namespace = namespace;
@@ -295,7 +295,7 @@ export class GenericRegistry {
         }
       }
       const live = this.fromStorage(decode(kv));
-      const desired = tryUpdate(structuredClone(live));
+      const desired = tryUpdate(this.fromStorage(decode(kv)));
       const pinned = desired.metadata?.resourceVersion;
       if (pinned && pinned !== String(kv.modRevision)) throw new ConflictError(this.subject(name));
       try {
@@ -317,7 +317,7 @@ export class GenericRegistry {
 
   private async writeUpdate(kv: KeyValue, live: KubeObject, input: KubeObject, opts: WriteOptions): Promise<Entry> {
     const ctx = this.deps.context();
-    const obj = structuredClone(input);
+    const obj = copyJSON(input);
     const name = live.metadata?.name ?? '';
     const meta = (obj.metadata ??= {});
     if (meta.name !== undefined && meta.name !== name) throw this.nameMismatch(meta.name, name);

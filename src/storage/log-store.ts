@@ -2,7 +2,7 @@
 // group commit into a RevisionLog, watches fed by a WatchHub. The index, the revision and the
 // watchers change only after the log has made a batch durable, so readers never see a write that
 // could still be lost.
-import { GroupCommit } from './group-commit.js';
+import { GroupCommit, type Outcomes } from './group-commit.js';
 import { KeyIndex } from './key-index.js';
 import { checkLimit, checkReadRevision, checkWatchRevision } from './revision-bounds.js';
 import type { RecoveredState, RevisionLog } from './revision-log.js';
@@ -33,6 +33,8 @@ export class LogStore implements Store {
   #revision: number;
   #compacted: number;
   #closed = false;
+  #refuseWrites = false;
+  #closing: Promise<void> | undefined;
 
   constructor(log: RevisionLog, recovered: RecoveredState, options: LogStoreOptions = {}) {
     this.#log = log;
@@ -87,7 +89,9 @@ export class LogStore implements Store {
   watch(prefix: string, afterRevision: number, onEvents: (events: readonly WatchEvent[]) => void): WatchHandle {
     this.#checkOpen();
     checkWatchRevision(afterRevision, this.#compacted, this.#revision);
-    const replay = afterRevision < this.#revision ? this.#log.eventsAfter(prefix, afterRevision) : [];
+    // The log may already hold a batch whose fsync is in flight: it is not published yet, and
+    // reaches this watch through the hub once it is.
+    const replay = afterRevision < this.#revision ? this.#log.eventsAfter(prefix, afterRevision).filter((e) => e.revision <= this.#revision) : [];
     return this.#hub.add(prefix, replay, onEvents);
   }
 
@@ -105,13 +109,16 @@ export class LogStore implements Store {
     await this.#log.prune();
   }
 
-  /** Commits the writes already submitted, stops every watch, then releases the log. Idempotent. */
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#writes.flush();
-    this.#closed = true;
-    this.#hub.cancelAll();
-    this.#log.close();
+  /** Commits the writes already submitted (later ones fail with StoreClosedError), stops every watch, then releases the log. Idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#refuseWrites = true;
+      await this.#writes.flush();
+      this.#closed = true;
+      this.#hub.cancelAll();
+      this.#log.close();
+    })();
+    return this.#closing;
   }
 
   /** The number of active watches (for metrics and leak checks in tests). */
@@ -124,18 +131,21 @@ export class LogStore implements Store {
   }
 
   #submit(op: WriteOp): Promise<WriteResult> {
-    if (this.#closed) return Promise.reject(new StoreClosedError());
+    if (this.#refuseWrites) return Promise.reject(new StoreClosedError());
     return this.#writes.submit(op);
   }
 
-  #commit(ops: readonly WriteOp[]): readonly (WriteResult | Error)[] {
+  /** Plans ops on the durable state, makes them durable, then applies and publishes them (GroupCommit runs one at a time). */
+  #commit(ops: readonly WriteOp[]): Outcomes | Promise<Outcomes> {
     const plan = planBatch(ops, (key) => this.#index.get(key), this.#revision);
-    if (plan.events.length > 0) {
-      this.#log.append(plan.events);
+    if (plan.events.length === 0) return plan.outcomes;
+    const apply = (): Outcomes => {
       this.#index.apply(plan.changes);
       this.#revision = plan.revision;
       this.#hub.publish(plan.events);
-    }
-    return plan.outcomes;
+      return plan.outcomes;
+    };
+    const durable = this.#log.append(plan.events);
+    return durable ? durable.then(apply) : apply();
   }
 }

@@ -17,9 +17,12 @@ export interface RecoveredState {
 export interface RevisionLog {
   /**
    * Appends a batch of events with consecutive revisions following the last appended one; returns
-   * once they are durable. Throws if the batch could not be written, and then none of it was.
+   * once they are durable, or returns a promise that resolves once they are (the caller issues
+   * no other append meanwhile). Throws if the batch could not be written, and then none of it
+   * was. A rejected promise means the batch was written but not made durable: the log is then
+   * ahead of its caller, whose later appends fail (as a failed fsync is fatal to databases).
    */
-  append(events: readonly WatchEvent[]): void;
+  append(events: readonly WatchEvent[]): void | Promise<void>;
 
   /** The events under prefix with revision > after, in revision order; after >= compacted - 1. */
   eventsAfter(prefix: string, after: number): WatchEvent[];

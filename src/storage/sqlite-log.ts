@@ -6,7 +6,7 @@
 // so every event's prevKv is either in the row itself (delete) or in its prev_revision row.
 // The database is opened in exclusive locking mode: LogStore caches the latest state, so no other
 // connection may write behind its back.
-import { mkdirSync } from 'node:fs';
+import { closeSync, existsSync, fsync, fsyncSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import Database from 'better-sqlite3';
@@ -98,6 +98,7 @@ export class SqliteLog implements RevisionLog {
   #compacted: number;
   #pruneFloor: number;
   #pruning: Promise<void> | undefined;
+  #walFd: number | undefined;
 
   /** Opens (creating if needed, with its directory) the log at path and recovers its state. */
   static open(path: string, options: SqliteLogOptions = {}): { log: SqliteLog; recovered: RecoveredState } {
@@ -151,8 +152,15 @@ export class SqliteLog implements RevisionLog {
     this.#pruneFloor = meta.get('prune_floor') ?? 0;
   }
 
-  append(events: readonly WatchEvent[]): void {
+  /**
+   * Writes the batch in one transaction (synchronous = NORMAL: into the WAL, no fsync), then
+   * fsyncs the WAL on the thread pool; resolves once the batch is on disk. The event loop is free
+   * during the fsync, which is what lets group commit gather the next batch.
+   */
+  append(events: readonly WatchEvent[]): Promise<void> {
     this.#appendTx.immediate(events);
+    const fd = this.#wal();
+    return new Promise((resolve, reject) => fsync(fd, (err) => (err ? reject(new Error(`sqlite store ${this.#path}: fsync of the WAL failed: ${err.message}`, { cause: err })) : resolve())));
   }
 
   eventsAfter(prefix: string, after: number): WatchEvent[] {
@@ -172,6 +180,7 @@ export class SqliteLog implements RevisionLog {
 
   markCompacted(revision: number): void {
     this.#setMeta.run('compact_revision', revision);
+    fsyncSync(this.#wal());
     this.#compacted = revision;
   }
 
@@ -210,7 +219,29 @@ export class SqliteLog implements RevisionLog {
   }
 
   close(): void {
+    if (this.#walFd !== undefined) closeSync(this.#walFd);
+    this.#walFd = undefined;
     if (this.#db.open) this.#db.close();
+  }
+
+  /**
+   * A descriptor of the WAL file, opened on first use (its directory entry made durable then).
+   * With locking_mode EXCLUSIVE, SQLite keeps this file (truncating, never deleting it) until
+   * the connection closes; fsync through any descriptor flushes the file's data.
+   */
+  #wal(): number {
+    if (this.#walFd === undefined) {
+      const wal = `${this.#path}-wal`;
+      if (!existsSync(wal)) throw new Error(`sqlite store ${this.#path}: expected the WAL file ${wal} after a write`);
+      this.#walFd = openSync(wal, 'r');
+      const dir = openSync(dirname(wal), 'r');
+      try {
+        fsyncSync(dir);
+      } finally {
+        closeSync(dir);
+      }
+    }
+    return this.#walFd;
   }
 
   #recover(): RecoveredState {
@@ -264,7 +295,9 @@ function configure(db: Database.Database, path: string): void {
     }
     throw err;
   }
-  db.pragma('synchronous = FULL');
+  // Commits are made durable by append()'s own fsync of the WAL, off the event loop; NORMAL still
+  // syncs around checkpoints, so the database file never depends on an unsynced WAL.
+  db.pragma('synchronous = NORMAL');
   db.pragma(`journal_size_limit = ${JOURNAL_SIZE_LIMIT_BYTES}`);
   const version = db.pragma('user_version', { simple: true });
   if (typeof version !== 'number' || version > SCHEMA_VERSION) {

@@ -210,7 +210,7 @@ export interface UpdateManagedFieldsOptions {
 export function updateManagedFields(oldObj: KubeObject | undefined, newObj: KubeObject, opts: UpdateManagedFieldsOptions): void {
   const managers = startingManagers(oldObj, newObj, opts.subresource !== undefined && opts.subresource !== '');
   const reset = opts.resetFields ?? defaultResetFields(opts.subresource);
-  const diff = compareValues(oldObj ?? {}, newObj, opts.schema);
+  const diff = compareValues(diffView(oldObj ?? {}, reset), diffView(newObj, reset), opts.schema);
   const changed = trackedFields(diff.added.union(diff.modified), reset);
   const removed = trackedFields(diff.removed, reset);
   const id = managerIdentity({ manager: opts.manager, operation: 'Update', apiVersion: opts.apiVersion, subresource: opts.subresource });
@@ -231,6 +231,21 @@ export function updateManagedFields(oldObj: KubeObject | undefined, newObj: Kube
     else managers.set(id, { ...own, set: kept });
   }
   setManagedFields(newObj, managers);
+}
+
+/**
+ * What of an object can yield tracked fields: without its top-level reset members and without
+ * metadata.managedFields (trackedFields drops everything under them anyway), so a status write
+ * does not compare the whole spec, nor any write the managedFields lists. A shallow view.
+ */
+function diffView(obj: KubeObject, reset: ResetFields): KubeObject {
+  const view: Record<string, unknown> = { ...obj };
+  for (const path of reset) if (path.length === 1) delete view[path[0]!];
+  if (isObject(view.metadata) && 'managedFields' in view.metadata) {
+    const { managedFields: _untracked, ...meta } = view.metadata;
+    view.metadata = meta;
+  }
+  return view as KubeObject;
 }
 
 function startingManagers(oldObj: KubeObject | undefined, newObj: KubeObject, subresource: boolean): Managers {

@@ -2,7 +2,13 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { createAddress, namespaceFor, objectAddress, resourcePath } from './address.js';
-import { resourceInfo } from './client.js';
+import { findResource, type ResourceInfo } from './resources.js';
+
+function resourceInfo(group: string, version: string, plural: string): ResourceInfo {
+  const r = findResource(group, version, plural);
+  if (!r) throw new Error(`no resource ${plural}`);
+  return r;
+}
 
 const PODS = resourceInfo('', 'v1', 'pods');
 const NODES = resourceInfo('', 'v1', 'nodes');

@@ -1,8 +1,8 @@
 // Where a request goes: the namespace and name it addresses (checked as client-go checks them)
 // and the Kubernetes REST path. Shared by every Client implementation so they refuse the same
 // calls with the same messages.
-import type { KubeObject } from '../api/object.js';
-import { groupVersion, type ResourceInfo } from '../api/resources.js';
+import type { KubeObject } from './object.js';
+import { groupVersion, type ResourceInfo } from './resources.js';
 
 export interface Address {
   /** undefined for cluster-scoped resources, and for namespaced collections across all namespaces */
