@@ -170,7 +170,7 @@ async function main(): Promise<void> {
   mkdirSync(join(dataDir, 'agent', 'images'), { recursive: true });
   await writeBusyboxArchive(join(dataDir, 'agent', 'images', 'busybox.tar'));
   writeFileSync(join(dataDir, 'busybox.tar'), readFileSync(join(dataDir, 'agent', 'images', 'busybox.tar')));
-  const args = [MAIN, 'server', '--data-dir', dataDir, '--port', '0', '--bind', '127.0.0.1', '--kubelet-port', '0', '--node-name', 'bench-node', '--pod-bridge', 'skbench0', '--cluster-cidr', '198.18.48.0/20', '--service-cidr', '198.18.128.0/17'];
+  const args = [MAIN, 'server', '--data-dir', dataDir, '--port', '0', '--bind', '127.0.0.1', '--kubelet-port', '0', '--node-name', 'bench-node', '--pod-bridge', 'skbench0', '--cluster-cidr', '198.18.48.0/20', '--service-cidr', '198.18.208.0/20'];
   const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));

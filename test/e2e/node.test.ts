@@ -23,6 +23,8 @@ const skip = !ROOT ? 'needs root (runc containers, network namespaces)' : !HAVE_
 
 const BRIDGE = 'sktnode0';
 const CLUSTER_CIDR = '198.18.32.0/20';
+/** its own: every cluster running a node rejects addresses of its service CIDR it has no rule for */
+const SERVICE_CIDR = '198.18.224.0/20';
 const IMAGE = 'busybox:1.35.0';
 
 /** GET http://ip:port/path from the node; resolves the body or rejects. */
@@ -47,7 +49,7 @@ describe('the real node: runc pods driven by kubectl', { skip, timeout: 600_000 
   let s: Skiff;
   let dataDir: string;
   let registry: TestRegistry | undefined;
-  const serverArgs = () => ['--storage', 'sqlite', '--cluster-cidr', CLUSTER_CIDR, '--pod-bridge', BRIDGE, '--kubelet-port', '0', '--node-name', 'skiff-e2e-node'];
+  const serverArgs = () => ['--storage', 'sqlite', '--cluster-cidr', CLUSTER_CIDR, '--service-cidr', SERVICE_CIDR, '--pod-bridge', BRIDGE, '--kubelet-port', '0', '--node-name', 'skiff-e2e-node'];
 
   before(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'skiff-node-e2e-'));

@@ -22,8 +22,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ROOT = process.getuid?.() === 0;
 const skip = !ROOT ? 'needs root (runc containers, network namespaces, proxy rules)' : !existsSync('/usr/sbin/runc') ? 'runc missing (npm test installs it as root)' : false;
 const IMAGE = 'busybox:1.35.0';
-const SERVICE_CIDR = '198.18.128.0/17';
-const DNS_IP = '198.18.128.10';
 
 function httpGet(host: string, port: number, path = '/', timeoutMs = 3000): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -53,14 +51,16 @@ function tryConnect(host: string, port: number, timeoutMs = 3000): Promise<{ out
   });
 }
 
-function dig(args: string[]): string {
-  return execFileSync('dig', [`@${DNS_IP}`, '+time=2', '+tries=1', ...args], { encoding: 'utf8', timeout: 10_000 });
+function dig(dnsIP: string, args: string[]): string {
+  return execFileSync('dig', [`@${dnsIP}`, '+time=2', '+tries=1', ...args], { encoding: 'utf8', timeout: 10_000 });
 }
 
+// Every cluster on the machine rejects addresses of its service CIDR it has no rule for, so each
+// one that runs a node (this file's three, node.test.ts's) has a service CIDR of its own.
 const MODES = [
-  { mode: 'nftables', cidr: '198.18.16.0/22', bridge: 'sksvcn0', lbPort: 18081 },
-  { mode: 'iptables', cidr: '198.18.20.0/22', bridge: 'sksvci0', lbPort: 18082 },
-  { mode: 'userspace', cidr: '198.18.24.0/22', bridge: 'sksvcu0', lbPort: 18083 },
+  { mode: 'nftables', cidr: '198.18.16.0/22', serviceCIDR: '198.18.240.0/22', dnsIP: '198.18.240.10', bridge: 'sksvcn0', lbPort: 18081 },
+  { mode: 'iptables', cidr: '198.18.20.0/22', serviceCIDR: '198.18.244.0/22', dnsIP: '198.18.244.10', bridge: 'sksvci0', lbPort: 18082 },
+  { mode: 'userspace', cidr: '198.18.24.0/22', serviceCIDR: '198.18.248.0/22', dnsIP: '198.18.248.10', bridge: 'sksvcu0', lbPort: 18083 },
 ] as const;
 
 for (const m of MODES) {
@@ -77,7 +77,7 @@ for (const m of MODES) {
         dataDir,
         agent: true,
         timeoutMs: 30_000,
-        args: ['--storage', 'memory', '--cluster-cidr', m.cidr, '--node-cidr-mask-size', '24', '--service-cidr', SERVICE_CIDR, '--pod-bridge', m.bridge, '--kubelet-port', '0', '--node-name', `svc-${m.mode}`, '--proxy-mode', m.mode],
+        args: ['--storage', 'memory', '--cluster-cidr', m.cidr, '--node-cidr-mask-size', '24', '--service-cidr', m.serviceCIDR, '--pod-bridge', m.bridge, '--kubelet-port', '0', '--node-name', `svc-${m.mode}`, '--proxy-mode', m.mode],
       });
       await ok('wait', '--for=condition=Ready', `node/svc-${m.mode}`, '--timeout=60s');
       nodeIP = await ok('get', 'node', `svc-${m.mode}`, '-o', 'jsonpath={.status.addresses[?(@.type=="InternalIP")].address}');
@@ -239,14 +239,14 @@ spec:
     });
 
     it('DNS: ExternalName is a CNAME, headless gives the pod IPs, SRV and PTR answer, missing names are NXDOMAIN, TCP works', async () => {
-      assert.match(dig(['+short', 'ext.default.svc.cluster.local', 'CNAME']), /^example\.org\.$/m);
+      assert.match(dig(m.dnsIP, ['+short', 'ext.default.svc.cluster.local', 'CNAME']), /^example\.org\.$/m);
       const podIPs = (await ok('get', 'pods', '-l', 'app=web', '-o', 'jsonpath={.items[*].status.podIP}')).trim().split(/\s+/).sort();
-      assert.deepEqual(dig(['+short', 'web-headless.default.svc.cluster.local']).trim().split('\n').sort(), podIPs);
-      assert.match(dig(['+short', '_http._tcp.web.default.svc.cluster.local', 'SRV']), /\d+ \d+ 80 web\.default\.svc\.cluster\.local\./);
+      assert.deepEqual(dig(m.dnsIP, ['+short', 'web-headless.default.svc.cluster.local']).trim().split('\n').sort(), podIPs);
+      assert.match(dig(m.dnsIP, ['+short', '_http._tcp.web.default.svc.cluster.local', 'SRV']), /\d+ \d+ 80 web\.default\.svc\.cluster\.local\./);
       const ip = await clusterIP('web');
-      assert.match(dig(['+short', '-x', ip]), /^web\.default\.svc\.cluster\.local\.$/m);
-      assert.match(dig(['missing.default.svc.cluster.local']), /status: NXDOMAIN/);
-      assert.match(dig(['+tcp', '+short', 'web.default.svc.cluster.local']), new RegExp(`^${ip.replace(/\./g, '\\.')}$`, 'm'));
+      assert.match(dig(m.dnsIP, ['+short', '-x', ip]), /^web\.default\.svc\.cluster\.local\.$/m);
+      assert.match(dig(m.dnsIP, ['missing.default.svc.cluster.local']), /status: NXDOMAIN/);
+      assert.match(dig(m.dnsIP, ['+tcp', '+short', 'web.default.svc.cluster.local']), new RegExp(`^${ip.replace(/\./g, '\\.')}$`, 'm'));
     });
 
     it('ClientIP affinity keeps one backend over 15 requests', async () => {
@@ -286,7 +286,7 @@ spec:
       const links = execFileSync('ip', ['-o', 'link'], { encoding: 'utf8' });
       assert.ok(!links.includes(m.bridge), 'no bridge');
       assert.ok(!links.includes(vipInterfaceName(name)), 'no userspace VIP interface');
-      assert.ok(!execFileSync('ip', ['route', 'show', 'table', 'all'], { encoding: 'utf8' }).includes('198.18.128.0/17'), 'no service CIDR route');
+      assert.ok(!execFileSync('ip', ['route', 'show', 'table', 'all'], { encoding: 'utf8' }).includes(m.serviceCIDR), 'no service CIDR route');
       assert.equal((await tryConnect('127.0.0.1', m.lbPort, 1000)).outcome, 'refused', 'no LoadBalancer socket or rule');
     });
   });
