@@ -149,7 +149,8 @@ export function clientContract(name: string, makeClient: () => Promise<ContractT
         apiVersion: 'v1',
         kind: 'Service',
         metadata: { name: n, namespace: ns, labels: runLabel },
-        spec: { type: 'LoadBalancer', ports: [{ port: 80, protocol: 'TCP' }] },
+        // another implementation's class: the built-in servicelb controller leaves its status alone
+        spec: { type: 'LoadBalancer', loadBalancerClass: 'example.com/contract-test', ports: [{ port: 80, protocol: 'TCP' }] },
       });
       const status = { loadBalancer: { ingress: [{ ip: '198.18.0.10' }] } };
       const withStatus = await client.updateStatus(SERVICES, { ...svc, metadata: { ...svc.metadata, labels: { ...runLabel, ignored: 'yes' } }, status });
