@@ -99,6 +99,7 @@ export async function startAgent(opts: { flags: ServerFlags; client: Client; tls
     podsDir: join(config.stateDir, 'pods'),
     serviceEnv: true,
     log: flags.verbosity >= 1 ? log : undefined,
+    trace: flags.verbosity >= 2 ? log : undefined,
   });
   await step(`registering node ${flags.nodeName}`, () => kubelet.start());
   log(`agent: node ${flags.nodeName} (${nodeIP}) runs pods with runc; kubelet on port ${kubeletPort}`);
