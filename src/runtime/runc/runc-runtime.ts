@@ -19,7 +19,7 @@
 // Cgroups: `/<cgroupParent>/<containerId>` (cgroupfs; cgroup v1 or v2).
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, watch, type FSWatcher } from 'node:fs';
-import { appendFile, mkdir, rm } from 'node:fs/promises';
+import { appendFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type {
   ContainerConfig,
@@ -47,11 +47,11 @@ import { streamLogs } from './cri-log.js';
 import type { ImageProvider, PodNetworkProvider } from './deps.js';
 import { CommandError, run } from './exec-file.js';
 import { runcExec } from './exec.js';
-import { mountOverlay, mountPointsSync, unmount } from './mounts.js';
+import { mountPointsSync, unmount } from './mounts.js';
 import { ociSpec, processArgs, processEnv } from './oci-spec.js';
 import { forwardPort } from './port-forward.js';
 import { readJson, writeJsonAtomic, type ContainerRecord, type SandboxRecord } from './records.js';
-import { createSandboxFiles, sandboxPaths } from './sandbox-files.js';
+import { createSandboxNamespaces, sandboxPaths, writeSandboxFiles } from './sandbox-files.js';
 import { resolveUser } from './user.js';
 
 export const RUNC_RUNTIME_NAME = 'runc';
@@ -171,14 +171,16 @@ export class RuncRuntime implements Runtime {
     let ip: string | undefined;
     const t = stopwatch();
     try {
-      await mkdir(p.dir, { recursive: true });
-      if (!hostNetwork) {
-        const net = await this.opts.network.setUp(id, { namespace: m.namespace, name: m.name, uid: m.uid });
-        netnsPath = net.netnsPath;
-        ip = net.ip;
-      }
-      t.lap('network');
-      await createSandboxFiles(p, { hostname: config.hostname, ...(ip ? { ip } : {}), hostNetwork, ...(config.dnsConfig ? { dnsConfig: config.dnsConfig } : {}), ...(this.opts.nodeEtc ? { nodeEtc: this.opts.nodeEtc } : {}) });
+      mkdirSync(p.dir, { recursive: true });
+      // the UTS/IPC namespaces (unshare) and the network (ip) are made side by side; both settle before going on
+      const [net] = await settleAll([
+        hostNetwork ? Promise.resolve(undefined) : this.opts.network.setUp(id, { namespace: m.namespace, name: m.name, uid: m.uid }),
+        createSandboxNamespaces(p, { hostname: config.hostname, hostNetwork }),
+      ]);
+      netnsPath = net?.netnsPath;
+      ip = net?.ip;
+      t.lap('network+namespaces');
+      writeSandboxFiles(p, { hostname: config.hostname, ...(ip ? { ip } : {}), hostNetwork, ...(config.dnsConfig ? { dnsConfig: config.dnsConfig } : {}), ...(this.opts.nodeEtc ? { nodeEtc: this.opts.nodeEtc } : {}) });
     } catch (e) {
       await this.destroySandboxFiles(id, hostNetwork).catch(() => undefined);
       throw new RuntimeError('FailedCreatePodSandBox', `failed to create pod sandbox: ${errorText(e)}`, { cause: e });
@@ -256,12 +258,12 @@ export class RuncRuntime implements Runtime {
       const lower = this.opts.images.rootfsPath(image.id);
       const args = processArgs(config, image.config);
       const user = await resolveUser(lower, image.config.user);
-      await mkdir(rootfs, { recursive: true });
-      await Promise.all([mkdir(join(bundle, 'upper')), mkdir(join(bundle, 'work')), mkdir(dirname(logPath), { recursive: true })]);
+      // small directories: made synchronously (the thread pool is busy when many pods start)
+      mkdirSync(rootfs, { recursive: true });
+      mkdirSync(join(bundle, 'upper'));
+      mkdirSync(join(bundle, 'work'));
+      mkdirSync(dirname(logPath), { recursive: true });
       t.lap('prepare');
-      await mountOverlay(rootfs, { lower, upper: join(bundle, 'upper'), work: join(bundle, 'work') });
-      mounted = true;
-      t.lap('mount');
       const hostNetwork = s.config.hostNetwork === true;
       const spec = ociSpec({
         config,
@@ -279,7 +281,10 @@ export class RuncRuntime implements Runtime {
       });
       writeJsonAtomic(join(bundle, 'config.json'), spec);
       t.lap('spec');
+      // conmon is started by the same process that mounts the overlay root (one spawn, not two)
+      mounted = true;
       const started = await startConmon({
+        overlay: { target: rootfs, lower, upper: join(bundle, 'upper'), work: join(bundle, 'work') },
         conmonPath: this.conmonPath,
         runcPath: this.runcPath,
         runcRoot: this.runcRoot,
@@ -302,7 +307,7 @@ export class RuncRuntime implements Runtime {
         logPath,
         conmonPid: started.conmonPid,
       };
-      t.lap('conmon');
+      t.lap('mount+conmon');
       writeJsonAtomic(join(bundle, 'container.json'), rec);
       this.containers.set(id, rec);
       this.log(`runc: container created id=${id} name=${config.metadata.name} ${t.text()}`);
@@ -610,6 +615,14 @@ function sandboxStatus(s: SandboxRecord): PodSandboxStatus {
     labels: { ...s.config.labels },
     annotations: { ...s.config.annotations },
   };
+}
+
+/** Like Promise.all, but rejects only once every promise settled (so a failure's clean-up never races a step still running). */
+async function settleAll<T extends readonly unknown[]>(ps: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const r = await Promise.allSettled(ps);
+  const failed = r.find((x): x is PromiseRejectedResult => x.status === 'rejected');
+  if (failed) throw failed.reason;
+  return r.map((x) => (x as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
 
 /** Durations of the steps of one operation, for the log line (`network=12ms files=3ms total=15ms`). */

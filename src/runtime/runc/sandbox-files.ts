@@ -1,7 +1,7 @@
 // A sandbox's own files: /etc/hosts, /etc/resolv.conf and /etc/hostname (bind-mounted into each
 // of its containers) and its persistent UTS and IPC namespaces, bind-mounted to files (as
 // `ip netns` does for network namespaces) so containers join them by path and they outlive skiff.
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DNSConfig } from '../runtime.js';
 import { run } from './exec-file.js';
@@ -50,28 +50,55 @@ export function resolvConf(dns: DNSConfig): string {
 }
 
 /**
- * Writes the sandbox's files and makes its namespaces: a new IPC namespace always; a new UTS
- * namespace with `hostname` set unless `hostNetwork` (which shares the node's UTS and hosts file).
+ * Makes the sandbox's namespaces (one `unshare`): a new IPC namespace always; a new UTS namespace
+ * with `hostname` set unless `hostNetwork` (which shares the node's). Needs nothing from the pod
+ * network, so the runtime runs it while the network is set up.
  */
+export async function createSandboxNamespaces(p: SandboxPaths, o: { hostname: string; hostNetwork: boolean }): Promise<void> {
+  mkdirSync(p.dir, { recursive: true });
+  writeFileSync(p.ipcNs, '');
+  if (o.hostNetwork) {
+    await run('unshare', [`--ipc=${p.ipcNs}`, 'true']);
+  } else {
+    writeFileSync(p.utsNs, '');
+    await run('unshare', [`--uts=${p.utsNs}`, `--ipc=${p.ipcNs}`, 'hostname', o.hostname]);
+  }
+}
+
+/**
+ * Writes the sandbox's hosts, resolv.conf and hostname files (hostNetwork: the node's hosts file).
+ * Synchronous: three small files, written while many pods start at once without waiting behind
+ * other work in the thread pool.
+ */
+export function writeSandboxFiles(p: SandboxPaths, o: { hostname: string; ip?: string; hostNetwork: boolean; dnsConfig?: DNSConfig; nodeEtc?: string }): void {
+  const etc = o.nodeEtc ?? '/etc';
+  mkdirSync(p.dir, { recursive: true });
+  if (o.hostNetwork) {
+    try {
+      copyFileSync(join(etc, 'hosts'), p.hosts);
+    } catch {
+      writeFileSync(p.hosts, hostsFile(undefined, o.hostname));
+    }
+  } else writeFileSync(p.hosts, hostsFile(o.ip, o.hostname));
+  if (o.dnsConfig && (o.dnsConfig.servers.length || o.dnsConfig.searches.length || o.dnsConfig.options.length)) {
+    writeFileSync(p.resolvConf, resolvConf(o.dnsConfig));
+  } else {
+    let text = '';
+    try {
+      text = readFileSync(join(etc, 'resolv.conf'), 'utf8');
+    } catch {
+      /* no resolv.conf on the node: an empty one */
+    }
+    writeFileSync(p.resolvConf, text);
+  }
+  writeFileSync(p.hostname, `${o.hostname}\n`);
+}
+
+/** Both of the above: the namespaces, then the files. */
 export async function createSandboxFiles(
   p: SandboxPaths,
   o: { hostname: string; ip?: string; hostNetwork: boolean; dnsConfig?: DNSConfig; nodeEtc?: string },
 ): Promise<void> {
-  const etc = o.nodeEtc ?? '/etc';
-  await mkdir(p.dir, { recursive: true });
-  if (o.hostNetwork) await copyFile(join(etc, 'hosts'), p.hosts).catch(() => writeFile(p.hosts, hostsFile(undefined, o.hostname)));
-  else await writeFile(p.hosts, hostsFile(o.ip, o.hostname));
-  if (o.dnsConfig && (o.dnsConfig.servers.length || o.dnsConfig.searches.length || o.dnsConfig.options.length)) {
-    await writeFile(p.resolvConf, resolvConf(o.dnsConfig));
-  } else {
-    await writeFile(p.resolvConf, await readFile(join(etc, 'resolv.conf'), 'utf8').catch(() => ''));
-  }
-  await writeFile(p.hostname, `${o.hostname}\n`);
-  await writeFile(p.ipcNs, '');
-  if (o.hostNetwork) {
-    await run('unshare', [`--ipc=${p.ipcNs}`, 'true']);
-  } else {
-    await writeFile(p.utsNs, '');
-    await run('unshare', [`--uts=${p.utsNs}`, `--ipc=${p.ipcNs}`, 'hostname', o.hostname]);
-  }
+  await createSandboxNamespaces(p, o);
+  writeSandboxFiles(p, o);
 }
