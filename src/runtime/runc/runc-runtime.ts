@@ -19,7 +19,7 @@
 // Cgroups: `/<cgroupParent>/<containerId>` (cgroupfs; cgroup v1 or v2).
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, watch, type FSWatcher } from 'node:fs';
-import { appendFile, rm } from 'node:fs/promises';
+import { appendFile, mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type {
   ContainerConfig,
@@ -47,7 +47,7 @@ import { streamLogs } from './cri-log.js';
 import type { ImageProvider, PodNetworkProvider } from './deps.js';
 import { CommandError, run } from './exec-file.js';
 import { runcExec } from './exec.js';
-import { mountPointsSync, unmount } from './mounts.js';
+import { mountPointsSync, unmount, unmountAll } from './mounts.js';
 import { ociSpec, processArgs, processEnv } from './oci-spec.js';
 import { forwardPort } from './port-forward.js';
 import { readJson, writeJsonAtomic, type ContainerRecord, type SandboxRecord } from './records.js';
@@ -171,7 +171,7 @@ export class RuncRuntime implements Runtime {
     let ip: string | undefined;
     const t = stopwatch();
     try {
-      mkdirSync(p.dir, { recursive: true });
+      await mkdir(p.dir, { recursive: true });
       // the UTS/IPC namespaces (unshare) and the network (ip) are made side by side; both settle before going on
       const [net] = await settleAll([
         hostNetwork ? Promise.resolve(undefined) : this.opts.network.setUp(id, { namespace: m.namespace, name: m.name, uid: m.uid }),
@@ -180,7 +180,7 @@ export class RuncRuntime implements Runtime {
       netnsPath = net?.netnsPath;
       ip = net?.ip;
       t.lap('network+namespaces');
-      writeSandboxFiles(p, { hostname: config.hostname, ...(ip ? { ip } : {}), hostNetwork, ...(config.dnsConfig ? { dnsConfig: config.dnsConfig } : {}), ...(this.opts.nodeEtc ? { nodeEtc: this.opts.nodeEtc } : {}) });
+      await writeSandboxFiles(p, { hostname: config.hostname, ...(ip ? { ip } : {}), hostNetwork, ...(config.dnsConfig ? { dnsConfig: config.dnsConfig } : {}), ...(this.opts.nodeEtc ? { nodeEtc: this.opts.nodeEtc } : {}) });
     } catch (e) {
       await this.destroySandboxFiles(id, hostNetwork).catch(() => undefined);
       throw new RuntimeError('FailedCreatePodSandBox', `failed to create pod sandbox: ${errorText(e)}`, { cause: e });
@@ -258,11 +258,9 @@ export class RuncRuntime implements Runtime {
       const lower = this.opts.images.rootfsPath(image.id);
       const args = processArgs(config, image.config);
       const user = await resolveUser(lower, image.config.user);
-      // small directories: made synchronously (the thread pool is busy when many pods start)
-      mkdirSync(rootfs, { recursive: true });
-      mkdirSync(join(bundle, 'upper'));
-      mkdirSync(join(bundle, 'work'));
-      mkdirSync(dirname(logPath), { recursive: true });
+      // off the event loop and side by side (synchronous mkdirs cost the loop ~9 ms per container under load)
+      await mkdir(bundle, { recursive: true });
+      await Promise.all([mkdir(rootfs), mkdir(join(bundle, 'upper')), mkdir(join(bundle, 'work')), mkdir(dirname(logPath), { recursive: true })]);
       t.lap('prepare');
       const hostNetwork = s.config.hostNetwork === true;
       const spec = ociSpec({
@@ -570,8 +568,7 @@ export class RuncRuntime implements Runtime {
   private async destroySandboxFiles(id: string, hostNetwork: boolean): Promise<void> {
     const p = sandboxPaths(join(this.dirs.sandboxes, id));
     if (!hostNetwork) await this.opts.network.tearDown(id).catch(() => undefined);
-    await unmount(p.utsNs);
-    await unmount(p.ipcNs);
+    await unmountAll([p.utsNs, p.ipcNs]); // one umount for both namespace files
     await rm(p.dir, { recursive: true, force: true });
   }
 

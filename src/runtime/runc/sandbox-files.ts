@@ -1,7 +1,7 @@
 // A sandbox's own files: /etc/hosts, /etc/resolv.conf and /etc/hostname (bind-mounted into each
 // of its containers) and its persistent UTS and IPC namespaces, bind-mounted to files (as
 // `ip netns` does for network namespaces) so containers join them by path and they outlive skiff.
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DNSConfig } from '../runtime.js';
 import { run } from './exec-file.js';
@@ -55,43 +55,25 @@ export function resolvConf(dns: DNSConfig): string {
  * network, so the runtime runs it while the network is set up.
  */
 export async function createSandboxNamespaces(p: SandboxPaths, o: { hostname: string; hostNetwork: boolean }): Promise<void> {
-  mkdirSync(p.dir, { recursive: true });
-  writeFileSync(p.ipcNs, '');
+  await mkdir(p.dir, { recursive: true });
+  await Promise.all([writeFile(p.ipcNs, ''), o.hostNetwork ? undefined : writeFile(p.utsNs, '')]);
   if (o.hostNetwork) {
     await run('unshare', [`--ipc=${p.ipcNs}`, 'true']);
   } else {
-    writeFileSync(p.utsNs, '');
     await run('unshare', [`--uts=${p.utsNs}`, `--ipc=${p.ipcNs}`, 'hostname', o.hostname]);
   }
 }
 
-/**
- * Writes the sandbox's hosts, resolv.conf and hostname files (hostNetwork: the node's hosts file).
- * Synchronous: three small files, written while many pods start at once without waiting behind
- * other work in the thread pool.
- */
-export function writeSandboxFiles(p: SandboxPaths, o: { hostname: string; ip?: string; hostNetwork: boolean; dnsConfig?: DNSConfig; nodeEtc?: string }): void {
+/** Writes the sandbox's hosts, resolv.conf and hostname files side by side (hostNetwork: the node's hosts file). */
+export async function writeSandboxFiles(p: SandboxPaths, o: { hostname: string; ip?: string; hostNetwork: boolean; dnsConfig?: DNSConfig; nodeEtc?: string }): Promise<void> {
   const etc = o.nodeEtc ?? '/etc';
-  mkdirSync(p.dir, { recursive: true });
-  if (o.hostNetwork) {
-    try {
-      copyFileSync(join(etc, 'hosts'), p.hosts);
-    } catch {
-      writeFileSync(p.hosts, hostsFile(undefined, o.hostname));
-    }
-  } else writeFileSync(p.hosts, hostsFile(o.ip, o.hostname));
-  if (o.dnsConfig && (o.dnsConfig.servers.length || o.dnsConfig.searches.length || o.dnsConfig.options.length)) {
-    writeFileSync(p.resolvConf, resolvConf(o.dnsConfig));
-  } else {
-    let text = '';
-    try {
-      text = readFileSync(join(etc, 'resolv.conf'), 'utf8');
-    } catch {
-      /* no resolv.conf on the node: an empty one */
-    }
-    writeFileSync(p.resolvConf, text);
-  }
-  writeFileSync(p.hostname, `${o.hostname}\n`);
+  await mkdir(p.dir, { recursive: true });
+  const dns = o.dnsConfig && (o.dnsConfig.servers.length || o.dnsConfig.searches.length || o.dnsConfig.options.length) ? o.dnsConfig : undefined;
+  await Promise.all([
+    o.hostNetwork ? copyFile(join(etc, 'hosts'), p.hosts).catch(() => writeFile(p.hosts, hostsFile(undefined, o.hostname))) : writeFile(p.hosts, hostsFile(o.ip, o.hostname)),
+    dns ? writeFile(p.resolvConf, resolvConf(dns)) : readFile(join(etc, 'resolv.conf'), 'utf8').catch(() => '').then((text) => writeFile(p.resolvConf, text)),
+    writeFile(p.hostname, `${o.hostname}\n`),
+  ]);
 }
 
 /** Both of the above: the namespaces, then the files. */
@@ -100,5 +82,5 @@ export async function createSandboxFiles(
   o: { hostname: string; ip?: string; hostNetwork: boolean; dnsConfig?: DNSConfig; nodeEtc?: string },
 ): Promise<void> {
   await createSandboxNamespaces(p, o);
-  writeSandboxFiles(p, o);
+  await writeSandboxFiles(p, o);
 }
