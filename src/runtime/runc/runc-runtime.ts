@@ -18,7 +18,7 @@
 //   pods/<uid>/logs/  container logs when the sandbox config names no log directory
 // Cgroups: `/<cgroupParent>/<containerId>` (cgroupfs; cgroup v1 or v2).
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, watch, type FSWatcher } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
 import { appendFile, mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type {
@@ -102,6 +102,7 @@ export class RuncRuntime implements Runtime {
   private podCIDR: string | undefined;
   private watcher: FSWatcher | undefined;
   private versionText: string | undefined;
+  private runScriptPath: string | undefined;
 
   constructor(private readonly opts: RuncRuntimeOptions) {
     this.clock = opts.clock ?? realClock;
@@ -242,6 +243,20 @@ export class RuncRuntime implements Runtime {
   // ---- containers ----
 
   async createContainer(sandboxId: string, config: ContainerConfig): Promise<string> {
+    return this.create(sandboxId, config, false);
+  }
+
+  /**
+   * createContainer + startContainer in one step: conmon's runtime is a small script that runs
+   * `runc create` and then `runc start` (RUN_SCRIPT), so the container starts without another
+   * process start from skiff and without waiting for a turn of skiff's event loop. Resolves once it
+   * has started (it may have exited already); a failed start removes the container.
+   */
+  async createAndStartContainer(sandboxId: string, config: ContainerConfig): Promise<string> {
+    return this.create(sandboxId, config, true);
+  }
+
+  private async create(sandboxId: string, config: ContainerConfig, start: boolean): Promise<string> {
     const s = this.sandboxes.get(sandboxId);
     if (!s) throw new NotFoundRuntimeError('sandbox', sandboxId);
     if (s.state !== 'ready') throw new RuntimeError('CreateContainerError', `sandbox ${sandboxId} is not ready`);
@@ -284,7 +299,7 @@ export class RuncRuntime implements Runtime {
       const started = await startConmon({
         overlay: { target: rootfs, lower, upper: join(bundle, 'upper'), work: join(bundle, 'work') },
         conmonPath: this.conmonPath,
-        runcPath: this.runcPath,
+        runcPath: start ? this.runScript() : this.runcPath,
         runcRoot: this.runcRoot,
         id,
         name: config.metadata.name,
@@ -304,12 +319,17 @@ export class RuncRuntime implements Runtime {
         createdAt: this.clock.now(),
         logPath,
         conmonPid: started.conmonPid,
+        ...(start ? { startedAt: this.clock.now() } : {}),
       };
-      t.lap('mount+conmon');
+      t.lap(start ? 'mount+conmon+create+start' : 'mount+conmon+create');
       writeJsonAtomic(join(bundle, 'container.json'), rec);
       this.containers.set(id, rec);
-      this.log(`runc: container created id=${id} name=${config.metadata.name} ${t.text()}`);
+      this.log(`runc: container ${start ? 'created and started' : 'created'} id=${id} name=${config.metadata.name} ${t.text()}`);
       this.emit('created', rec);
+      if (start) {
+        this.emit('started', rec);
+        this.refresh(rec);
+      }
       return id;
     } catch (e) {
       await run(this.runcPath, ['--root', this.runcRoot, 'delete', '--force', id]).catch(() => undefined);
@@ -457,6 +477,16 @@ export class RuncRuntime implements Runtime {
   }
 
   // ---- internals ----
+
+  /** The script conmon runs as its runtime for createAndStartContainer (written once per runtime). */
+  private runScript(): string {
+    if (this.runScriptPath) return this.runScriptPath;
+    const path = join(this.opts.stateDir, 'runtime', RUN_SCRIPT);
+    const tmp = `${path}.${process.pid}.tmp`;
+    writeFileSync(tmp, runScript(this.runcPath, this.runcRoot), { mode: 0o755 });
+    renameSync(tmp, path);
+    return (this.runScriptPath = path);
+  }
 
   /** Reads every sandbox and container record (adoption after a restart). */
   private load(): void {
@@ -612,6 +642,26 @@ function sandboxStatus(s: SandboxRecord): PodSandboxStatus {
     labels: { ...s.config.labels },
     annotations: { ...s.config.annotations },
   };
+}
+
+/** File name (under `<stateDir>/runtime/`) of the script conmon runs for createAndStartContainer. */
+export const RUN_SCRIPT = 'runc-create-start';
+
+/**
+ * conmon's runtime when a container is created and started in one go: `runc <conmon's arguments>`
+ * (the create; the container id is the last argument), then `runc --root ROOT start ID`. Exits
+ * with runc's status; conmon reports the container only once both succeeded.
+ */
+export function runScript(runcPath: string, runcRoot: string): string {
+  const q = (v: string) => `'${v.replace(/'/g, `'\\''`)}'`;
+  return [
+    '#!/bin/sh',
+    '# written by skiff (RuncRuntime.createAndStartContainer): runc create, then runc start',
+    `${q(runcPath)} "$@" || exit $?`,
+    'for id in "$@"; do :; done',
+    `exec ${q(runcPath)} ${q(`--root=${runcRoot}`)} start "$id"`,
+    '',
+  ].join('\n');
 }
 
 /** Like Promise.all, but rejects only once every promise settled (so a failure's clean-up never races a step still running). */
