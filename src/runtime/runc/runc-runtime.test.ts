@@ -134,7 +134,7 @@ test('a missing executable fails createContainer with CreateContainerError', { s
   await runtime.removePodSandbox(sid);
 });
 
-test('createAndStartContainer: created and started in one step (runc create + start under conmon)', { skip }, async (t) => {
+test('createAndStartContainer: created and started in one step (runc run --detach under conmon)', { skip }, async (t) => {
   const events: ContainerEvent[] = [];
   const off = runtime.onContainerEvent((e) => events.push(e));
   t.after(off);

@@ -247,9 +247,9 @@ export class RuncRuntime implements Runtime {
   }
 
   /**
-   * createContainer + startContainer in one step: conmon's runtime is a small script that runs
-   * `runc create` and then `runc start` (RUN_SCRIPT), so the container starts without another
-   * process start from skiff and without waiting for a turn of skiff's event loop. Resolves once it
+   * createContainer + startContainer in one step: conmon's runtime is a small script that turns
+   * its `runc create` into `runc run --detach` (RUN_SCRIPT), so one runc process creates and starts
+   * the container, without a separate `runc start` from skiff. Resolves once it
    * has started (it may have exited already); a failed start removes the container.
    */
   async createAndStartContainer(sandboxId: string, config: ContainerConfig): Promise<string> {
@@ -483,7 +483,7 @@ export class RuncRuntime implements Runtime {
     if (this.runScriptPath) return this.runScriptPath;
     const path = join(this.opts.stateDir, 'runtime', RUN_SCRIPT);
     const tmp = `${path}.${process.pid}.tmp`;
-    writeFileSync(tmp, runScript(this.runcPath, this.runcRoot), { mode: 0o755 });
+    writeFileSync(tmp, runScript(this.runcPath), { mode: 0o755 });
     renameSync(tmp, path);
     return (this.runScriptPath = path);
   }
@@ -648,18 +648,22 @@ function sandboxStatus(s: SandboxRecord): PodSandboxStatus {
 export const RUN_SCRIPT = 'runc-create-start';
 
 /**
- * conmon's runtime when a container is created and started in one go: `runc <conmon's arguments>`
- * (the create; the container id is the last argument), then `runc --root ROOT start ID`. Exits
- * with runc's status; conmon reports the container only once both succeeded.
+ * conmon's runtime when a container is created and started in one go: conmon's `runc … create …`
+ * run as `runc … run --detach …` (same flags: --bundle, --pid-file, --console-socket), so one runc
+ * process creates and starts the container, as the floor (`runc run -d`) does. Exits with runc's
+ * status; conmon reports the container only once it has started.
  */
-export function runScript(runcPath: string, runcRoot: string): string {
+export function runScript(runcPath: string): string {
   const q = (v: string) => `'${v.replace(/'/g, `'\\''`)}'`;
   return [
     '#!/bin/sh',
-    '# written by skiff (RuncRuntime.createAndStartContainer): runc create, then runc start',
-    `${q(runcPath)} "$@" || exit $?`,
-    'for id in "$@"; do :; done',
-    `exec ${q(runcPath)} ${q(`--root=${runcRoot}`)} start "$id"`,
+    '# written by skiff (RuncRuntime.createAndStartContainer): `runc create ...` from conmon as `runc run --detach ...`',
+    'done_=',
+    'for a do',
+    '  shift',
+    '  if [ -z "$done_" ] && [ "$a" = create ]; then done_=1; set -- "$@" run --detach; else set -- "$@" "$a"; fi',
+    'done',
+    `exec ${q(runcPath)} "$@"`,
     '',
   ].join('\n');
 }
