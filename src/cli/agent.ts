@@ -104,6 +104,7 @@ export async function startAgent(opts: { flags: ServerFlags; client: Client; tls
     serviceEnv: true,
     dns: { servers: [kubeDnsClusterIP(flags.serviceCIDR)], domain: flags.clusterDomain, node: nodeResolvConf() },
     log: flags.verbosity >= 1 ? log : undefined,
+    trace: flags.verbosity >= 2 ? log : undefined,
   });
   await step(`registering node ${flags.nodeName}`, () => kubelet.start());
   log(`agent: node ${flags.nodeName} (${nodeIP}) runs pods with runc; kubelet on port ${kubeletPort}`);

@@ -95,6 +95,8 @@ export interface KubeletOptions {
   readonly serviceEnv?: boolean;
   /** where ConfigMaps, Secrets and Services the pods reference are read; default GETs through `client` */
   readonly objects?: PodObjects;
+  /** per-step timings of each pod's start, one line per pod (startup-trace.ts); default none */
+  readonly trace?: (line: string) => void;
 }
 
 export class Kubelet {
@@ -155,6 +157,7 @@ export class Kubelet {
       allocatable,
       serviceEnv: opts.serviceEnv === true,
       dns: opts.dns,
+      trace: opts.trace ? (line) => opts.trace!(`kubelet ${opts.nodeName}: ${line}`) : undefined,
       volumes: opts.podsDir ? new VolumeManager({ podsDir: opts.podsDir, objects, hostIP: this.nodeIP, allocatable }) : undefined,
     });
     this.pleg = new Pleg({ runtime: opts.runtime, clock: this.clock, onPodChanged: (uid) => this.pods.runtimeChanged(uid), log: this.log });

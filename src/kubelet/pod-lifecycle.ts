@@ -31,6 +31,7 @@ import { latestSandbox, readPodRuntimeState } from './pod-runtime-state.js';
 import type { WaitingReason } from './pod-status.js';
 import { computePodStatus, formatPod, isTerminalPhase } from './pod-status.js';
 import { PodWorkers } from './pod-workers.js';
+import { StartupTrace } from './startup-trace.js';
 import type { ProbeManager, ProbeManagerFactory } from './probes/prober.js';
 import { containerSpec } from './probes/prober.js';
 import type { PodActions, StartAction } from './sync-pod.js';
@@ -89,6 +90,8 @@ export interface PodLifecycleOptions {
   readonly allocatable?: () => Readonly<Record<string, string>>;
   /** cluster DNS for the pods' resolv.conf (real nodes); without it sandboxes get no DNS config (the runtime copies the node's) */
   readonly dns?: ClusterDNSSettings;
+  /** per-step timings of each pod's start, one line per pod (startup-trace.ts); default none */
+  readonly trace?: (line: string) => void;
 }
 
 export class PodLifecycle {
@@ -102,12 +105,14 @@ export class PodLifecycle {
   private readonly puller: ImagePuller;
   private readonly probes: ProbeManager;
   private readonly abort = new AbortController();
+  private readonly trace: StartupTrace;
   private runtimeName = '';
   private networkReady = false;
   private networkMessage = '';
   private paused = false;
 
   constructor(private readonly opts: PodLifecycleOptions) {
+    this.trace = new StartupTrace(opts.trace);
     this.workers = new PodWorkers({ clock: opts.clock, sync: (uid) => this.sync(uid), log: opts.log });
     this.statusWriter = new PodStatusWriter(opts.client);
     this.puller = new ImagePuller({ runtime: opts.runtime, clock: opts.clock, backoff: this.failures, event: opts.event, assumePresent: opts.assumeImagesPresent });
@@ -153,7 +158,10 @@ export class PodLifecycle {
     if (previous && previous !== uid) this.markRemoved(previous);
     this.byKey.set(key, uid);
     let e = this.entries.get(uid);
-    if (!e) this.entries.set(uid, (e = { uid, pod, removed: false, waiting: new Map(), backoffAnnounced: new Map(), deleted: false, toldNetworkNotReady: false }));
+    if (!e) {
+      this.entries.set(uid, (e = { uid, pod, removed: false, waiting: new Map(), backoffAnnounced: new Map(), deleted: false, toldNetworkNotReady: false }));
+      if (!pod.status?.containerStatuses?.length) this.trace.begin(uid, key);
+    }
     e.pod = pod;
     e.removed = false;
     this.workers.enqueue(uid);
@@ -222,6 +230,7 @@ export class PodLifecycle {
   private async sync(uid: string): Promise<void> {
     const e = this.entries.get(uid);
     if (!e || this.paused || this.abort.signal.aborted) return;
+    this.trace.mark(uid, 'queue');
     const state = await readPodRuntimeState(this.opts.runtime, uid);
     if (e.removed) return this.forgetRemoved(e, state);
     const pod = this.statusWriter.current(e.pod);
@@ -237,10 +246,12 @@ export class PodLifecycle {
       } else this.workers.wakeAt(uid, deadline);
     }
     let after = state;
+    this.trace.mark(uid, 'state');
     if (this.opts.volumes && !e.failure && !(await this.setUpVolumes(e, pod, state))) {
       await this.writeStatus(e, this.status(e, pod, state, false));
       return;
     }
+    this.trace.mark(uid, 'volumes');
     if (e.failure) {
       if (await this.killContainers(pod, state, gracePeriod(pod))) after = await readPodRuntimeState(this.opts.runtime, uid);
     } else {
@@ -254,6 +265,7 @@ export class PodLifecycle {
       });
       if (await this.execute(e, pod, state, actions)) after = await readPodRuntimeState(this.opts.runtime, uid);
     }
+    this.trace.mark(uid, 'state');
 
     const sandbox = latestSandbox(after);
     const running = after.containers.filter((c) => c.state === 'running' && c.sandboxId === sandbox?.id);
@@ -265,6 +277,8 @@ export class PodLifecycle {
       this.probes.removePod(uid);
     }
     await this.writeStatus(e, status);
+    this.trace.mark(uid, 'status');
+    if (status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) this.trace.end(uid);
   }
 
   /** Sets up the pod's volumes; resolves false (FailedMount event, retry later) when one cannot be. */
@@ -302,6 +316,7 @@ export class PodLifecycle {
     if (actions.createSandbox) {
       try {
         sandboxId = await runtime.runPodSandbox(sandboxConfig(pod, actions.sandboxAttempt, this.opts.dns));
+        this.trace.mark(uid, 'sandbox');
         this.failures.reset(uid, 'sandbox');
         changed = true;
       } catch (err) {
@@ -346,6 +361,7 @@ export class PodLifecycle {
     let id: string | undefined;
     try {
       await this.puller.ensure(pod, s.container);
+      this.trace.mark(e.uid, 'image');
       const sandbox = needsSandboxStatus(s.container) ? await runtime.podSandboxStatus(sandboxId) : undefined;
       const env = await resolveEnv(pod, s.container, {
         objects: this.opts.objects ?? NO_OBJECTS,
@@ -356,9 +372,19 @@ export class PodLifecycle {
         warn: (reason, message) => this.opts.event(pod, 'Warning', reason, message),
       });
       const mounts = e.volumes ? await containerMounts(s.container, e.volumes, env) : undefined;
-      id = await runtime.createContainer(sandboxId, containerConfig(pod, s, { env, mounts }));
-      this.opts.event(pod, 'Normal', 'Created', `Created container ${name}`);
-      await runtime.startContainer(id);
+      this.trace.mark(e.uid, 'env');
+      if (runtime.createAndStartContainer) {
+        // one step where the runtime offers it (runc: no separate `runc start` from the kubelet)
+        id = await runtime.createAndStartContainer(sandboxId, containerConfig(pod, s, { env, mounts }));
+        this.trace.mark(e.uid, 'create+start');
+        this.opts.event(pod, 'Normal', 'Created', `Created container ${name}`);
+      } else {
+        id = await runtime.createContainer(sandboxId, containerConfig(pod, s, { env, mounts }));
+        this.trace.mark(e.uid, 'create');
+        this.opts.event(pod, 'Normal', 'Created', `Created container ${name}`);
+        await runtime.startContainer(id);
+        this.trace.mark(e.uid, 'start');
+      }
       this.opts.event(pod, 'Normal', 'Started', `Started container ${name}`);
       e.waiting.delete(name);
       this.failures.reset(e.uid, failKey);
@@ -501,6 +527,7 @@ export class PodLifecycle {
     this.restarts.forgetPod(e.uid);
     this.failures.forgetPod(e.uid);
     this.statusWriter.forget(e.uid);
+    this.trace.forget(e.uid);
     this.entries.delete(e.uid);
     this.workers.forget(e.uid);
   }

@@ -15,8 +15,7 @@
 // - Failures are NetworkErrors with a reason (NetworkNotReady, NoIPAddressesAvailable,
 //   InvalidSandboxId, NetworkSetupFailed); a failed setUp leaves nothing behind (IP freed).
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureBridge, linkExists, masterOf } from './bridge.js';
 import { NetworkError } from './errors.js';
@@ -266,13 +265,14 @@ export class PodNetwork {
       await ipBatch(podSide, { netns: a.netnsName });
       return;
     }
-    await mkdir(this.batchDir, { recursive: true });
+    // a small file in the state dir: written synchronously, as the thread pool is busy when many pods start
+    mkdirSync(this.batchDir, { recursive: true });
     const file = join(this.batchDir, `${a.netnsName}.ip`);
-    await writeFile(file, podSide.join('\n') + '\n');
+    writeFileSync(file, podSide.join('\n') + '\n');
     try {
       await this.nodeSide.run([...nodeSide, `netns exec ${a.netnsName} ${IP_BINARY} -batch ${file}`]);
     } finally {
-      await rm(file, { force: true });
+      rmSync(file, { force: true });
     }
   }
 

@@ -306,6 +306,13 @@ export interface Runtime {
   // ---- optional ----
 
   /**
+   * createContainer then startContainer in one step (as `runc run`), for runtimes that can do it
+   * cheaper than the two calls. Resolves the id of a started container (it may have exited
+   * already); a failure leaves no container behind. The kubelet uses it when present.
+   */
+  createAndStartContainer?(sandboxId: string, config: ContainerConfig): Promise<string>;
+
+  /**
    * Subscribes to container state changes (an evented PLEG). Runtimes without it are polled by the
    * kubelet (listContainers every second). Returns the unsubscribe function. Listeners run
    * synchronously and must be quick.

@@ -28,7 +28,16 @@ export interface ConmonOptions {
   /** keep a pipe to the container's stdin open for attach */
   readonly stdin: boolean;
   readonly timeoutMs?: number;
+  /**
+   * Mount this overlay (the container's root) first, in the same process that becomes conmon
+   * (`sh -c 'mount … && exec conmon …'`): one process start from skiff instead of two. A failed
+   * mount rejects with mount's message; nothing is mounted then.
+   */
+  readonly overlay?: { readonly target: string; readonly lower: string; readonly upper: string; readonly work: string };
 }
+
+/** Exit status of the `sh` in front of conmon when the overlay mount failed. */
+const MOUNT_FAILED = 125;
 
 export interface ConmonStarted {
   /** the long-running conmon (monitor) */
@@ -50,7 +59,7 @@ export const OOM_FILE = 'oom';
 
 /**
  * Runs conmon, which runs `runc create`; resolves once the container exists (created, not
- * started). Rejects with runc's message when creation failed.
+ * started). Rejects with runc's message when creation failed (or mount's, with `overlay`).
  */
 export async function startConmon(o: ConmonOptions): Promise<ConmonStarted> {
   const args = [
@@ -71,15 +80,35 @@ export async function startConmon(o: ConmonOptions): Promise<ConmonStarted> {
   ];
   if (o.terminal) args.push('-t');
   else if (o.stdin) args.push('-i', '--leave-stdin-open');
-  const child = spawn(o.conmonPath, args, {
+  const [file, argv] = o.overlay
+    ? [
+        '/bin/sh',
+        [
+          '-c',
+          `mount -t overlay overlay -o "$1" "$2" || exit ${MOUNT_FAILED}; shift 2; exec "$@"`,
+          'sh',
+          `lowerdir=${o.overlay.lower},upperdir=${o.overlay.upper},workdir=${o.overlay.work}`,
+          o.overlay.target,
+          o.conmonPath,
+          ...args,
+        ],
+      ]
+    : [o.conmonPath, args];
+  const child = spawn(file, argv, {
     stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
     env: { ...process.env, _OCI_SYNCPIPE: '3' },
     detached: true,
     cwd: o.bundle,
   });
+  // conmon forks its monitor and the first process exits at once; `sh` exits when the mount failed
+  const exited = new Promise<number | null>((resolve) => {
+    child.once('exit', (code) => resolve(code));
+    child.once('error', () => resolve(null));
+  });
   const sync = child.stdio[3] as NodeJS.ReadableStream;
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const stderrClosed = new Promise<void>((resolve) => child.stderr!.once('close', resolve));
   const message = await new Promise<{ data: number; message?: string }>((resolve, reject) => {
     let buf = '';
     const timer = setTimeout(() => fail(new Error(`conmon did not report within ${o.timeoutMs ?? 30_000} ms`)), o.timeoutMs ?? 30_000);
@@ -103,7 +132,13 @@ export async function startConmon(o: ConmonOptions): Promise<ConmonStarted> {
         reject(new Error(`conmon sent an unreadable sync message: ${buf}`, { cause: e }));
       }
     });
-    sync.on('end', () => fail(new Error(`conmon exited without reporting: ${stderr.trim() || 'no message'}`)));
+    sync.on('end', () => {
+      void exited.then(async (code) => {
+        if (code !== MOUNT_FAILED || !o.overlay) return fail(new Error(`conmon exited without reporting: ${stderr.trim() || 'no message'}`));
+        await stderrClosed;
+        fail(new Error(`mounting the container's root overlay failed: ${stderr.trim() || `exit status ${code}`}`));
+      });
+    });
     sync.on('error', fail);
     child.on('error', fail);
   });

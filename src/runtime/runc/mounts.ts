@@ -22,6 +22,24 @@ export async function unmount(target: string): Promise<void> {
   }
 }
 
+/**
+ * Unmounts those of `targets` that are mount points with one `umount` (a process start less per
+ * extra target); when that fails, each one left is unmounted on its own (lazily when busy).
+ * Idempotent.
+ */
+export async function unmountAll(targets: readonly string[]): Promise<void> {
+  const mounted = new Set(await mountPoints());
+  const todo = targets.filter((t) => mounted.has(t));
+  if (todo.length === 0) return;
+  if (todo.length === 1) return unmount(todo[0]!);
+  try {
+    await run('umount', todo);
+  } catch (e) {
+    if (!(e instanceof CommandError)) throw e;
+    for (const t of todo) await unmount(t);
+  }
+}
+
 /** Every mount point of this mount namespace, from /proc/self/mountinfo (innermost last). */
 export async function mountPoints(): Promise<string[]> {
   return parseMountInfo(await readFile('/proc/self/mountinfo', 'utf8'));

@@ -134,6 +134,32 @@ test('a missing executable fails createContainer with CreateContainerError', { s
   await runtime.removePodSandbox(sid);
 });
 
+test('createAndStartContainer: created and started in one step (runc run --detach under conmon)', { skip }, async (t) => {
+  const events: ContainerEvent[] = [];
+  const off = runtime.onContainerEvent((e) => events.push(e));
+  t.after(off);
+  const sid = await sandbox(t, 'onestep');
+  const server = await runtime.createAndStartContainer(sid, containerConfig('server', ['sleep', '30']));
+  const st = await runtime.containerStatus(server);
+  assert.equal(st.state, 'running');
+  assert.ok(st.startedAt! >= st.createdAt);
+  assert.deepEqual(events.filter((e) => e.containerId === server).map((e) => e.type), ['created', 'started']);
+  // a quick one: its output and exit code arrive as with create + start
+  const quick = await runtime.createAndStartContainer(sid, containerConfig('quick', ['sh', '-c', 'hostname; exit 3']));
+  const q = await waitExited(quick);
+  assert.equal(q.exitCode, 3);
+  assert.equal(await logText(quick), 'onestep\n');
+  // a missing executable: rejected, nothing left behind
+  await assert.rejects(runtime.createAndStartContainer(sid, containerConfig('bad', ['/no/such/thing'])), (e: Error & { reason?: string }) => {
+    assert.equal(e.reason, 'CreateContainerError');
+    assert.match(e.message, /no such file|not found/i);
+    return true;
+  });
+  assert.deepEqual((await runtime.listContainers({ sandboxId: sid })).map((c) => c.metadata.name).sort(), ['quick', 'server']);
+  await runtime.removePodSandbox(sid);
+  assert.deepEqual(await runtime.listContainers({ sandboxId: sid }), []);
+});
+
 test('containers of one sandbox share the network (localhost) and the hostname', { skip }, async (t) => {
   const sid = await sandbox(t, 'shared');
   const server = await run(sid, 'server', ['sh', '-c', 'mkdir -p /tmp/www && echo hello-from-server > /tmp/www/index.html && exec httpd -f -p 8080 -h /tmp/www']);

@@ -50,28 +50,37 @@ export function resolvConf(dns: DNSConfig): string {
 }
 
 /**
- * Writes the sandbox's files and makes its namespaces: a new IPC namespace always; a new UTS
- * namespace with `hostname` set unless `hostNetwork` (which shares the node's UTS and hosts file).
+ * Makes the sandbox's namespaces (one `unshare`): a new IPC namespace always; a new UTS namespace
+ * with `hostname` set unless `hostNetwork` (which shares the node's). Needs nothing from the pod
+ * network, so the runtime runs it while the network is set up.
  */
+export async function createSandboxNamespaces(p: SandboxPaths, o: { hostname: string; hostNetwork: boolean }): Promise<void> {
+  await mkdir(p.dir, { recursive: true });
+  await Promise.all([writeFile(p.ipcNs, ''), o.hostNetwork ? undefined : writeFile(p.utsNs, '')]);
+  if (o.hostNetwork) {
+    await run('unshare', [`--ipc=${p.ipcNs}`, 'true']);
+  } else {
+    await run('unshare', [`--uts=${p.utsNs}`, `--ipc=${p.ipcNs}`, 'hostname', o.hostname]);
+  }
+}
+
+/** Writes the sandbox's hosts, resolv.conf and hostname files side by side (hostNetwork: the node's hosts file). */
+export async function writeSandboxFiles(p: SandboxPaths, o: { hostname: string; ip?: string; hostNetwork: boolean; dnsConfig?: DNSConfig; nodeEtc?: string }): Promise<void> {
+  const etc = o.nodeEtc ?? '/etc';
+  await mkdir(p.dir, { recursive: true });
+  const dns = o.dnsConfig && (o.dnsConfig.servers.length || o.dnsConfig.searches.length || o.dnsConfig.options.length) ? o.dnsConfig : undefined;
+  await Promise.all([
+    o.hostNetwork ? copyFile(join(etc, 'hosts'), p.hosts).catch(() => writeFile(p.hosts, hostsFile(undefined, o.hostname))) : writeFile(p.hosts, hostsFile(o.ip, o.hostname)),
+    dns ? writeFile(p.resolvConf, resolvConf(dns)) : readFile(join(etc, 'resolv.conf'), 'utf8').catch(() => '').then((text) => writeFile(p.resolvConf, text)),
+    writeFile(p.hostname, `${o.hostname}\n`),
+  ]);
+}
+
+/** Both of the above: the namespaces, then the files. */
 export async function createSandboxFiles(
   p: SandboxPaths,
   o: { hostname: string; ip?: string; hostNetwork: boolean; dnsConfig?: DNSConfig; nodeEtc?: string },
 ): Promise<void> {
-  const etc = o.nodeEtc ?? '/etc';
-  await mkdir(p.dir, { recursive: true });
-  if (o.hostNetwork) await copyFile(join(etc, 'hosts'), p.hosts).catch(() => writeFile(p.hosts, hostsFile(undefined, o.hostname)));
-  else await writeFile(p.hosts, hostsFile(o.ip, o.hostname));
-  if (o.dnsConfig && (o.dnsConfig.servers.length || o.dnsConfig.searches.length || o.dnsConfig.options.length)) {
-    await writeFile(p.resolvConf, resolvConf(o.dnsConfig));
-  } else {
-    await writeFile(p.resolvConf, await readFile(join(etc, 'resolv.conf'), 'utf8').catch(() => ''));
-  }
-  await writeFile(p.hostname, `${o.hostname}\n`);
-  await writeFile(p.ipcNs, '');
-  if (o.hostNetwork) {
-    await run('unshare', [`--ipc=${p.ipcNs}`, 'true']);
-  } else {
-    await writeFile(p.utsNs, '');
-    await run('unshare', [`--uts=${p.utsNs}`, `--ipc=${p.ipcNs}`, 'hostname', o.hostname]);
-  }
+  await createSandboxNamespaces(p, o);
+  await writeSandboxFiles(p, o);
 }
