@@ -170,7 +170,7 @@ async function main(): Promise<void> {
   mkdirSync(join(dataDir, 'agent', 'images'), { recursive: true });
   await writeBusyboxArchive(join(dataDir, 'agent', 'images', 'busybox.tar'));
   writeFileSync(join(dataDir, 'busybox.tar'), readFileSync(join(dataDir, 'agent', 'images', 'busybox.tar')));
-  const args = [MAIN, 'server', '--data-dir', dataDir, '--port', '0', '--bind', '127.0.0.1', '--kubelet-port', '0', '--node-name', 'bench-node', '--pod-bridge', 'skbench0', '--cluster-cidr', '198.18.48.0/20', '--service-cidr', '198.18.208.0/20', ...(process.env.BENCH_V ? ['--v', process.env.BENCH_V] : [])];
+  const args = [MAIN, 'server', '--data-dir', dataDir, '--port', '0', '--bind', '127.0.0.1', '--kubelet-port', '0', '--node-name', 'bench-node', '--pod-bridge', 'skbench0', '--cluster-cidr', '198.18.48.0/20', '--service-cidr', '198.19.208.0/20', ...(process.env.BENCH_V ? ['--v', process.env.BENCH_V] : [])];
   // BENCH_NODE_ARGS: extra node flags for the server (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`)
   const nodeArgs = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ').filter(Boolean) : [];
   const proc = spawn(process.execPath, [...nodeArgs, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });

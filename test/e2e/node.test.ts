@@ -24,7 +24,7 @@ const skip = !ROOT ? 'needs root (runc containers, network namespaces)' : !HAVE_
 const BRIDGE = 'sktnode0';
 const CLUSTER_CIDR = '198.18.32.0/20';
 /** its own: every cluster running a node rejects addresses of its service CIDR it has no rule for */
-const SERVICE_CIDR = '198.18.224.0/20';
+const SERVICE_CIDR = '198.19.224.0/20';
 const IMAGE = 'busybox:1.35.0';
 
 /** GET http://ip:port/path from the node; resolves the body or rejects. */

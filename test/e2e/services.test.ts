@@ -58,9 +58,9 @@ function dig(dnsIP: string, args: string[]): string {
 // Every cluster on the machine rejects addresses of its service CIDR it has no rule for, so each
 // one that runs a node (this file's three, node.test.ts's) has a service CIDR of its own.
 const MODES = [
-  { mode: 'nftables', cidr: '198.18.16.0/22', serviceCIDR: '198.18.240.0/22', dnsIP: '198.18.240.10', bridge: 'sksvcn0', lbPort: 18081 },
-  { mode: 'iptables', cidr: '198.18.20.0/22', serviceCIDR: '198.18.244.0/22', dnsIP: '198.18.244.10', bridge: 'sksvci0', lbPort: 18082 },
-  { mode: 'userspace', cidr: '198.18.24.0/22', serviceCIDR: '198.18.248.0/22', dnsIP: '198.18.248.10', bridge: 'sksvcu0', lbPort: 18083 },
+  { mode: 'nftables', cidr: '198.18.16.0/22', serviceCIDR: '198.19.240.0/22', dnsIP: '198.19.240.10', bridge: 'sksvcn0', lbPort: 18081 },
+  { mode: 'iptables', cidr: '198.18.20.0/22', serviceCIDR: '198.19.244.0/22', dnsIP: '198.19.244.10', bridge: 'sksvci0', lbPort: 18082 },
+  { mode: 'userspace', cidr: '198.18.24.0/22', serviceCIDR: '198.19.248.0/22', dnsIP: '198.19.248.10', bridge: 'sksvcu0', lbPort: 18083 },
 ] as const;
 
 for (const m of MODES) {
