@@ -127,7 +127,7 @@ spec:
       containers:
       - name: httpd
         image: ${IMAGE}
-        command: [sh, -c, 'mkdir -p /www && echo "hello from $(hostname)" > /www/index.html && exec httpd -f -p 8080 -h /www']
+        command: [sh, -c, 'mkdir -p /srv/node-e2e && echo "hello from $(hostname)" > /srv/node-e2e/index.html && exec httpd -f -p 8080 -h /srv/node-e2e']
         ports: [{containerPort: 8080, name: http}]
         readinessProbe:
           httpGet: {path: /index.html, port: http}
@@ -388,7 +388,8 @@ spec:
     assert.ok(!mounts.includes(dataDir), `no mount under ${dataDir} remains`);
     const procs = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
     assert.ok(!procs.includes(dataDir), 'no process (conmon, container) of this data dir remains');
-    assert.ok(!procs.split('\n').some((l) => l.trim() === 'httpd -f -p 8080 -h /www'), 'no container process remains');
+    // (a command line unique to this file: other test files run httpd pods at the same time)
+    assert.ok(!procs.split('\n').some((l) => l.trim() === 'httpd -f -p 8080 -h /srv/node-e2e'), 'no container process remains');
   });
 });
 
