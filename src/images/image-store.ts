@@ -6,6 +6,7 @@
 // Images are registered only after their blobs are verified and their rootfs is unpacked, so an
 // image in the index is always usable. Index changes are serialised (in this process and, through
 // index.lock, between processes), and the index is re-read when another process changed it.
+import { createHash } from 'node:crypto';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -106,22 +107,25 @@ export class ImageStore {
   }
 
   /**
-   * Pulls `ref` from its registry (see pull.ts) unless the same pull is already running, then
-   * registers it. Rejects with ImageError('ErrImagePull' | 'InvalidImageName').
+   * Pulls `ref` from its registry (see pull.ts) unless the same pull *with the same credentials*
+   * is already running, then registers it. A caller never rides on another caller's credentials: a
+   * pod without a pull secret must not get a private image because a pod with one pulls it at the
+   * same moment. Rejects with ImageError('ErrImagePull' | 'InvalidImageName').
    */
   async pull(ref: string, opts: PullOptions = {}): Promise<StoredImage> {
     const r = normalizeImageRef(ref);
-    const running = this.pulling.get(r.name);
+    const key = `${r.name}\0${createHash('sha256').update(JSON.stringify(opts.auth ?? null)).digest('hex')}`;
+    const running = this.pulling.get(key);
     if (running) return running;
     const p = (async () => {
       const candidate = await pullImage(r, this.blobs, opts);
       return this.register(candidate, opts.signal);
     })();
-    this.pulling.set(r.name, p);
+    this.pulling.set(key, p);
     try {
       return await p;
     } finally {
-      this.pulling.delete(r.name);
+      this.pulling.delete(key);
     }
   }
 

@@ -2,7 +2,8 @@
 // (Always; IfNotPresent; Never), with the kubelet's events (Pulling, Pulled, Failed, BackOff) and a
 // back-off between failed pulls of the same image (ImagePullBackOff). On simulated nodes every
 // image is taken as present ("already present on machine") whatever the policy.
-import type { Container, Pod } from 'kubernetes-types/core/v1.js';
+import type { Container, Pod, Secret } from 'kubernetes-types/core/v1.js';
+import { credentialsFor } from './pull-secrets.js';
 import type { Clock } from '../client/clock.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { RuntimeError } from '../runtime/runtime.js';
@@ -17,6 +18,8 @@ export interface ImagePullerOptions {
   readonly event: EventSink;
   /** treat every image as present (simulated nodes) */
   readonly assumePresent?: boolean;
+  /** the pod's imagePullSecrets, read when a pull is needed; absent: anonymous pulls */
+  readonly pullSecrets?: (pod: Pod) => Promise<Secret[]>;
 }
 
 /** The policy Kubernetes defaults to: Always for `:latest` or untagged images, else IfNotPresent. */
@@ -66,7 +69,8 @@ export class ImagePuller {
     }
     event(pod, 'Normal', 'Pulling', `Pulling image "${image}"`);
     try {
-      const id = await runtime.pullImage(image);
+      const auth = this.opts.pullSecrets && pod.spec?.imagePullSecrets?.length ? credentialsFor(image, await this.opts.pullSecrets(pod)) : undefined;
+      const id = await runtime.pullImage(image, auth ? { auth } : undefined);
       const secs = ((this.opts.clock.now() - now) / 1000).toFixed(3);
       const size = (await runtime.imageStatus(image))?.size ?? 0;
       event(pod, 'Normal', 'Pulled', `Successfully pulled image "${image}" in ${secs}s (${secs}s including waiting). Image size: ${size} bytes.`);

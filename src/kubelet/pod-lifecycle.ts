@@ -115,7 +115,21 @@ export class PodLifecycle {
     this.trace = new StartupTrace(opts.trace);
     this.workers = new PodWorkers({ clock: opts.clock, sync: (uid) => this.sync(uid), log: opts.log });
     this.statusWriter = new PodStatusWriter(opts.client);
-    this.puller = new ImagePuller({ runtime: opts.runtime, clock: opts.clock, backoff: this.failures, event: opts.event, assumePresent: opts.assumeImagesPresent });
+    const objects = opts.objects;
+    this.puller = new ImagePuller({
+      runtime: opts.runtime,
+      clock: opts.clock,
+      backoff: this.failures,
+      event: opts.event,
+      assumePresent: opts.assumeImagesPresent,
+      pullSecrets: objects
+        ? async (pod) => {
+            const ns = pod.metadata?.namespace ?? 'default';
+            const found = await Promise.all((pod.spec?.imagePullSecrets ?? []).map((r) => (r.name ? objects.secret(ns, r.name) : undefined)));
+            return found.filter((s): s is NonNullable<typeof s> => s !== undefined);
+          }
+        : undefined,
+    });
     this.probes = opts.probes({
       clock: opts.clock,
       hooks: {

@@ -15,6 +15,7 @@ import { after, before, describe, it } from 'node:test';
 import { SKIFF_MAIN, kubectl, manifest, startSkiff, type Skiff } from './harness.js';
 import { buildBusyboxImage, writeBusyboxArchive } from '../../src/images/busybox-archive.js';
 import { pushImage, startRegistry, type TestRegistry } from '../../src/images/testing.js';
+import bcrypt from 'bcryptjs';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ROOT = process.getuid?.() === 0;
@@ -334,6 +335,44 @@ spec:
     await ok('run', 'nopull', `--image=${missing}`, '--restart=Never');
     await until('ErrImagePull or ImagePullBackOff', async () => /ErrImagePull|ImagePullBackOff/.test((await pod('nopull')).status.containerStatuses?.[0].state.waiting?.reason ?? ''));
     await ok('delete', 'pod', 'nopull', 'pulled', '--grace-period=1');
+  });
+
+  it('imagePullSecrets: a private registry (basic auth) pulls with the pod\'s docker-registry secret, and fails without it', async () => {
+    const priv = await startRegistry({ htpasswd: `e2e:${bcrypt.hashSync('pw-e2e', 4)}\n` });
+    try {
+      const authorization = `Basic ${Buffer.from('e2e:pw-e2e').toString('base64')}`;
+      await pushImage({ host: priv.host, repository: 'private/busybox', authorization }, (await buildBusyboxImage()).image, 'v1');
+      const ref = `${priv.host}/private/busybox:v1`;
+      await ok('create', 'secret', 'docker-registry', 'regcred', `--docker-server=${priv.host}`, '--docker-username=e2e', '--docker-password=pw-e2e');
+      await ok('apply', '-f', manifest(s, 'private.yaml', `apiVersion: v1
+kind: Pod
+metadata: {name: private}
+spec:
+  restartPolicy: Never
+  terminationGracePeriodSeconds: 1
+  imagePullSecrets: [{name: regcred}]
+  containers: [{name: c, image: ${ref}, command: [sleep, '3600']}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: nocreds}
+spec:
+  restartPolicy: Never
+  terminationGracePeriodSeconds: 1
+  # Always: the image is on the node by now, and IfNotPresent would use it without credentials
+  containers: [{name: c, image: ${ref}, imagePullPolicy: Always, command: [sleep, '3600']}]
+`));
+      await ok('wait', '--for=condition=Ready', 'pod/private', '--timeout=60s');
+      await until('nocreds to fail pulling', async () => /ErrImagePull|ImagePullBackOff/.test((await pod('nocreds')).status.containerStatuses?.[0].state.waiting?.reason ?? ''), 30_000).catch(async (e: unknown) => {
+        const events = await ok('get', 'events', '--field-selector', 'involvedObject.name=nocreds', '-o', 'jsonpath={.items[*].message}');
+        assert.fail(`${String(e)}\nstatus: ${JSON.stringify((await pod('nocreds')).status)}\nevents: ${events}`);
+      });
+      const events = await ok('get', 'events', '--field-selector', 'involvedObject.name=nocreds', '-o', 'jsonpath={.items[*].message}');
+      assert.match(events, /unauthorized|authentication required/i);
+      await ok('delete', 'pod', 'private', 'nocreds', '--grace-period=1');
+    } finally {
+      await priv.stop();
+    }
   });
 
   it('deleting a pod stops its processes and frees its IP and network namespace', async () => {
