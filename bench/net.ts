@@ -64,6 +64,9 @@ interface LoadResult {
   rps: number;
   p50_ms: number;
   p99_ms: number;
+  /** p99.9 and the mean: a SYN retransmitted after 1 s hides above p99 but shows in the mean */
+  p999_ms: number;
+  mean_ms: number;
   ok: number;
   errors: number;
   /** error → count (ECONNREFUSED, timeout, …) */
@@ -112,6 +115,7 @@ async function loadChild(targetsArg: string, clients: number, seconds: number): 
   let measuring = false;
   let stop = false;
   let ok = 0;
+  let sumMs = 0;
   let errors = 0;
   const errorKinds: Record<string, number> = {};
   const worker = async () => {
@@ -122,6 +126,7 @@ async function loadChild(targetsArg: string, clients: number, seconds: number): 
       if (!measuring) continue;
       if (r.ok) {
         ok++;
+        sumMs += performance.now() - t0;
         hist[Math.min(hist.length - 1, Math.floor(((performance.now() - t0) * 1000) / BIN_US))]++;
       } else {
         errors++;
@@ -146,7 +151,7 @@ async function loadChild(targetsArg: string, clients: number, seconds: number): 
     for (let i = 0; i < hist.length; i++) if ((acc += hist[i]) >= want) return +(((i + 1) * BIN_US) / 1000).toFixed(2);
     return NaN;
   };
-  const result: LoadResult = { rps: Math.round(ok / elapsed), p50_ms: at(0.5), p99_ms: at(0.99), ok, errors, errorKinds, cpuPct: Math.round(((cpu.user + cpu.system) / 1e6 / elapsed) * 100) };
+  const result: LoadResult = { rps: Math.round(ok / elapsed), p50_ms: at(0.5), p99_ms: at(0.99), p999_ms: at(0.999), mean_ms: +(sumMs / ok).toFixed(2), ok, errors, errorKinds, cpuPct: Math.round(((cpu.user + cpu.system) / 1e6 / elapsed) * 100) };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
@@ -330,7 +335,7 @@ async function throughput(mode: string, web: Web, goal: number | undefined): Pro
     ratios.push(s.rps / d.rps);
   }
   const fig = (label: string, rs: LoadResult[]) => {
-    const f = { rps: median(rs.map((r) => r.rps)), p50_ms: median(rs.map((r) => r.p50_ms)), p99_ms: median(rs.map((r) => r.p99_ms)), errors: rs.reduce((a, r) => a + r.errors, 0), errorKinds: Object.assign({}, ...rs.map((r) => r.errorKinds)), roundsRps: rs.map((r) => r.rps), loadgenCpuPct: median(rs.map((r) => r.cpuPct)) };
+    const f = { rps: median(rs.map((r) => r.rps)), p50_ms: median(rs.map((r) => r.p50_ms)), p99_ms: median(rs.map((r) => r.p99_ms)), p999_ms: median(rs.map((r) => r.p999_ms)), mean_ms: median(rs.map((r) => r.mean_ms)), errors: rs.reduce((a, r) => a + r.errors, 0), errorKinds: Object.assign({}, ...rs.map((r) => r.errorKinds)), roundsRps: rs.map((r) => r.rps), loadgenCpuPct: median(rs.map((r) => r.cpuPct)) };
     out({ figure: 'http-new-connection', mode, path: label, clients: CLIENTS, seconds: SECONDS, ...f });
     return f;
   };
@@ -437,6 +442,11 @@ async function main(): Promise<void> {
       const cluster = await startCluster(m, clusters);
       try {
         const web = await deployWeb(cluster.conn);
+        // for experiments by hand: keep the cluster up for a while (`node dist/bench/net.js load …`)
+        if (process.env.BENCH_NET_HOLD_MS) {
+          out({ hold: Number(process.env.BENCH_NET_HOLD_MS), mode: m.mode, web });
+          await sleep(Number(process.env.BENCH_NET_HOLD_MS));
+        }
         await throughput(m.mode, web, m.rpsGoal);
         if (m.churn) await churn(cluster.conn, m.mode, web);
       } finally {
