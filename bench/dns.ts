@@ -229,7 +229,11 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-async function main(): Promise<void> {
+/**
+ * The whole DNS bench (also called by bench/net.ts): pins the calling process to CPU 0 when
+ * taskset exists (the servers get CPU 1), prints one JSON line per figure, stops its servers.
+ */
+export async function runDnsBench(): Promise<void> {
   if (TASKSET) spawnSync('taskset', ['-pc', '0', String(process.pid)], { stdio: 'ignore' });
   const shuffle = (xs: string[]) => {
     for (let i = xs.length - 1; i > 0; i--) {
@@ -279,6 +283,9 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv[2] === 'serve' && process.argv[3] === 'echo') await serveEcho();
-else if (process.argv[2] === 'serve') await serve(Number(process.argv[3] ?? 10_000));
-else await main();
+// Run as a program (not when imported by bench/net.ts): `serve` children, or the bench.
+if (process.argv[1] === SELF) {
+  if (process.argv[2] === 'serve' && process.argv[3] === 'echo') await serveEcho();
+  else if (process.argv[2] === 'serve') await serve(Number(process.argv[3] ?? 10_000));
+  else await runDnsBench();
+}
