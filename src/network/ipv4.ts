@@ -1,21 +1,9 @@
 // IPv4 arithmetic for a node's pod CIDR: addresses as unsigned 32-bit numbers, and the layout of a
 // pod subnet (network address, gateway = first address, pod range, broadcast). Pure, no I/O.
 
-/** `10.42.0.7` → 0x0a2a0007, or undefined when it is not a dotted-quad IPv4 address. */
-export function parseIPv4(ip: string): number | undefined {
-  const parts = ip.split('.');
-  if (parts.length !== 4) return undefined;
-  let n = 0;
-  for (const p of parts) {
-    if (!/^\d{1,3}$/.test(p) || Number(p) > 255) return undefined;
-    n = n * 256 + Number(p);
-  }
-  return n;
-}
+import { formatIPv4, parseIPv4 } from '../api/ipv4.js';
 
-export function formatIPv4(n: number): string {
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
-}
+export { formatIPv4, parseIPv4 };
 
 /**
  * The layout of a pod subnet as the bridge plugin uses it: the network address and the broadcast

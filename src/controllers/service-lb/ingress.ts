@@ -4,26 +4,15 @@
 // Service from the pool: the one it already has, else spec.loadBalancerIP when free and inside
 // the pool, else the lowest free address (network and broadcast addresses are never given).
 import type { Node, Service } from 'kubernetes-types/core/v1.js';
+import { formatIPv4, parseIPv4 } from '../../api/ipv4.js';
 
 export interface Pool {
   readonly first: number;
   readonly last: number;
 }
 
-export function ipToInt(ip: string): number | undefined {
-  const parts = ip.split('.');
-  if (parts.length !== 4) return undefined;
-  let n = 0;
-  for (const p of parts) {
-    if (!/^\d{1,3}$/.test(p) || Number(p) > 255) return undefined;
-    n = n * 256 + Number(p);
-  }
-  return n;
-}
-
-export function intToIp(n: number): string {
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
-}
+const ipToInt = parseIPv4;
+const intToIp = formatIPv4;
 
 /** Parses `a.b.c.d/len`; throws a message naming the CIDR when it is not one. */
 export function parsePool(cidr: string): Pool {
