@@ -8,9 +8,9 @@ import type { ProxyBackend, ProxyBackendOptions, ProxyState } from '../model.js'
 import { iptablesRestore, iptablesSave } from './iptables-command.js';
 import { chainPrefix } from './names.js';
 import { networkInterfaces } from 'node:os';
-import { listeningPorts, type ListeningPorts } from './ports-in-use.js';
+import { listeningPorts, type ListeningPorts } from '../ports-in-use.js';
 import { buildRules, jumpRules, type ChainRules, type NodeEnvironment } from './rules.js';
-import { ensureSysctls } from './sysctl.js';
+import { applyProxySysctls } from '../machine-settings.js';
 import { removeIptablesRules } from './remove.js';
 
 type Table = 'nat' | 'filter';
@@ -82,7 +82,7 @@ export class IptablesBackend implements ProxyBackend {
    */
   async sync(state: ProxyState): Promise<void> {
     if (!this.sysctlsDone) {
-      for (const line of await ensureSysctls()) this.log(`proxy iptables: sysctl ${line}`);
+      for (const line of await applyProxySysctls()) this.log(`proxy iptables: sysctl ${line}`);
       this.sysctlsDone = true;
     }
     const now = (this.opts.now ?? Date.now)();

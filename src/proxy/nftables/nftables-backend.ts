@@ -7,9 +7,9 @@
 // table from scratch. The first sync also sets the machine settings in machine-settings.ts.
 import { networkInterfaces } from 'node:os';
 import type { ProxyBackend, ProxyBackendOptions, ProxyState } from '../model.js';
-import { applyProxySysctls } from './machine-settings.js';
+import { applyProxySysctls } from '../machine-settings.js';
 import { nft, nftApply, nftTableExists } from './nft-command.js';
-import { listeningPorts } from './ports-in-use.js';
+import { listeningPorts } from '../ports-in-use.js';
 import { desiredRuleset, syncScript, type Ruleset, type RulesetEnvironment } from './ruleset.js';
 
 export interface NftablesBackendOptions extends ProxyBackendOptions {

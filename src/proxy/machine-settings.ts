@@ -1,4 +1,5 @@
-// The kernel settings the kernel proxy modes need, set when a backend starts (as kube-proxy does):
+// The kernel settings the kernel proxy modes (nftables, iptables) need, set when a backend starts
+// (as kube-proxy does):
 //   net.ipv4.ip_forward = 1                 pod → ClusterIP → pod is routed through the node
 //   net.ipv4.conf.all.route_localnet = 1    NodePort / LoadBalancer on 127.0.0.1 (DNAT of a
 //                                           loopback source to a pod, then masquerade)

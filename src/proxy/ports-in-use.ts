@@ -1,13 +1,18 @@
 // Which ports a process on this node already listens on, from /proc/net/{tcp,tcp6,udp,udp6} (this
-// network namespace). Read before serving a LoadBalancer port on the node's own addresses, so a
-// local server is never taken over silently.
+// network namespace). Every proxy mode reads it before serving a LoadBalancer port on the node's own
+// addresses, so a local server is never taken over silently.
 import { readFileSync } from 'node:fs';
 
 const TCP_LISTEN = '0A';
 const UDP_UNCONNECTED = '07';
 
+export interface ListeningPorts {
+  readonly tcp: ReadonlySet<number>;
+  readonly udp: ReadonlySet<number>;
+}
+
 /** Local ports with a TCP listener or an unconnected (bound) UDP socket, on any address. */
-export function listeningPorts(procNet = '/proc/net'): { tcp: Set<number>; udp: Set<number> } {
+export function listeningPorts(procNet = '/proc/net'): ListeningPorts {
   return {
     tcp: read([`${procNet}/tcp`, `${procNet}/tcp6`], TCP_LISTEN),
     udp: read([`${procNet}/udp`, `${procNet}/udp6`], UDP_UNCONNECTED),
