@@ -7,37 +7,13 @@
 // No upstream at all is a valid outcome: then names outside the cluster domain get SERVFAIL.
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { parseResolvConf, type ResolvConf } from '../api/resolv-conf.js';
 
 export const RESOLV_CONF = '/etc/resolv.conf';
 export const SYSTEMD_RESOLVED_CONF = '/run/systemd/resolve/resolv.conf';
 export const DNS_PORT = 53;
 
-export interface ResolvConf {
-  readonly nameservers: readonly string[];
-  readonly search: readonly string[];
-  readonly options: readonly string[];
-}
-
-/** Parses resolv.conf text (comments with # or ;, last `search`/`domain` wins, as glibc does). Invalid nameserver lines are skipped. */
-export function parseResolvConf(text: string): ResolvConf {
-  const nameservers: string[] = [];
-  let search: string[] = [];
-  const options: string[] = [];
-  for (const raw of text.split('\n')) {
-    const line = raw.replace(/[#;].*$/, '').trim();
-    if (!line) continue;
-    const [key, ...rest] = line.split(/\s+/);
-    if (key === 'nameserver' && rest[0]) {
-      const ip = rest[0].replace(/%.*$/, ''); // drop an IPv6 zone id
-      if (isIP(ip)) nameservers.push(ip);
-    } else if (key === 'search' || key === 'domain') {
-      search = rest;
-    } else if (key === 'options') {
-      options.push(...rest);
-    }
-  }
-  return { nameservers, search, options };
-}
+export { parseResolvConf, type ResolvConf };
 
 export function isLoopback(ip: string): boolean {
   return ip.startsWith('127.') || ip === '::1' || ip.toLowerCase().startsWith('::ffff:127.');

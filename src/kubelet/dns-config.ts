@@ -10,6 +10,7 @@
 import { readFileSync } from 'node:fs';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { DNSConfig } from '../runtime/runtime.js';
+import { parseResolvConf as parseApiResolvConf } from '../api/resolv-conf.js';
 
 export interface ClusterDNSSettings {
   /** the kube-dns Service IP(s); empty: no cluster DNS */
@@ -23,21 +24,10 @@ export interface ClusterDNSSettings {
 const MAX_NAMESERVERS = 3;
 const MAX_SEARCHES = 32;
 
-/** Parses resolv.conf text: nameserver, search/domain and options lines; comments ignored. */
+/** Parses resolv.conf text into the runtime's DNSConfig shape (see src/api/resolv-conf.ts). */
 export function parseResolvConf(text: string): DNSConfig {
-  const servers: string[] = [];
-  let searches: string[] = [];
-  const options: string[] = [];
-  for (const raw of text.split('\n')) {
-    const line = raw.replace(/[#;].*$/, '').trim();
-    if (!line) continue;
-    const [key, ...rest] = line.split(/\s+/);
-    if (key === 'nameserver' && rest[0]) servers.push(rest[0]);
-    else if (key === 'search') searches = rest;
-    else if (key === 'domain' && rest[0]) searches = [rest[0]];
-    else if (key === 'options') options.push(...rest);
-  }
-  return { servers, searches, options };
+  const r = parseApiResolvConf(text);
+  return { servers: r.nameservers, searches: r.search, options: r.options };
 }
 
 /** The node's resolver configuration (empty when /etc/resolv.conf cannot be read). */
