@@ -6,11 +6,12 @@
 // time to list 10,000 pods; watch delivery latency (p50/p99) with 100 watchers; server RSS.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { Agent, request } from 'node:https';
+import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse } from 'yaml';
+
+import { call, kubeconfigConn, type Conn } from './api-connection.js';
 
 const MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli', 'main.js');
 const PODS = Number(process.env.BENCH_PODS ?? 10_000);
@@ -19,27 +20,7 @@ const SERVER_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').f
 /** Stores to run, in order (default memory then sqlite). */
 const STORAGES = (process.env.BENCH_STORAGES ?? 'memory,sqlite').split(',').map((s) => s.trim()) as ('sqlite' | 'memory')[];
 
-interface Conn {
-  port: number;
-  ca: string;
-  token: string;
-  agent: Agent;
-}
 
-function call(c: Conn, method: string, path: string, body?: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { host: '127.0.0.1', port: c.port, path, method, ca: c.ca, servername: 'localhost', agent: c.agent, headers: { Authorization: `Bearer ${c.token}`, 'Content-Type': 'application/json', Accept: 'application/json' } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (d: Buffer) => chunks.push(d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
 
 function pod(name: string): string {
   return JSON.stringify({
@@ -104,13 +85,7 @@ async function benchStorage(storage: 'sqlite' | 'memory'): Promise<void> {
     await new Promise((r) => setTimeout(r, 10));
   }
   const startupMs = Number(/\((\d+) ms\)/.exec(out)?.[1] ?? 0);
-  const kc = parse(readFileSync(kubeconfig, 'utf8')) as { clusters: { cluster: { server: string; 'certificate-authority-data': string } }[]; users: { user: { token: string } }[] };
-  const c: Conn = {
-    port: Number(new URL(kc.clusters[0].cluster.server).port),
-    ca: Buffer.from(kc.clusters[0].cluster['certificate-authority-data'], 'base64').toString(),
-    token: kc.users[0].user.token,
-    agent: new Agent({ keepAlive: true, maxSockets: 64, noDelay: true }),
-  };
+  const c: Conn = kubeconfigConn(kubeconfig, 64);
   const emit = (figure: string, values: object) => console.log(JSON.stringify({ bench: 'api', storage, figure, ...values }));
   try {
     emit('startup', { ms: startupMs });

@@ -25,16 +25,17 @@
 //    EndpointSlices by this process (what the API itself costs).
 // 3. DNS: bench/dns.ts (skiff's ClusterDNS vs dnsmasq, same records, same run).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { Agent, request } from 'node:https';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:https';
 import { connect } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse } from 'yaml';
 import { writeBusyboxArchive } from '../src/images/busybox-archive.js';
 
 const SELF = fileURLToPath(import.meta.url);
+import { call, kubeconfigConn, type Conn } from './api-connection.js';
+
 const MAIN = join(dirname(SELF), '..', 'src', 'cli', 'main.js');
 const SECONDS = Number(process.env.BENCH_NET_SECONDS ?? 5);
 const CLIENTS = Number(process.env.BENCH_NET_CLIENTS ?? 16);
@@ -176,27 +177,7 @@ function runLoad(targets: string[]): Promise<LoadResult> {
 // ---------------------------------------------------------------------------------------------
 // The API
 
-interface Conn {
-  port: number;
-  ca: string;
-  token: string;
-  agent: Agent;
-}
 
-function call(c: Conn, method: string, path: string, body?: unknown): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { host: '127.0.0.1', port: c.port, path, method, ca: c.ca, servername: 'localhost', agent: c.agent, headers: { Authorization: `Bearer ${c.token}`, 'Content-Type': 'application/json', Accept: 'application/json' } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (d: Buffer) => chunks.push(d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body === undefined ? undefined : JSON.stringify(body));
-  });
-}
 
 async function must(c: Conn, method: string, path: string, body?: unknown): Promise<any> {
   const r = await call(c, method, path, body);
@@ -255,8 +236,7 @@ async function startCluster(m: (typeof MODES)[number], clusters: Cluster[]): Pro
   }, 20).catch((e: Error) => {
     throw new Error(`${e.message}\n${log.slice(-3000)}`);
   });
-  const kc = parse(readFileSync(join(dataDir, 'kubeconfig.yaml'), 'utf8')) as { clusters: { cluster: { 'certificate-authority-data': string } }[]; users: { user: { token: string } }[] };
-  const conn: Conn = { port, ca: Buffer.from(kc.clusters[0].cluster['certificate-authority-data'], 'base64').toString(), token: kc.users[0].user.token, agent: new Agent({ keepAlive: true, maxSockets: 32 }) };
+  const conn: Conn = kubeconfigConn(join(dataDir, 'kubeconfig.yaml'));
   cluster.conn = conn;
   await until('node Ready', 60_000, async () => {
     const n = await must(conn, 'GET', `/api/v1/nodes/${node}`);

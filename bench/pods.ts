@@ -7,39 +7,20 @@
 // with 50 pods running.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { Agent, request } from 'node:https';
+import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse } from 'yaml';
 import { writeBusyboxArchive } from '../src/images/busybox-archive.js';
+
+import { call, kubeconfigConn, type Conn } from './api-connection.js';
 
 const MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli', 'main.js');
 const SINGLE_RUNS = Number(process.env.BENCH_SINGLE ?? 10);
 const BATCH = Number(process.env.BENCH_BATCH ?? 50);
 const IMAGE = 'busybox:1.35.0';
 
-interface Conn {
-  port: number;
-  ca: string;
-  token: string;
-  agent: Agent;
-}
 
-function call(c: Conn, method: string, path: string, body?: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { host: '127.0.0.1', port: c.port, path, method, ca: c.ca, servername: 'localhost', agent: c.agent, headers: { Authorization: `Bearer ${c.token}`, 'Content-Type': 'application/json', Accept: 'application/json' } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (d: Buffer) => chunks.push(d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
 
 const pct = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : 0);
 const summary = (xs: number[]) => {
@@ -182,9 +163,7 @@ async function main(): Promise<void> {
       if (Date.now() - t0 > 30_000) throw new Error(`server did not start:\n${out}`);
       await sleep(20);
     }
-    const port = Number(/ready on https:\/\/[^:]+:(\d+)/.exec(out)![1]);
-    const kc = parse(readFileSync(join(dataDir, 'kubeconfig.yaml'), 'utf8')) as { clusters: { cluster: { 'certificate-authority-data': string } }[]; users: { user: { token: string } }[] };
-    const c: Conn = { port, ca: Buffer.from(kc.clusters[0].cluster['certificate-authority-data'], 'base64').toString(), token: kc.users[0].user.token, agent: new Agent({ keepAlive: true, maxSockets: 32 }) };
+    const c: Conn = kubeconfigConn(join(dataDir, 'kubeconfig.yaml'));
     for (;;) {
       const r = await call(c, 'GET', '/api/v1/nodes/bench-node');
       const node = r.status === 200 ? (JSON.parse(r.body) as { spec?: { podCIDR?: string }; status?: { conditions?: { type: string; status: string }[] } }) : undefined;

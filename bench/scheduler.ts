@@ -20,11 +20,12 @@
 // the server, space-separated, e.g. --max-old-space-size=768).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { Agent, request } from 'node:https';
+import { request } from 'node:https';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse } from 'yaml';
+
+import { call, kubeconfigConn, type Conn, type Reply } from './api-connection.js';
 
 const MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli', 'main.js');
 
@@ -57,42 +58,8 @@ const CLOCK_TICKS = 100; // USER_HZ of /proc/PID/stat on Linux
 
 type Scenario = 'deployments' | 'pods';
 
-interface Conn {
-  readonly port: number;
-  readonly ca: string;
-  readonly token: string;
-  readonly agent: Agent;
-}
 
-interface Reply {
-  readonly status: number;
-  readonly body: string;
-}
 
-function call(c: Conn, method: string, path: string, body?: unknown): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port: c.port,
-        path,
-        method,
-        ca: c.ca,
-        servername: 'localhost',
-        agent: c.agent,
-        headers: { Authorization: `Bearer ${c.token}`, 'Content-Type': 'application/json', Accept: 'application/json' },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (d: Buffer) => chunks.push(d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body === undefined ? undefined : JSON.stringify(body));
-  });
-}
 
 async function mustCall(c: Conn, method: string, path: string, want: number, body?: unknown): Promise<Reply> {
   const r = await call(c, method, path, body);
@@ -159,15 +126,6 @@ interface Server {
   readonly exited: Promise<void>;
 }
 
-function kubeconfigConn(path: string): Conn {
-  const kc = parse(readFileSync(path, 'utf8')) as { clusters: { cluster: { server: string; 'certificate-authority-data': string } }[]; users: { user: { token: string } }[] };
-  return {
-    port: Number(new URL(kc.clusters[0]!.cluster.server).port),
-    ca: Buffer.from(kc.clusters[0]!.cluster['certificate-authority-data'], 'base64').toString(),
-    token: kc.users[0]!.user.token,
-    agent: new Agent({ keepAlive: true, maxSockets: CONCURRENCY, noDelay: true }),
-  };
-}
 
 interface NodeNetwork {
   /** prefix length of each node's podCIDR */
@@ -245,7 +203,7 @@ async function startServer(nodes: number, label: string): Promise<Server> {
     }
     await sleep(20);
   }
-  return { ...server, conn: kubeconfigConn(kubeconfig), startupMs: Number(/\((\d+) ms\)/.exec(out)?.[1] ?? 0) };
+  return { ...server, conn: kubeconfigConn(kubeconfig, CONCURRENCY), startupMs: Number(/\((\d+) ms\)/.exec(out)?.[1] ?? 0) };
 }
 
 /** Stops the server this benchmark started (by its PID only) and removes its data dir. */
