@@ -38,7 +38,18 @@ export function createServiceLBController(settings: ServiceLBSettings = {}): (de
       const removers = [
         services.addEventHandler({ onAdd: enqueue, onUpdate: (_o, n) => enqueue(n) }),
         // without a pool the node addresses are the ingress: node changes move every LoadBalancer
-        ...(pool ? [] : [nodes.addEventHandler({ onAdd: enqueueAllLB, onUpdate: enqueueAllLB, onDelete: enqueueAllLB })]),
+        // (node updates come with every status report: only a change of the node's ingress address counts)
+        ...(pool
+          ? []
+          : [
+              nodes.addEventHandler({
+                onAdd: enqueueAllLB,
+                onUpdate: (o, n) => {
+                  if (nodeIngressIPs([o as Node]).join() !== nodeIngressIPs([n as Node]).join()) enqueueAllLB();
+                },
+                onDelete: enqueueAllLB,
+              }),
+            ]),
       ];
       signal.addEventListener(
         'abort',
