@@ -17,7 +17,7 @@ import { systemClock } from '../client/clock.js';
 import { Informer } from '../client/informer.js';
 import type { SharedInformerFactory } from '../client/shared-informers.js';
 import { SimulatedRuntime } from '../runtime/simulated/simulated-runtime.js';
-import { formatIPv4, parseIPv4 } from '../runtime/simulated/pod-ip-allocator.js';
+import { formatIPv4, parseIPv4 } from '../api/ipv4.js';
 import { HeartbeatScheduler } from './heartbeat.js';
 import { Kubelet } from './kubelet.js';
 import type { NodeObject, PodObject } from './kubelet-source.js';

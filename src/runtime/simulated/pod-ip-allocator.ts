@@ -2,6 +2,7 @@
 // the first usable address, continuing after the last one given (so a freed IP is not reused at
 // once), skipping the network address (.0), the gateway (.1, the node bridge's address) and the
 // broadcast address. In memory only: the simulated runtime forgets everything on restart.
+import { formatIPv4, parseIPv4 } from '../../api/ipv4.js';
 
 export class PodIPAllocator {
   private readonly first: number;
@@ -63,19 +64,4 @@ export function parseIPv4CIDR(cidr: string): { network: number; prefix: number }
   if (addr === undefined || !(prefix >= 0 && prefix <= 32)) throw new TypeError(`expected an IPv4 CIDR such as 10.42.0.0/24, got "${cidr}"`);
   const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
   return { network: (addr & mask) >>> 0, prefix };
-}
-
-export function parseIPv4(ip: string): number | undefined {
-  const parts = ip.split('.');
-  if (parts.length !== 4) return undefined;
-  let n = 0;
-  for (const p of parts) {
-    if (!/^\d{1,3}$/.test(p) || Number(p) > 255) return undefined;
-    n = n * 256 + Number(p);
-  }
-  return n;
-}
-
-export function formatIPv4(n: number): string {
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
 }
