@@ -14,6 +14,7 @@ import { imageArchiveDir, imageStoreDir } from '../images/data-dir.js';
 import { ImageStore } from '../images/image-store.js';
 import { importImagesFromDir } from '../images/import-dir.js';
 import { Kubelet } from '../kubelet/kubelet.js';
+import { leaseRenewIntervalFor } from '../kubelet/node-lease.js';
 import { allocatableFrom, localCapacity, localNodeIP } from '../kubelet/machine-info.js';
 import { nodeProbeManager } from '../kubelet/probes/node-prober.js';
 import { KubeletServer } from '../kubelet/server/kubelet-server.js';
@@ -102,6 +103,7 @@ export async function startAgent(opts: { flags: ServerFlags; client: Client; tls
     probes: nodeProbeManager(runtime),
     podsDir: join(config.stateDir, 'pods'),
     serviceEnv: true,
+    leaseRenewIntervalMs: leaseRenewIntervalFor(flags.nodeMonitorGracePeriodMs),
     dns: { servers: [kubeDnsClusterIP(flags.serviceCIDR)], domain: flags.clusterDomain, node: nodeResolvConf() },
     log: flags.verbosity >= 1 ? log : undefined,
     trace: flags.verbosity >= 2 ? log : undefined,

@@ -20,6 +20,7 @@ import type { Store } from '../storage/store.js';
 import type { ServerFlags } from './flags.js';
 import type { ControllerManager } from '../controllers/manager.js';
 import type { SimulatedNodes } from '../kubelet/simulated-nodes.js';
+import { leaseRenewIntervalFor } from '../kubelet/node-lease.js';
 import type { SchedulerRunner } from '../scheduler/scheduler-runner.js';
 import type { RunningAgent } from './agent.js';
 import { writeKubeconfig } from './kubeconfig.js';
@@ -158,6 +159,7 @@ export async function startServer(flags: ServerFlags, log: (line: string) => voi
         client: client('kubelet/skiff-simulated'),
         count: flags.simulatedNodes,
         capacity: parseNodeCapacity(flags.simulatedNodeCapacity),
+        leaseRenewIntervalMs: leaseRenewIntervalFor(flags.nodeMonitorGracePeriodMs),
         log: flags.verbosity >= 2 ? log : undefined,
       }),
     );

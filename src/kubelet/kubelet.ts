@@ -72,8 +72,10 @@ export interface KubeletOptions {
 
   /** pods and Node source; default: informers of its own (field selectors), started and stopped with the kubelet */
   readonly source?: KubeletSource;
-  /** periodic work (lease, status, resync); default: a timer of its own every 10 s */
+  /** periodic work (lease, status, resync); default: a timer of its own every leaseRenewIntervalMs */
   readonly heartbeats?: HeartbeatScheduler;
+  /** how often the Lease is renewed (its leaseDurationSeconds is four times that); default 10 s */
+  readonly leaseRenewIntervalMs?: number;
   /** Events; default a recorder of its own (component "kubelet", host = node name); null: no events */
   readonly recorder?: EventRecorder | null;
   /** default: SimulatedProbeManager (ready after initialDelaySeconds) */
@@ -138,7 +140,7 @@ export class Kubelet {
     const log = opts.log ?? (() => {});
     this.log = (line) => log(`kubelet ${opts.nodeName}: ${line}`);
     this.nodeIP = opts.nodeIP ?? localNodeIP();
-    this.lease = new NodeLease({ client: opts.client, nodeName: opts.nodeName, clock: this.clock });
+    this.lease = new NodeLease({ client: opts.client, nodeName: opts.nodeName, clock: this.clock, durationSeconds: Math.max(1, Math.ceil((4 * (opts.leaseRenewIntervalMs ?? NODE_LEASE_RENEW_INTERVAL_MS)) / 1000)) });
     this.ownsRecorder = opts.recorder === undefined;
     this.recorder = opts.recorder === undefined ? new EventRecorder({ client: opts.client, component: 'kubelet', host: opts.nodeName, clock: this.clock, log: this.log }) : (opts.recorder ?? undefined);
     const objects = opts.objects ?? new ClientPodObjects(opts.client);
@@ -217,7 +219,7 @@ export class Kubelet {
 
     if (this.opts.heartbeats) this.heartbeats = this.opts.heartbeats;
     else {
-      this.heartbeats = new HeartbeatScheduler({ clock: this.clock, periodMs: NODE_LEASE_RENEW_INTERVAL_MS });
+      this.heartbeats = new HeartbeatScheduler({ clock: this.clock, periodMs: this.opts.leaseRenewIntervalMs ?? NODE_LEASE_RENEW_INTERVAL_MS });
       this.ownsHeartbeats = true;
       this.heartbeats.start(ac.signal);
     }

@@ -13,6 +13,18 @@ const LEASES = resourceInfo('coordination.k8s.io', 'v1', 'leases');
 export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
 export const NODE_LEASE_DURATION_SECONDS = 40;
 export const NODE_LEASE_RENEW_INTERVAL_MS = 10_000;
+/** The shortest renew interval leaseRenewIntervalFor gives. */
+export const MIN_NODE_LEASE_RENEW_INTERVAL_MS = 250;
+
+/**
+ * The renew interval for kubelets watched with node-monitor grace period `graceMs`: the default
+ * 10 s, or a quarter of the grace period when that is shorter, so that a healthy node always
+ * renews several times within the grace (with `--node-monitor-grace-period 4s` a 10 s renewal
+ * would make every healthy node look dead between renewals).
+ */
+export function leaseRenewIntervalFor(graceMs: number): number {
+  return Math.max(MIN_NODE_LEASE_RENEW_INTERVAL_MS, Math.min(NODE_LEASE_RENEW_INTERVAL_MS, Math.floor(graceMs / 4)));
+}
 
 type LeaseObject = DeepMutable<Lease> & KubeObject;
 

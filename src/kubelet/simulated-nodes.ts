@@ -83,6 +83,8 @@ export interface SimulatedNodesOptions {
   readonly informers?: SharedInformerFactory;
   /** record kubelet Events (Pulled, Created, Started, BackOff...); default true */
   readonly recordEvents?: boolean;
+  /** how often each node renews its Lease; default 10 s */
+  readonly leaseRenewIntervalMs?: number;
   /** default systemClock */
   readonly clock?: Clock;
   /** default none */
@@ -121,7 +123,7 @@ export async function startSimulatedNodes(opts: SimulatedNodesOptions, signal?: 
     own.push(podInformer, nodeInformer);
   }
   const source = new InformerKubeletSource(podInformer, nodeInformer);
-  const heartbeats = new HeartbeatScheduler({ clock, periodMs: NODE_LEASE_RENEW_INTERVAL_MS, slots: HEARTBEAT_SLOTS, concurrency: HEARTBEAT_CONCURRENCY });
+  const heartbeats = new HeartbeatScheduler({ clock, periodMs: opts.leaseRenewIntervalMs ?? NODE_LEASE_RENEW_INTERVAL_MS, slots: HEARTBEAT_SLOTS, concurrency: HEARTBEAT_CONCURRENCY });
 
   const prefix = opts.namePrefix ?? 'sim-';
   const first = opts.firstIndex ?? 0;
@@ -147,6 +149,7 @@ export async function startSimulatedNodes(opts: SimulatedNodesOptions, signal?: 
         log,
         source,
         heartbeats,
+        leaseRenewIntervalMs: opts.leaseRenewIntervalMs,
         recorder: opts.recordEvents === false ? null : undefined,
         assumeImagesPresent: true,
       }),

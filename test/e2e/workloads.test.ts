@@ -29,7 +29,17 @@ describe('workloads on simulated nodes', () => {
       if (await check()) return;
       await sleep(250);
     }
-    assert.fail(`timed out waiting for ${what}`);
+    assert.fail(`timed out waiting for ${what}\n${await clusterState()}`);
+  }
+  /** What a failing wait saw: nodes, pods, recent events and the server's last log lines. */
+  async function clusterState(): Promise<string> {
+    const show = async (...args: string[]) => (await kubectl(s, args)).stdout;
+    return [
+      await show('get', 'nodes', '-o', 'custom-columns=NAME:.metadata.name,TAINTS:.spec.taints,READY:.status.conditions[?(@.type=="Ready")].status'),
+      await show('get', 'pods', '-A', '-o', 'wide'),
+      await show('get', 'events', '-A', '--sort-by=.lastTimestamp'),
+      s.output().split('\n').slice(-60).join('\n'),
+    ].join('\n');
   }
   type PodList = { items: { metadata: { name: string; deletionTimestamp?: string }; spec: { nodeName?: string }; status: { phase?: string; conditions?: { type: string; status: string; reason?: string; message?: string }[] } }[] };
 
@@ -135,9 +145,15 @@ spec:
     const victim = before.items[0].spec.nodeName!;
     const onVictim = before.items.filter((p) => p.spec.nodeName === victim).map((p) => p.metadata.name);
     await ok('annotate', 'node', victim, 'skiff.io/simulate-down=true');
+    // The healthy nodes renew their Leases well within the 4 s grace: none of them may look dead meanwhile.
+    const flapped = new Set<string>();
     await until(
       `pods to leave ${victim}`,
       async () => {
+        const nodes = await json<{ items: { metadata: { name: string }; status: { conditions?: { type: string; status: string }[] } }[] }>('get', 'nodes');
+        for (const n of nodes.items) {
+          if (n.metadata.name !== victim && n.status.conditions?.find((c) => c.type === 'Ready')?.status !== 'True') flapped.add(n.metadata.name);
+        }
         const now = await json<PodList>('get', 'pods', '-l', 'app=mover');
         const live = now.items.filter((p) => !p.metadata.deletionTimestamp && p.status.phase === 'Running');
         return live.length === 6 && live.every((p) => p.spec.nodeName !== victim);
@@ -145,6 +161,7 @@ spec:
       60_000,
     );
     assert.match(await ok('get', 'node', victim, '-o', 'jsonpath={.spec.taints}'), /node\.kubernetes\.io\/unreachable/);
+    assert.deepEqual([...flapped], [], 'healthy nodes looked dead while the victim was down');
     assert.match(await ok('get', 'events', '--field-selector', `involvedObject.name=${onVictim[0]}`), /TaintManagerEviction/);
     await ok('annotate', 'node', victim, 'skiff.io/simulate-down-');
     await until('the unreachable taint to go', async () => !(await ok('get', 'node', victim, '-o', 'jsonpath={.spec.taints}')).includes('unreachable'));
