@@ -6,7 +6,7 @@
 // 50 pods created at once; the floor (`runc run -d` of the image's rootfs: p50/p99); skiff's RSS
 // with 50 pods running.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { writeBusyboxArchive } from '../src/images/busybox-archive.js';
 
 import { call, kubeconfigConn, type Conn } from './api-connection.js';
+import { cgroupCpuMs, CpuCgroup } from './cpu-cgroup.js';
 
 const MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli', 'main.js');
 const SINGLE_RUNS = Number(process.env.BENCH_SINGLE ?? 10);
@@ -28,6 +29,13 @@ const summary = (xs: number[]) => {
   return { n: s.length, p50: +pct(s, 50).toFixed(1), p99: +pct(s, 99).toFixed(1), max: +(s[s.length - 1] ?? 0).toFixed(1) };
 };
 const rssMB = (pid: number) => Math.round(Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024);
+/** CPU time (user + system) the process has used so far, in ms (/proc/PID/stat, clock ticks of 10 ms). */
+const cpuMs = (pid: number) => {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10;
+};
+const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Watches pods with label bench=<run> and resolves each pod's Ready time (performance.now()). */
@@ -124,9 +132,10 @@ function runcFloor(work: string, runs: number): number[] {
 }
 
 /** The floor for a batch: `count` plain `runc run -d` started at once; each one's time to return. */
-async function runcFloorBatch(work: string, count: number): Promise<number[]> {
+async function runcFloorBatch(work: string, count: number, group: CpuCgroup): Promise<{ times: number[]; cpuMs: number }> {
   const bundle = join(work, 'bundle');
   const root = join(work, 'runc-root');
+  const cpu0 = group.usageMs();
   const t0 = performance.now();
   const ids = Array.from({ length: count }, (_, i) => `floorb-${process.pid}-${i}`);
   const times = await Promise.all(
@@ -138,8 +147,9 @@ async function runcFloorBatch(work: string, count: number): Promise<number[]> {
         }),
     ),
   );
+  const cpuMs = group.usageMs() - cpu0;
   for (const id of ids) execFileSync('runc', ['--root', root, 'delete', '--force', id], { stdio: 'ignore' });
-  return times;
+  return { times, cpuMs };
 }
 
 async function main(): Promise<void> {
@@ -154,9 +164,15 @@ async function main(): Promise<void> {
   const args = [MAIN, 'server', '--data-dir', dataDir, '--port', '0', '--bind', '127.0.0.1', '--kubelet-port', '0', '--node-name', 'bench-node', '--pod-bridge', 'skbench0', '--cluster-cidr', '198.18.48.0/20', '--service-cidr', '198.19.208.0/20', ...(process.env.BENCH_V ? ['--v', process.env.BENCH_V] : [])];
   // BENCH_NODE_ARGS: extra node flags for the server (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`)
   const nodeArgs = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ').filter(Boolean) : [];
-  const proc = spawn(process.execPath, [...nodeArgs, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const logFile = process.env.BENCH_LOG ? createWriteStream(process.env.BENCH_LOG) : undefined;
+  const proc = spawn(process.execPath, [...nodeArgs, ...args], { stdio: ['ignore', 'pipe', logFile ? 'pipe' : 'inherit'] });
+  // skiff's CPU: the server and every process it starts (helper, ip, conmon, runc), plus the containers' cgroups
+  const group = new CpuCgroup(`skiff-bench-${process.pid}`);
+  group.add(proc.pid!);
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  // BENCH_LOG: the server's log (with BENCH_V=2: the kubelet's startup trace per pod) goes to this file
+  proc.stderr?.pipe(logFile!);
   try {
     const t0 = Date.now();
     while (!/ready on https:\/\/[^:]+:(\d+)/.test(out) || !existsSync(join(dataDir, 'kubeconfig.yaml'))) {
@@ -171,6 +187,8 @@ async function main(): Promise<void> {
       if (Date.now() - t0 > 60_000) throw new Error('node not ready');
       await sleep(100);
     }
+    const containerCgroup = (JSON.parse(readFileSync(join(dataDir, 'agent', 'agent.json'), 'utf8')) as { cgroupParent: string }).cgroupParent;
+    const skiffCpuMs = () => group.usageMs() + cgroupCpuMs(containerCgroup);
     // warm-up: the first pod pays for one-time work (bridge, image rootfs in page cache)
     await startPods(c, 'warm', 1);
     await deleteRun(c, 'warm');
@@ -187,9 +205,19 @@ async function main(): Promise<void> {
     console.log(JSON.stringify({ figure: 'floor: plain runc run -d of the same rootfs', unit: 'ms', ...fl }));
     console.log(JSON.stringify({ figure: 'p50 overhead over plain runc', unit: 'ms', value: +(s1.p50 - fl.p50).toFixed(1) }));
 
+    const cpu0 = cpuMs(proc.pid!);
+    const all0 = skiffCpuMs();
+    const g0 = group.usageMs();
     const batch = await startPods(c, 'batch', BATCH);
-    console.log(JSON.stringify({ figure: `pod create→Ready, ${BATCH} pods at once`, unit: 'ms', ...summary(batch) }));
-    console.log(JSON.stringify({ figure: `floor: ${BATCH} plain runc run -d at once`, unit: 'ms', ...summary(await runcFloorBatch(dataDir, BATCH)) }));
+    const serverCpu = cpuMs(proc.pid!) - cpu0;
+    const allCpu = skiffCpuMs() - all0;
+    const groupCpu = group.usageMs() - g0;
+    console.log(JSON.stringify({ figure: `pod create→Ready, ${BATCH} pods at once`, unit: 'ms', ...summary(batch), serverCpuMsPerPod: +(serverCpu / BATCH).toFixed(1), cpuMsPerPod: +(allCpu / BATCH).toFixed(1), containersCpuMsPerPod: +((allCpu - groupCpu) / BATCH).toFixed(1), load: loadAverage() }));
+    // the floor's CPU: this process while it starts them, runc, and the containers (runc puts them below its own cgroup)
+    const floorGroup = new CpuCgroup(`skiff-bench-floor-${process.pid}`);
+    floorGroup.add(process.pid);
+    const floorBatch = await runcFloorBatch(dataDir, BATCH, floorGroup).finally(() => floorGroup.remove([process.pid]));
+    console.log(JSON.stringify({ figure: `floor: ${BATCH} plain runc run -d at once`, unit: 'ms', ...summary(floorBatch.times), cpuMsPerPod: +(floorBatch.cpuMs / BATCH).toFixed(1), load: loadAverage() }));
     await sleep(2000);
     console.log(JSON.stringify({ figure: `skiff RSS with ${BATCH} pods running`, unit: 'MB', value: rssMB(proc.pid!) }));
     await deleteRun(c, 'batch');
@@ -197,6 +225,7 @@ async function main(): Promise<void> {
   } finally {
     proc.kill('SIGTERM');
     await new Promise((r) => proc.once('exit', r));
+    group.remove();
     try {
       execFileSync(process.execPath, [MAIN, 'killall', '--data-dir', dataDir], { stdio: 'inherit' });
     } finally {

@@ -21,6 +21,7 @@ import { KubeletServer } from '../kubelet/server/kubelet-server.js';
 import { checkBridgeForwarding } from '../network/bridge-netfilter.js';
 import { PodNetwork } from '../network/pod-network.js';
 import type { ImageProvider } from '../runtime/runc/deps.js';
+import { ProcessHelper } from '../runtime/runc/process-helper.js';
 import { RuncRuntime } from '../runtime/runc/runc-runtime.js';
 import { prepareAgentConfig } from './agent-config.js';
 import { startServices } from './services-agent.js';
@@ -68,7 +69,9 @@ export async function startAgent(opts: { flags: ServerFlags; client: Client; tls
   for (const f of imported.failed) log(`agent: image archive ${f.file} not imported: ${f.error.message}`);
   if (imported.imported.length) log(`agent: imported ${imported.imported.length} image archive(s) from ${imageArchiveDir(flags.dataDir)}`);
 
-  const network = new PodNetwork({ stateDir: join(config.stateDir, 'network'), bridgeName: config.bridgeName, netnsPrefix: config.netnsPrefix });
+  // one small helper process starts the node's programs (ip, unshare, conmon, runc...): the server never forks for a pod
+  const processes = new ProcessHelper();
+  const network = new PodNetwork({ stateDir: join(config.stateDir, 'network'), bridgeName: config.bridgeName, netnsPrefix: config.netnsPrefix, runner: processes.runProcess });
   for (const w of (await checkBridgeForwarding(config.bridgeName)).warnings) log(`agent: pod network: ${w}`);
 
   // Pulls honour --insecure-registry (plain HTTP) besides loopback registries.
@@ -83,6 +86,7 @@ export async function startAgent(opts: { flags: ServerFlags; client: Client; tls
     network,
     runcRoot: config.runcRoot,
     cgroupParent: config.cgroupParent,
+    processes,
     log: flags.verbosity >= 2 ? (l) => log(`runc: ${l}`) : undefined,
   });
 
@@ -123,6 +127,7 @@ export async function startAgent(opts: { flags: ServerFlags; client: Client; tls
       await kubelet.stop();
       await server.stop();
       await runtime.close?.();
+      await processes.close();
     },
   };
 }

@@ -45,11 +45,12 @@ import { removeCgroup, isCgroupV2 } from './cgroups.js';
 import { attachId, isLiveConmon, EXIT_FILE, OOM_FILE, resizeMessage, startConmon } from './conmon.js';
 import { streamLogs } from './cri-log.js';
 import type { ImageProvider, PodNetworkProvider } from './deps.js';
-import { CommandError, run } from './exec-file.js';
+import { CommandError, type Run } from './exec-file.js';
 import { runcExec } from './exec.js';
 import { mountPointsSync, unmount, unmountAll } from './mounts.js';
 import { ociSpec, processArgs, processEnv } from './oci-spec.js';
 import { forwardPort } from './port-forward.js';
+import { ProcessHelper } from './process-helper.js';
 import { readJson, writeJsonAtomic, type ContainerRecord, type SandboxRecord } from './records.js';
 import { createSandboxNamespaces, sandboxPaths, writeSandboxFiles } from './sandbox-files.js';
 import { resolveUser } from './user.js';
@@ -77,6 +78,11 @@ export interface RuncRuntimeOptions {
   readonly podCIDR?: string;
   /** the node's /etc (hosts and resolv.conf copied from it); default /etc */
   readonly nodeEtc?: string;
+  /**
+   * starts the runtime's programs (process-helper.ts); pass one to share it with the pod network.
+   * Default: a helper of the runtime's own, stopped by `close()`.
+   */
+  readonly processes?: ProcessHelper;
 }
 
 const realClock: RuntimeClock = {
@@ -103,6 +109,9 @@ export class RuncRuntime implements Runtime {
   private watcher: FSWatcher | undefined;
   private versionText: string | undefined;
   private runScriptPath: string | undefined;
+  private readonly processes: ProcessHelper;
+  private readonly ownProcesses: boolean;
+  private readonly runProgram: Run;
 
   constructor(private readonly opts: RuncRuntimeOptions) {
     this.clock = opts.clock ?? realClock;
@@ -118,6 +127,9 @@ export class RuncRuntime implements Runtime {
       pods: join(opts.stateDir, 'pods'),
     };
     for (const d of [this.dirs.sandboxes, this.dirs.containers, this.dirs.exits, this.dirs.sockets, this.runcRoot]) mkdirSync(d, { recursive: true });
+    this.ownProcesses = !opts.processes;
+    this.processes = opts.processes ?? new ProcessHelper();
+    this.runProgram = this.processes.run;
     this.podCIDR = opts.podCIDR;
     if (opts.podCIDR) opts.network.setPodCIDR(opts.podCIDR);
     this.load();
@@ -134,7 +146,7 @@ export class RuncRuntime implements Runtime {
 
   async version(): Promise<RuntimeVersion> {
     if (!this.versionText) {
-      const out = await run(this.runcPath, ['--version']).catch(() => ({ stdout: '' }));
+      const out = await this.runProgram(this.runcPath, ['--version']).catch(() => ({ stdout: '' }));
       this.versionText = /runc version (\S+)/.exec(out.stdout)?.[1] ?? 'unknown';
     }
     return { runtimeName: RUNC_RUNTIME_NAME, runtimeVersion: this.versionText };
@@ -176,7 +188,7 @@ export class RuncRuntime implements Runtime {
       // the UTS/IPC namespaces (unshare) and the network (ip) are made side by side; both settle before going on
       const [net] = await settleAll([
         hostNetwork ? Promise.resolve(undefined) : this.opts.network.setUp(id, { namespace: m.namespace, name: m.name, uid: m.uid }),
-        createSandboxNamespaces(p, { hostname: config.hostname, hostNetwork }),
+        createSandboxNamespaces(p, { hostname: config.hostname, hostNetwork }, this.runProgram),
       ]);
       netnsPath = net?.netnsPath;
       ip = net?.ip;
@@ -309,6 +321,7 @@ export class RuncRuntime implements Runtime {
         logPath,
         terminal: config.tty === true,
         stdin: config.stdin === true,
+        start: (req) => this.processes.startMonitor(req),
       });
       const rec: ContainerRecord = {
         id,
@@ -332,8 +345,8 @@ export class RuncRuntime implements Runtime {
       }
       return id;
     } catch (e) {
-      await run(this.runcPath, ['--root', this.runcRoot, 'delete', '--force', id]).catch(() => undefined);
-      if (mounted) await unmount(rootfs).catch(() => undefined);
+      await this.runProgram(this.runcPath, ['--root', this.runcRoot, 'delete', '--force', id]).catch(() => undefined);
+      if (mounted) await unmount(rootfs, this.runProgram).catch(() => undefined);
       await rm(bundle, { recursive: true, force: true }).catch(() => undefined);
       await rm(join(this.dirs.exits, id), { force: true });
       if (e instanceof RuntimeError) throw e;
@@ -351,7 +364,7 @@ export class RuncRuntime implements Runtime {
     const at = this.clock.now();
     const t = stopwatch();
     try {
-      await run(this.runcPath, ['--root', this.runcRoot, 'start', id]);
+      await this.runProgram(this.runcPath, ['--root', this.runcRoot, 'start', id]);
       t.lap('runc-start');
       c.startedAt = at;
       this.save(c);
@@ -380,9 +393,9 @@ export class RuncRuntime implements Runtime {
     const c = this.containers.get(id);
     if (!c) return;
     await this.stopContainer(id, 0).catch(() => undefined);
-    await run(this.runcPath, ['--root', this.runcRoot, 'delete', '--force', id]).catch(() => undefined);
+    await this.runProgram(this.runcPath, ['--root', this.runcRoot, 'delete', '--force', id]).catch(() => undefined);
     const bundle = join(this.dirs.containers, id);
-    await unmount(join(bundle, 'rootfs'));
+    await unmount(join(bundle, 'rootfs'), this.runProgram);
     await removeCgroup(`/${this.cgroupParent}/${id}`);
     await rm(bundle, { recursive: true, force: true });
     await rm(join(this.dirs.exits, id), { force: true });
@@ -474,6 +487,7 @@ export class RuncRuntime implements Runtime {
     this.watcher?.close();
     this.watcher = undefined;
     this.listeners.clear();
+    if (this.ownProcesses) await this.processes.close();
   }
 
   // ---- internals ----
@@ -577,7 +591,7 @@ export class RuncRuntime implements Runtime {
 
   private async kill(id: string, signal: 'TERM' | 'KILL'): Promise<void> {
     try {
-      await run(this.runcPath, ['--root', this.runcRoot, 'kill', id, signal]);
+      await this.runProgram(this.runcPath, ['--root', this.runcRoot, 'kill', id, signal]);
     } catch (e) {
       // "container not running" / "does not exist": it is already gone
       if (!(e instanceof CommandError)) throw e;
@@ -598,7 +612,7 @@ export class RuncRuntime implements Runtime {
   private async destroySandboxFiles(id: string, hostNetwork: boolean): Promise<void> {
     const p = sandboxPaths(join(this.dirs.sandboxes, id));
     if (!hostNetwork) await this.opts.network.tearDown(id).catch(() => undefined);
-    await unmountAll([p.utsNs, p.ipcNs]); // one umount for both namespace files
+    await unmountAll([p.utsNs, p.ipcNs], this.runProgram); // one umount for both namespace files
     await rm(p.dir, { recursive: true, force: true });
   }
 
