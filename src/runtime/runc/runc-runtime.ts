@@ -41,7 +41,7 @@ import type {
 } from '../runtime.js';
 import { NotFoundRuntimeError, RuntimeError } from '../runtime.js';
 import { attachConmon } from './attach.js';
-import { removeCgroup, isCgroupV2 } from './cgroups.js';
+import { isCgroupV2, moveHybridControllersToV1, removeCgroup } from './cgroups.js';
 import { attachId, isLiveConmon, EXIT_FILE, OOM_FILE, resizeMessage, startConmon } from './conmon.js';
 import { streamLogs } from './cri-log.js';
 import type { ImageProvider, PodNetworkProvider } from './deps.js';
@@ -50,6 +50,7 @@ import { runcExec } from './exec.js';
 import { mountPointsSync, unmount, unmountAll } from './mounts.js';
 import { ociSpec, processArgs, processEnv } from './oci-spec.js';
 import { forwardPort } from './port-forward.js';
+import { ociRuntimePath, type OciRuntimeName } from './oci-runtimes.js';
 import { ProcessHelper } from './process-helper.js';
 import { readJson, writeJsonAtomic, type ContainerRecord, type SandboxRecord } from './records.js';
 import { createSandboxNamespaces, sandboxPaths, writeSandboxFiles } from './sandbox-files.js';
@@ -72,6 +73,9 @@ export interface RuncRuntimeOptions {
   readonly clock?: RuntimeClock;
   /** one structured line per event */
   readonly log?: (line: string) => void;
+  /** which OCI runtime runs the containers (default runc); its containerIDs are `<name>://<id>` */
+  readonly ociRuntime?: OciRuntimeName;
+  /** the OCI runtime's binary (default: where `ociRuntime` is installed) */
   readonly runcPath?: string;
   readonly conmonPath?: string;
   /** the node's pod CIDR when already known (else through updateRuntimeConfig) */
@@ -95,6 +99,7 @@ const realClock: RuntimeClock = {
 
 export class RuncRuntime implements Runtime {
   private readonly clock: RuntimeClock;
+  private readonly ociRuntime: OciRuntimeName;
   private readonly runcPath: string;
   private readonly conmonPath: string;
   private readonly runcRoot: string;
@@ -109,13 +114,16 @@ export class RuncRuntime implements Runtime {
   private watcher: FSWatcher | undefined;
   private versionText: string | undefined;
   private runScriptPath: string | undefined;
+  /** crun on a hybrid cgroup node: the unified hierarchy's controllers moved to v1 (once) */
+  private cgroupsReady: Promise<void> | undefined;
   private readonly processes: ProcessHelper;
   private readonly ownProcesses: boolean;
   private readonly runProgram: Run;
 
   constructor(private readonly opts: RuncRuntimeOptions) {
     this.clock = opts.clock ?? realClock;
-    this.runcPath = opts.runcPath ?? findBinary('runc', ['/usr/sbin/runc', '/usr/bin/runc', '/usr/local/sbin/runc', '/usr/local/bin/runc']);
+    this.ociRuntime = opts.ociRuntime ?? RUNC_RUNTIME_NAME;
+    this.runcPath = opts.runcPath ?? ociRuntimePath(this.ociRuntime);
     this.conmonPath = opts.conmonPath ?? findBinary('conmon', ['/usr/bin/conmon', '/usr/libexec/podman/conmon', '/usr/local/bin/conmon']);
     this.runcRoot = opts.runcRoot ?? join(opts.stateDir, 'runc');
     this.cgroupParent = opts.cgroupParent ?? DEFAULT_CGROUP_PARENT;
@@ -147,9 +155,9 @@ export class RuncRuntime implements Runtime {
   async version(): Promise<RuntimeVersion> {
     if (!this.versionText) {
       const out = await this.runProgram(this.runcPath, ['--version']).catch(() => ({ stdout: '' }));
-      this.versionText = /runc version (\S+)/.exec(out.stdout)?.[1] ?? 'unknown';
+      this.versionText = /^\S+ version (\S+)/m.exec(out.stdout)?.[1] ?? 'unknown';
     }
-    return { runtimeName: RUNC_RUNTIME_NAME, runtimeVersion: this.versionText };
+    return { runtimeName: this.ociRuntime, runtimeVersion: this.versionText };
   }
 
   async status(): Promise<RuntimeStatus> {
@@ -305,6 +313,7 @@ export class RuncRuntime implements Runtime {
         cgroupV2: this.cgroupV2,
       });
       writeJsonAtomic(join(bundle, 'config.json'), spec);
+      await this.prepareCgroups();
       t.lap('spec');
       // conmon is started by the same process that mounts the overlay root (one spawn, not two)
       mounted = true;
@@ -491,6 +500,21 @@ export class RuncRuntime implements Runtime {
   }
 
   // ---- internals ----
+
+  /** crun needs a hybrid node's unified cgroup hierarchy without controllers (cgroups.ts); done before its first container. */
+  private prepareCgroups(): Promise<void> {
+    if (this.ociRuntime !== 'crun') return Promise.resolve();
+    this.cgroupsReady ??= moveHybridControllersToV1(this.runProgram).then(
+      (moved) => {
+        if (moved.length) this.log(`runc: moved cgroup controller(s) ${moved.join(', ')} from the unified hierarchy to v1 hierarchies (crun does not support controllers there on a hybrid node)`);
+      },
+      (e: unknown) => {
+        this.cgroupsReady = undefined;
+        throw new RuntimeError('CreateContainerError', `crun needs the unified cgroup hierarchy of this hybrid node without controllers: ${errorText(e)}`, { cause: e });
+      },
+    );
+    return this.cgroupsReady;
+  }
 
   /** The script conmon runs as its runtime for createAndStartContainer (written once per runtime). */
   private runScript(): string {
