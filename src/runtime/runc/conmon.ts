@@ -28,18 +28,9 @@ export interface ConmonOptions {
   /** keep a pipe to the container's stdin open for attach */
   readonly stdin: boolean;
   readonly timeoutMs?: number;
-  /**
-   * Mount this overlay (the container's root) first, in the same process that becomes conmon
-   * (`sh -c 'mount … && exec conmon …'`): one process start from skiff instead of two. A failed
-   * mount rejects with mount's message; nothing is mounted then.
-   */
-  readonly overlay?: { readonly target: string; readonly lower: string; readonly upper: string; readonly work: string };
   /** starts the monitor process (default: from this process; the runtime passes its process helper's) */
   readonly start?: (req: MonitorRequest) => Promise<MonitorOutcome>;
 }
-
-/** Exit status of the `sh` in front of conmon when the overlay mount failed. */
-const MOUNT_FAILED = 125;
 
 export interface ConmonStarted {
   /** the long-running conmon (monitor) */
@@ -60,8 +51,8 @@ export const EXIT_FILE = 'exit';
 export const OOM_FILE = 'oom';
 
 /**
- * Runs conmon, which runs `runc create`; resolves once the container exists (created, not
- * started). Rejects with runc's message when creation failed (or mount's, with `overlay`).
+ * Runs conmon, which runs `runc create` (through `runcPath`, e.g. the runtime wrapper); resolves
+ * once the container exists. Rejects with the runtime's message when creation failed.
  */
 export async function startConmon(o: ConmonOptions): Promise<ConmonStarted> {
   const args = [
@@ -82,24 +73,9 @@ export async function startConmon(o: ConmonOptions): Promise<ConmonStarted> {
   ];
   if (o.terminal) args.push('-t');
   else if (o.stdin) args.push('-i', '--leave-stdin-open');
-  const [file, argv] = o.overlay
-    ? [
-        '/bin/sh',
-        [
-          '-c',
-          `mount -t overlay overlay -o "$1" "$2" || exit ${MOUNT_FAILED}; shift 2; exec "$@"`,
-          'sh',
-          `lowerdir=${o.overlay.lower},upperdir=${o.overlay.upper},workdir=${o.overlay.work}`,
-          o.overlay.target,
-          o.conmonPath,
-          ...args,
-        ],
-      ]
-    : [o.conmonPath, args];
-  const outcome = await (o.start ?? startMonitor)({ file, args: argv, cwd: o.bundle, env: { _OCI_SYNCPIPE: '3' }, timeoutMs: o.timeoutMs ?? 30_000 });
+  const outcome = await (o.start ?? startMonitor)({ file: o.conmonPath, args, cwd: o.bundle, env: { _OCI_SYNCPIPE: '3' }, timeoutMs: o.timeoutMs ?? 30_000 });
   if (outcome.message === undefined) {
     if (outcome.error) throw new Error(`conmon did not report: ${outcome.error}${outcome.stderr.trim() ? `: ${outcome.stderr.trim()}` : ''}`);
-    if (outcome.code === MOUNT_FAILED && o.overlay) throw new Error(`mounting the container's root overlay failed: ${outcome.stderr.trim() || `exit status ${outcome.code}`}`);
     throw new Error(`conmon exited without reporting: ${outcome.stderr.trim() || 'no message'}`);
   }
   let message: { data: number; message?: string };

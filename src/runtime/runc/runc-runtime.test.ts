@@ -136,6 +136,25 @@ test('a missing executable fails createContainer with CreateContainerError', { s
   await runtime.removePodSandbox(sid);
 });
 
+test('an overlay root that cannot be mounted fails createContainer with mount`s message, leaving nothing', { skip }, async (t) => {
+  const broken = new RuncRuntime({ stateDir, images: busyboxImages(join(dir, 'no-such-rootfs')), network, runcRoot: join(dir, 'runc-root'), cgroupParent, podCIDR: '198.18.80.0/24', ociRuntime: testOciRuntime() });
+  const sid = await broken.runPodSandbox(sandboxConfig('nomount'));
+  t.after(async () => {
+    await broken.removePodSandbox(sid);
+    await broken.close();
+  });
+  for (const start of [false, true]) {
+    const create = start ? broken.createAndStartContainer(sid, containerConfig('c', ['true'])) : broken.createContainer(sid, containerConfig('c', ['true']));
+    await assert.rejects(create, (e: Error & { reason?: string }) => {
+      assert.equal(e.reason, 'CreateContainerError');
+      assert.match(e.message, /mount/);
+      return true;
+    });
+  }
+  assert.deepEqual(await broken.listContainers({ sandboxId: sid }), []);
+  assert.ok(!(await mountPoints()).some((m) => m.startsWith(join(stateDir, 'containers'))), 'no overlay left mounted');
+});
+
 test('createAndStartContainer: created and started in one step (runc run --detach under conmon)', { skip }, async (t) => {
   const events: ContainerEvent[] = [];
   const off = runtime.onContainerEvent((e) => events.push(e));

@@ -54,6 +54,7 @@ import { ociRuntimePath, type OciRuntimeName } from './oci-runtimes.js';
 import { ProcessHelper } from './process-helper.js';
 import { readJson, writeJsonAtomic, type ContainerRecord, type SandboxRecord } from './records.js';
 import { createSandboxNamespaces, sandboxPaths, writeSandboxFiles } from './sandbox-files.js';
+import { OVERLAY_LOWER_FILE, WRAPPER_FILES, wrapperScript } from './runtime-wrapper.js';
 import { resolveUser } from './user.js';
 
 export const RUNC_RUNTIME_NAME = 'runc';
@@ -113,7 +114,7 @@ export class RuncRuntime implements Runtime {
   private podCIDR: string | undefined;
   private watcher: FSWatcher | undefined;
   private versionText: string | undefined;
-  private runScriptPath: string | undefined;
+  private readonly wrappers = new Map<boolean, string>();
   /** crun on a hybrid cgroup node: the unified hierarchy's controllers moved to v1 (once) */
   private cgroupsReady: Promise<void> | undefined;
   private readonly processes: ProcessHelper;
@@ -313,14 +314,14 @@ export class RuncRuntime implements Runtime {
         cgroupV2: this.cgroupV2,
       });
       writeJsonAtomic(join(bundle, 'config.json'), spec);
+      writeFileSync(join(bundle, OVERLAY_LOWER_FILE), `${lower}\n`);
       await this.prepareCgroups();
       t.lap('spec');
-      // conmon is started by the same process that mounts the overlay root (one spawn, not two)
+      // the overlay root is mounted by conmon's runtime, a wrapper script in front of runc (no process of its own)
       mounted = true;
       const started = await startConmon({
-        overlay: { target: rootfs, lower, upper: join(bundle, 'upper'), work: join(bundle, 'work') },
         conmonPath: this.conmonPath,
-        runcPath: start ? this.runScript() : this.runcPath,
+        runcPath: this.wrapper(start),
         runcRoot: this.runcRoot,
         id,
         name: config.metadata.name,
@@ -516,14 +517,16 @@ export class RuncRuntime implements Runtime {
     return this.cgroupsReady;
   }
 
-  /** The script conmon runs as its runtime for createAndStartContainer (written once per runtime). */
-  private runScript(): string {
-    if (this.runScriptPath) return this.runScriptPath;
-    const path = join(this.opts.stateDir, 'runtime', RUN_SCRIPT);
+  /** The script conmon runs as its runtime (runtime-wrapper.ts), written once per runtime instance. */
+  private wrapper(start: boolean): string {
+    let path = this.wrappers.get(start);
+    if (path) return path;
+    path = join(this.opts.stateDir, 'runtime', start ? WRAPPER_FILES.createAndStart : WRAPPER_FILES.create);
     const tmp = `${path}.${process.pid}.tmp`;
-    writeFileSync(tmp, runScript(this.runcPath), { mode: 0o755 });
+    writeFileSync(tmp, wrapperScript(this.runcPath, { start }), { mode: 0o755 });
     renameSync(tmp, path);
-    return (this.runScriptPath = path);
+    this.wrappers.set(start, path);
+    return path;
   }
 
   /** Reads every sandbox and container record (adoption after a restart). */
@@ -680,30 +683,6 @@ function sandboxStatus(s: SandboxRecord): PodSandboxStatus {
     labels: { ...s.config.labels },
     annotations: { ...s.config.annotations },
   };
-}
-
-/** File name (under `<stateDir>/runtime/`) of the script conmon runs for createAndStartContainer. */
-export const RUN_SCRIPT = 'runc-create-start';
-
-/**
- * conmon's runtime when a container is created and started in one go: conmon's `runc … create …`
- * run as `runc … run --detach …` (same flags: --bundle, --pid-file, --console-socket), so one runc
- * process creates and starts the container, as the floor (`runc run -d`) does. Exits with runc's
- * status; conmon reports the container only once it has started.
- */
-export function runScript(runcPath: string): string {
-  const q = (v: string) => `'${v.replace(/'/g, `'\\''`)}'`;
-  return [
-    '#!/bin/sh',
-    '# written by skiff (RuncRuntime.createAndStartContainer): `runc create ...` from conmon as `runc run --detach ...`',
-    'done_=',
-    'for a do',
-    '  shift',
-    '  if [ -z "$done_" ] && [ "$a" = create ]; then done_=1; set -- "$@" run --detach; else set -- "$@" "$a"; fi',
-    'done',
-    `exec ${q(runcPath)} "$@"`,
-    '',
-  ].join('\n');
 }
 
 /** Like Promise.all, but rejects only once every promise settled (so a failure's clean-up never races a step still running). */
