@@ -181,18 +181,20 @@ async function floorBatch(work: string, runtime: string, count: number): Promise
   }
 }
 
-/** RSS of the process helper the server started (process-helper-main.js), in MB; 0 when none. */
-function helperRssMB(serverPid: number): number {
+/** RSS and PSS (its share of pages shared with the server, e.g. the node binary) of the process helper the server started, in MB. */
+function helperMemoryMB(serverPid: number): { processHelperRssMB: number; processHelperPssMB: number } {
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === serverPid && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('process-helper-main')) return rssMB(Number(pid));
+      if (ppid !== serverPid || !readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('process-helper-main')) continue;
+      const pss = Number(/Pss:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
+      return { processHelperRssMB: rssMB(Number(pid)), processHelperPssMB: Math.round(pss / 1024) };
     } catch {
       /* gone */
     }
   }
-  return 0;
+  return { processHelperRssMB: 0, processHelperPssMB: 0 };
 }
 
 /** One skiff server on `runtime`: 1 pod at a time and a batch at once, each beside its floor. */
@@ -201,7 +203,7 @@ async function measure(runtime: string): Promise<void> {
   mkdirSync(join(dataDir, 'agent', 'images'), { recursive: true });
   await writeBusyboxArchive(join(dataDir, 'agent', 'images', 'busybox.tar'));
   writeFileSync(join(dataDir, 'busybox.tar'), readFileSync(join(dataDir, 'agent', 'images', 'busybox.tar')));
-  const args = [MAIN, 'server', '--data-dir', dataDir, '--port', '0', '--bind', '127.0.0.1', '--kubelet-port', '0', '--node-name', 'bench-node', '--pod-bridge', 'skbench0', '--cluster-cidr', '198.18.48.0/20', '--service-cidr', '198.19.208.0/20', '--container-runtime', runtime, ...(process.env.BENCH_V ? ['--v', process.env.BENCH_V] : [])];
+  const args = [MAIN, 'server', '--data-dir', dataDir, '--port', '0', '--bind', '127.0.0.1', '--kubelet-port', '0', '--node-name', 'bench-node', '--pod-bridge', 'skbench0', '--cluster-cidr', '198.18.48.0/20', '--service-cidr', '198.19.208.0/20', ...(runtime === 'runc' ? [] : ['--container-runtime', runtime]), ...(process.env.BENCH_V ? ['--v', process.env.BENCH_V] : [])];
   // BENCH_NODE_ARGS: extra node flags for the server (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`)
   const nodeArgs = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ').filter(Boolean) : [];
   // BENCH_LOG: the server's log (with BENCH_V=2: the kubelet's startup trace per pod) goes to this file (.<runtime> appended)
@@ -254,7 +256,7 @@ async function measure(runtime: string): Promise<void> {
     const f = await floorBatch(dataDir, runtime, BATCH);
     fig(`floor: ${BATCH} plain ${runtime} run -d at once`, { unit: 'ms', ...summary(f.times), cpuMsPerPod: +(f.cpuMs / BATCH).toFixed(1), load: loadAverage() });
     await sleep(2000);
-    fig(`skiff RSS with ${BATCH} pods running`, { unit: 'MB', value: rssMB(proc.pid!), processHelperMB: helperRssMB(proc.pid!) });
+    fig(`skiff RSS with ${BATCH} pods running`, { unit: 'MB', value: rssMB(proc.pid!), ...helperMemoryMB(proc.pid!) });
     await deleteRun(c, 'batch');
     c.agent.destroy();
   } finally {

@@ -19,7 +19,7 @@
 // Cgroups: `/<cgroupParent>/<containerId>` (cgroupfs; cgroup v1 or v2).
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
-import { appendFile, mkdir, rm } from 'node:fs/promises';
+import { appendFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type {
   ContainerConfig,
@@ -52,7 +52,7 @@ import { ociSpec, processArgs, processEnv } from './oci-spec.js';
 import { forwardPort } from './port-forward.js';
 import { ociRuntimePath, type OciRuntimeName } from './oci-runtimes.js';
 import { ProcessHelper } from './process-helper.js';
-import { readJson, writeJsonAtomic, type ContainerRecord, type SandboxRecord } from './records.js';
+import { readJson, writeJsonAtomic, writeJsonAtomicAsync, type ContainerRecord, type SandboxRecord } from './records.js';
 import { createSandboxNamespaces, sandboxPaths, writeSandboxFiles } from './sandbox-files.js';
 import { OVERLAY_LOWER_FILE, WRAPPER_FILES, wrapperScript } from './runtime-wrapper.js';
 import { resolveUser } from './user.js';
@@ -216,7 +216,7 @@ export class RuncRuntime implements Runtime {
       ...(netnsPath ? { netnsPath } : {}),
       logDirectory: config.logDirectory ?? join(this.dirs.pods, m.uid, 'logs'),
     };
-    writeJsonAtomic(join(p.dir, 'sandbox.json'), rec);
+    await writeJsonAtomicAsync(join(p.dir, 'sandbox.json'), rec);
     this.sandboxes.set(id, rec);
     t.lap('files');
     this.log(`runc: sandbox ready id=${id} pod=${m.namespace}/${m.name} ip=${ip ?? 'host'} ${t.text()}`);
@@ -313,9 +313,7 @@ export class RuncRuntime implements Runtime {
         etcFiles: { hosts: sp.hosts, resolvConf: sp.resolvConf, hostname: sp.hostname },
         cgroupV2: this.cgroupV2,
       });
-      writeJsonAtomic(join(bundle, 'config.json'), spec);
-      writeFileSync(join(bundle, OVERLAY_LOWER_FILE), `${lower}\n`);
-      await this.prepareCgroups();
+      await Promise.all([writeJsonAtomicAsync(join(bundle, 'config.json'), spec), writeFile(join(bundle, OVERLAY_LOWER_FILE), `${lower}\n`), this.prepareCgroups()]);
       t.lap('spec');
       // the overlay root is mounted by conmon's runtime, a wrapper script in front of runc (no process of its own)
       mounted = true;
@@ -345,7 +343,7 @@ export class RuncRuntime implements Runtime {
         ...(start ? { startedAt: this.clock.now() } : {}),
       };
       t.lap(start ? 'mount+conmon+create+start' : 'mount+conmon+create');
-      writeJsonAtomic(join(bundle, 'container.json'), rec);
+      await writeJsonAtomicAsync(join(bundle, 'container.json'), rec);
       this.containers.set(id, rec);
       this.log(`runc: container ${start ? 'created and started' : 'created'} id=${id} name=${config.metadata.name} ${t.text()}`);
       this.emit('created', rec);
