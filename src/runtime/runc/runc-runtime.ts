@@ -313,7 +313,7 @@ export class RuncRuntime implements Runtime {
         etcFiles: { hosts: sp.hosts, resolvConf: sp.resolvConf, hostname: sp.hostname },
         cgroupV2: this.cgroupV2,
       });
-      await Promise.all([writeJsonAtomicAsync(join(bundle, 'config.json'), spec), writeFile(join(bundle, OVERLAY_LOWER_FILE), `${lower}\n`), this.prepareCgroups()]);
+      await settleAll([writeJsonAtomicAsync(join(bundle, 'config.json'), spec), writeFile(join(bundle, OVERLAY_LOWER_FILE), `${lower}\n`), this.prepareCgroups()]);
       t.lap('spec');
       // the overlay root is mounted by conmon's runtime, a wrapper script in front of runc (no process of its own)
       mounted = true;
