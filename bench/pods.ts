@@ -262,10 +262,10 @@ async function measure(runtime: string): Promise<void> {
   } finally {
     proc.kill('SIGTERM');
     await new Promise((r) => proc.once('exit', r));
-    group.remove();
     try {
       execFileSync(process.execPath, [MAIN, 'killall', '--data-dir', dataDir], { stdio: 'inherit' });
     } finally {
+      group.remove(); // once killall stopped the conmons that were in it
       rmSync(dataDir, { recursive: true, force: true });
     }
   }
