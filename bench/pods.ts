@@ -1,12 +1,17 @@
-// bench:pods — pod startup latency on the real node (runc), with a plain `runc run` of the same
-// root filesystem as the floor, measured in the same run. Needs root. Loopback and a test bridge
-// on 198.18.48.0/20 only; everything is removed with `skiff killall` at the end.
+// bench:pods — pod startup latency on the real node, with a plain `runc run` of the same root
+// filesystem as the floor, measured in the same run; then the same on crun (`--container-runtime
+// crun`, floor `crun run`) when crun is installed. Needs root. Loopback and a test bridge on
+// 198.18.48.0/20 only; everything is removed with `skiff killall` after each runtime.
 //
-// Figures (one JSON line each): create → Ready p50/p99 for 1 pod at a time (sequential) and for
-// 50 pods created at once; the floor (`runc run -d` of the image's rootfs: p50/p99); skiff's RSS
-// with 50 pods running.
+// Figures (one JSON line each, per runtime): create → Ready p50/p99 for 1 pod at a time
+// (sequential) and for 50 pods created at once; the floor (`<runtime> run -d` of the image's
+// rootfs: p50/p99, one at a time and 50 at once); CPU per pod of the batch (skiff: the server, the
+// programs it starts and the containers' cgroups; floor: the runtime and its containers), since
+// CPU is steadier than wall clock on a shared machine; skiff's RSS (and its process helper's) with
+// 50 pods running. Knobs: BENCH_SINGLE, BENCH_BATCH, BENCH_RUNTIMES=runc,crun, BENCH_V=2 with
+// BENCH_LOG=FILE (the kubelet's startup trace per pod), BENCH_NODE_ARGS (e.g. --cpu-prof).
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -14,11 +19,14 @@ import { fileURLToPath } from 'node:url';
 import { writeBusyboxArchive } from '../src/images/busybox-archive.js';
 
 import { call, kubeconfigConn, type Conn } from './api-connection.js';
+import { cgroupCpuMs, CpuCgroup } from './cpu-cgroup.js';
 
 const MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli', 'main.js');
 const SINGLE_RUNS = Number(process.env.BENCH_SINGLE ?? 10);
 const BATCH = Number(process.env.BENCH_BATCH ?? 50);
 const IMAGE = 'busybox:1.35.0';
+/** BENCH_RUNTIMES: the OCI runtimes to measure skiff on, each beside its own floor (default runc, and crun when installed) */
+const RUNTIMES = (process.env.BENCH_RUNTIMES ?? (existsSync('/usr/bin/crun') ? 'runc,crun' : 'runc')).split(',').filter(Boolean);
 
 
 
@@ -28,6 +36,13 @@ const summary = (xs: number[]) => {
   return { n: s.length, p50: +pct(s, 50).toFixed(1), p99: +pct(s, 99).toFixed(1), max: +(s[s.length - 1] ?? 0).toFixed(1) };
 };
 const rssMB = (pid: number) => Math.round(Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024);
+/** CPU time (user + system) the process has used so far, in ms (/proc/PID/stat, clock ticks of 10 ms). */
+const cpuMs = (pid: number) => {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10;
+};
+const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Watches pods with label bench=<run> and resolves each pod's Ready time (performance.now()). */
@@ -94,8 +109,10 @@ async function deleteRun(c: Conn, run: string): Promise<void> {
   }
 }
 
-/** The floor: `runc run -d` of the same busybox rootfs, create → started. */
-function runcFloor(work: string, runs: number): number[] {
+/** The floor's OCI bundle: the busybox image's rootfs (read-only), `sleep 3600`, the runtime's default spec. */
+function floorBundle(work: string): string {
+  const bundle = join(work, 'bundle');
+  if (existsSync(join(bundle, 'config.json'))) return bundle;
   const rootfs = join(work, 'rootfs');
   mkdirSync(rootfs, { recursive: true });
   const layerDir = join(work, 'archive');
@@ -103,7 +120,6 @@ function runcFloor(work: string, runs: number): number[] {
   execFileSync('tar', ['-xf', join(work, 'busybox.tar'), '-C', layerDir]);
   const manifest = JSON.parse(readFileSync(join(layerDir, 'manifest.json'), 'utf8')) as { Layers: string[] }[];
   for (const l of manifest[0].Layers) execFileSync('tar', ['-xf', join(layerDir, l), '-C', rootfs]);
-  const bundle = join(work, 'bundle');
   mkdirSync(bundle, { recursive: true });
   execFileSync('runc', ['spec', '--rootless=false'], { cwd: bundle });
   const spec = JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8')) as { process: { args: string[]; terminal: boolean }; root: { path: string; readonly: boolean } };
@@ -111,52 +127,95 @@ function runcFloor(work: string, runs: number): number[] {
   spec.process.terminal = false;
   spec.root = { path: rootfs, readonly: true };
   writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec));
-  const root = join(work, 'runc-root');
+  return bundle;
+}
+
+/** The floor: `<runtime> run -d` of the same busybox rootfs, create → started, one at a time. */
+function floorOneAtATime(work: string, runtime: string, runs: number): number[] {
+  const bundle = floorBundle(work);
+  const root = join(work, `${runtime}-root`);
   const out: number[] = [];
   for (let i = 0; i < runs; i++) {
     const id = `floor-${process.pid}-${i}`;
     const t = performance.now();
-    execFileSync('runc', ['--root', root, 'run', '-d', '--bundle', bundle, id], { stdio: 'ignore' });
+    execFileSync(runtime, ['--root', root, 'run', '-d', '--bundle', bundle, id], { stdio: 'ignore' });
     out.push(performance.now() - t);
-    execFileSync('runc', ['--root', root, 'delete', '--force', id], { stdio: 'ignore' });
+    execFileSync(runtime, ['--root', root, 'delete', '--force', id], { stdio: 'ignore' });
   }
   return out;
 }
 
-/** The floor for a batch: `count` plain `runc run -d` started at once; each one's time to return. */
-async function runcFloorBatch(work: string, count: number): Promise<number[]> {
-  const bundle = join(work, 'bundle');
-  const root = join(work, 'runc-root');
-  const t0 = performance.now();
+/**
+ * The floor for a batch: `count` plain `<runtime> run -d` started at once; each one's time to
+ * return, and the CPU they used (this process while it starts them, the runtime, the containers:
+ * without a cgroupsPath the runtime puts them below its own cgroup).
+ */
+async function floorBatch(work: string, runtime: string, count: number): Promise<{ times: number[]; cpuMs: number }> {
+  const bundle = floorBundle(work);
+  const root = join(work, `${runtime}-root`);
+  const group = new CpuCgroup(`skiff-bench-floor-${process.pid}`);
+  group.add(process.pid);
   const ids = Array.from({ length: count }, (_, i) => `floorb-${process.pid}-${i}`);
-  const times = await Promise.all(
-    ids.map(
-      (id) =>
-        new Promise<number>((resolve, reject) => {
-          const p = spawn('runc', ['--root', root, 'run', '-d', '--bundle', bundle, id], { stdio: 'ignore' });
-          p.once('exit', (code) => (code === 0 ? resolve(performance.now() - t0) : reject(new Error(`runc run ${id} exited ${code}`))));
-        }),
-    ),
-  );
-  for (const id of ids) execFileSync('runc', ['--root', root, 'delete', '--force', id], { stdio: 'ignore' });
-  return times;
+  try {
+    const cpu0 = group.usageMs();
+    const t0 = performance.now();
+    const times = await Promise.all(
+      ids.map(
+        (id) =>
+          new Promise<number>((resolve, reject) => {
+            const p = spawn(runtime, ['--root', root, 'run', '-d', '--bundle', bundle, id], { stdio: 'ignore' });
+            p.once('exit', (code) => (code === 0 ? resolve(performance.now() - t0) : reject(new Error(`${runtime} run ${id} exited ${code}`))));
+          }),
+      ),
+    );
+    return { times, cpuMs: group.usageMs() - cpu0 };
+  } finally {
+    for (const id of ids) {
+      try {
+        execFileSync(runtime, ['--root', root, 'delete', '--force', id], { stdio: 'ignore' });
+      } catch {
+        /* not created */
+      }
+    }
+    group.remove([process.pid]);
+  }
 }
 
-async function main(): Promise<void> {
-  if (process.getuid?.() !== 0) {
-    console.error('bench:pods needs root (runc containers, network namespaces)');
-    process.exit(2);
+/** RSS and PSS (its share of pages shared with the server, e.g. the node binary) of the process helper the server started, in MB. */
+function helperMemoryMB(serverPid: number): { processHelperRssMB: number; processHelperPssMB: number } {
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid !== serverPid || !readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('process-helper-main')) continue;
+      const pss = Number(/Pss:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
+      return { processHelperRssMB: rssMB(Number(pid)), processHelperPssMB: Math.round(pss / 1024) };
+    } catch {
+      /* gone */
+    }
   }
+  return { processHelperRssMB: 0, processHelperPssMB: 0 };
+}
+
+/** One skiff server on `runtime`: 1 pod at a time and a batch at once, each beside its floor. */
+async function measure(runtime: string): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'skiff-bench-pods-'));
   mkdirSync(join(dataDir, 'agent', 'images'), { recursive: true });
   await writeBusyboxArchive(join(dataDir, 'agent', 'images', 'busybox.tar'));
   writeFileSync(join(dataDir, 'busybox.tar'), readFileSync(join(dataDir, 'agent', 'images', 'busybox.tar')));
-  const args = [MAIN, 'server', '--data-dir', dataDir, '--port', '0', '--bind', '127.0.0.1', '--kubelet-port', '0', '--node-name', 'bench-node', '--pod-bridge', 'skbench0', '--cluster-cidr', '198.18.48.0/20', '--service-cidr', '198.19.208.0/20', ...(process.env.BENCH_V ? ['--v', process.env.BENCH_V] : [])];
+  const args = [MAIN, 'server', '--data-dir', dataDir, '--port', '0', '--bind', '127.0.0.1', '--kubelet-port', '0', '--node-name', 'bench-node', '--pod-bridge', 'skbench0', '--cluster-cidr', '198.18.48.0/20', '--service-cidr', '198.19.208.0/20', ...(runtime === 'runc' ? [] : ['--container-runtime', runtime]), ...(process.env.BENCH_V ? ['--v', process.env.BENCH_V] : [])];
   // BENCH_NODE_ARGS: extra node flags for the server (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`)
   const nodeArgs = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ').filter(Boolean) : [];
-  const proc = spawn(process.execPath, [...nodeArgs, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // BENCH_LOG: the server's log (with BENCH_V=2: the kubelet's startup trace per pod) goes to this file (.<runtime> appended)
+  const logFile = process.env.BENCH_LOG ? createWriteStream(`${process.env.BENCH_LOG}.${runtime}`) : undefined;
+  const proc = spawn(process.execPath, [...nodeArgs, ...args], { stdio: ['ignore', 'pipe', logFile ? 'pipe' : 'inherit'] });
+  // skiff's CPU: the server and every process it starts (helper, ip, conmon, runtime), plus the containers' cgroups
+  const group = new CpuCgroup(`skiff-bench-${process.pid}`);
+  group.add(proc.pid!);
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  if (logFile) proc.stderr!.pipe(logFile);
+  const fig = (figure: string, o: Record<string, unknown>) => console.log(JSON.stringify({ runtime, figure, ...o }));
   try {
     const t0 = Date.now();
     while (!/ready on https:\/\/[^:]+:(\d+)/.test(out) || !existsSync(join(dataDir, 'kubeconfig.yaml'))) {
@@ -171,6 +230,8 @@ async function main(): Promise<void> {
       if (Date.now() - t0 > 60_000) throw new Error('node not ready');
       await sleep(100);
     }
+    const containerCgroup = (JSON.parse(readFileSync(join(dataDir, 'agent', 'agent.json'), 'utf8')) as { cgroupParent: string }).cgroupParent;
+    const skiffCpuMs = () => group.usageMs() + cgroupCpuMs(containerCgroup);
     // warm-up: the first pod pays for one-time work (bridge, image rootfs in page cache)
     await startPods(c, 'warm', 1);
     await deleteRun(c, 'warm');
@@ -180,18 +241,22 @@ async function main(): Promise<void> {
       single.push(...(await startPods(c, `one${i}`, 1)));
       await deleteRun(c, `one${i}`);
     }
-    const floor = runcFloor(dataDir, SINGLE_RUNS);
     const s1 = summary(single);
-    const fl = summary(floor);
-    console.log(JSON.stringify({ figure: 'pod create→Ready, 1 pod at a time', unit: 'ms', ...s1 }));
-    console.log(JSON.stringify({ figure: 'floor: plain runc run -d of the same rootfs', unit: 'ms', ...fl }));
-    console.log(JSON.stringify({ figure: 'p50 overhead over plain runc', unit: 'ms', value: +(s1.p50 - fl.p50).toFixed(1) }));
+    const fl = summary(floorOneAtATime(dataDir, runtime, SINGLE_RUNS));
+    fig('pod create→Ready, 1 pod at a time', { unit: 'ms', ...s1 });
+    fig(`floor: plain ${runtime} run -d of the same rootfs`, { unit: 'ms', ...fl });
+    fig(`p50 overhead over plain ${runtime}`, { unit: 'ms', value: +(s1.p50 - fl.p50).toFixed(1) });
 
+    const cpu0 = cpuMs(proc.pid!);
+    const all0 = skiffCpuMs();
     const batch = await startPods(c, 'batch', BATCH);
-    console.log(JSON.stringify({ figure: `pod create→Ready, ${BATCH} pods at once`, unit: 'ms', ...summary(batch) }));
-    console.log(JSON.stringify({ figure: `floor: ${BATCH} plain runc run -d at once`, unit: 'ms', ...summary(await runcFloorBatch(dataDir, BATCH)) }));
+    const serverCpu = cpuMs(proc.pid!) - cpu0;
+    const allCpu = skiffCpuMs() - all0;
+    fig(`pod create→Ready, ${BATCH} pods at once`, { unit: 'ms', ...summary(batch), cpuMsPerPod: +(allCpu / BATCH).toFixed(1), serverCpuMsPerPod: +(serverCpu / BATCH).toFixed(1), load: loadAverage() });
+    const f = await floorBatch(dataDir, runtime, BATCH);
+    fig(`floor: ${BATCH} plain ${runtime} run -d at once`, { unit: 'ms', ...summary(f.times), cpuMsPerPod: +(f.cpuMs / BATCH).toFixed(1), load: loadAverage() });
     await sleep(2000);
-    console.log(JSON.stringify({ figure: `skiff RSS with ${BATCH} pods running`, unit: 'MB', value: rssMB(proc.pid!) }));
+    fig(`skiff RSS with ${BATCH} pods running`, { unit: 'MB', value: rssMB(proc.pid!), ...helperMemoryMB(proc.pid!) });
     await deleteRun(c, 'batch');
     c.agent.destroy();
   } finally {
@@ -200,9 +265,18 @@ async function main(): Promise<void> {
     try {
       execFileSync(process.execPath, [MAIN, 'killall', '--data-dir', dataDir], { stdio: 'inherit' });
     } finally {
+      group.remove(); // once killall stopped the conmons that were in it
       rmSync(dataDir, { recursive: true, force: true });
     }
   }
+}
+
+async function main(): Promise<void> {
+  if (process.getuid?.() !== 0) {
+    console.error('bench:pods needs root (runc containers, network namespaces)');
+    process.exit(2);
+  }
+  for (const runtime of RUNTIMES) await measure(runtime);
 }
 
 main().catch((e: unknown) => {

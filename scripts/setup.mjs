@@ -22,6 +22,7 @@ const DEBIAN_PACKAGES = {
   'docker-registry': '/usr/bin/docker-registry',
   iproute2: '/sbin/ip',
   conmon: '/usr/bin/conmon',
+  crun: '/usr/bin/crun', // the alternative OCI runtime (--container-runtime crun)
   dnsutils: '/usr/bin/dig',
   'dnsmasq-base': '/usr/sbin/dnsmasq',
 };

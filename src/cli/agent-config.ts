@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '../apiserver/atomic-file.js';
+import type { OciRuntimeName } from '../runtime/runc/oci-runtimes.js';
 import { defaultDataDir } from './flags.js';
 
 export interface AgentConfig {
@@ -20,7 +21,9 @@ export interface AgentConfig {
   readonly netnsPrefix: string;
   /** cgroup parent of every container */
   readonly cgroupParent: string;
-  /** runc --root */
+  /** the OCI runtime of the containers (absent in configs written before it could be chosen: runc) */
+  readonly containerRuntime?: OciRuntimeName;
+  /** the OCI runtime's --root (`DATA/agent/runc` or `DATA/agent/crun`) */
   readonly runcRoot: string;
   /** names of the service proxy's nftables table, iptables chains and interfaces derive from it */
   readonly proxyTag: string;
@@ -34,8 +37,8 @@ function configFile(dataDir: string): string {
   return join(agentStateDir(dataDir), 'agent.json');
 }
 
-/** The names for `dataDir` with the given bridge; written to DATA/agent/agent.json. */
-export function prepareAgentConfig(dataDir: string, bridgeName: string): AgentConfig {
+/** The names for `dataDir` with the given bridge and OCI runtime; written to DATA/agent/agent.json. */
+export function prepareAgentConfig(dataDir: string, bridgeName: string, containerRuntime: OciRuntimeName = 'runc'): AgentConfig {
   const stateDir = agentStateDir(dataDir);
   const isDefault = resolve(dataDir) === resolve(defaultDataDir());
   const tag = isDefault ? '' : `${createHash('sha256').update(resolve(dataDir)).digest('hex').slice(0, 8)}`;
@@ -44,7 +47,8 @@ export function prepareAgentConfig(dataDir: string, bridgeName: string): AgentCo
     bridgeName,
     netnsPrefix: tag ? `skiff-${tag}-` : 'skiff-',
     cgroupParent: tag ? `skiff-${tag}` : 'skiff',
-    runcRoot: join(stateDir, 'runc'),
+    containerRuntime,
+    runcRoot: join(stateDir, containerRuntime),
     proxyTag: tag ? `skiff-${tag}` : 'skiff',
   };
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });

@@ -21,6 +21,8 @@ import { KubeletServer } from '../kubelet/server/kubelet-server.js';
 import { checkBridgeForwarding } from '../network/bridge-netfilter.js';
 import { PodNetwork } from '../network/pod-network.js';
 import type { ImageProvider } from '../runtime/runc/deps.js';
+import { ociRuntimePath, type OciRuntimeName } from '../runtime/runc/oci-runtimes.js';
+import { ProcessHelper } from '../runtime/runc/process-helper.js';
 import { RuncRuntime } from '../runtime/runc/runc-runtime.js';
 import { prepareAgentConfig } from './agent-config.js';
 import { startServices } from './services-agent.js';
@@ -35,17 +37,17 @@ export interface RunningAgent {
   stop(): Promise<void>;
 }
 
-const REQUIRED_BINARIES = ['/usr/sbin/runc', '/usr/bin/conmon', '/usr/bin/nsenter', '/usr/bin/unshare'];
+const REQUIRED_BINARIES = ['/usr/bin/conmon', '/usr/bin/nsenter', '/usr/bin/unshare'];
 
-/** Why the agent cannot run here, or undefined when it can. */
-export function agentUnavailable(): string | undefined {
+/** Why the agent cannot run here with OCI runtime `runtime`, or undefined when it can. */
+export function agentUnavailable(runtime: OciRuntimeName = 'runc'): string | undefined {
   if (process.platform !== 'linux') return 'the node agent runs on Linux only';
   if (process.getuid?.() !== 0) return 'the node agent needs root (runc containers, network namespaces); run skiff as root or pass --disable-agent';
-  for (const b of REQUIRED_BINARIES) {
+  for (const b of [ociRuntimePath(runtime), ...REQUIRED_BINARIES]) {
     try {
       accessSync(b, constants.X_OK);
     } catch {
-      return `${b} is missing (npm start installs runc and conmon as root on Debian)`;
+      return `${b} is missing (npm start installs runc, crun and conmon as root on Debian)`;
     }
   }
   return undefined;
@@ -61,14 +63,16 @@ function step<T>(what: string, f: () => Promise<T> | T): Promise<T> {
 
 export async function startAgent(opts: { flags: ServerFlags; client: Client; tlsDir: string; log: (line: string) => void }): Promise<RunningAgent> {
   const { flags, client, log } = opts;
-  const config = await step('preparing the agent directory', () => prepareAgentConfig(flags.dataDir, flags.podBridge));
+  const config = await step('preparing the agent directory', () => prepareAgentConfig(flags.dataDir, flags.podBridge, flags.containerRuntime));
 
   const images = await step('opening the image store', () => ImageStore.open(imageStoreDir(flags.dataDir)));
   const imported = await step('importing image archives', () => importImagesFromDir(images, imageArchiveDir(flags.dataDir)));
   for (const f of imported.failed) log(`agent: image archive ${f.file} not imported: ${f.error.message}`);
   if (imported.imported.length) log(`agent: imported ${imported.imported.length} image archive(s) from ${imageArchiveDir(flags.dataDir)}`);
 
-  const network = new PodNetwork({ stateDir: join(config.stateDir, 'network'), bridgeName: config.bridgeName, netnsPrefix: config.netnsPrefix });
+  // one small helper process starts the node's programs (ip, unshare, conmon, runc...): the server never forks for a pod
+  const processes = new ProcessHelper();
+  const network = new PodNetwork({ stateDir: join(config.stateDir, 'network'), bridgeName: config.bridgeName, netnsPrefix: config.netnsPrefix, runner: processes.runProcess });
   for (const w of (await checkBridgeForwarding(config.bridgeName)).warnings) log(`agent: pod network: ${w}`);
 
   // Pulls honour --insecure-registry (plain HTTP) besides loopback registries.
@@ -82,7 +86,9 @@ export async function startAgent(opts: { flags: ServerFlags; client: Client; tls
     images: imageProvider,
     network,
     runcRoot: config.runcRoot,
+    ociRuntime: flags.containerRuntime,
     cgroupParent: config.cgroupParent,
+    processes,
     log: flags.verbosity >= 2 ? (l) => log(`runc: ${l}`) : undefined,
   });
 
@@ -109,7 +115,7 @@ export async function startAgent(opts: { flags: ServerFlags; client: Client; tls
     trace: flags.verbosity >= 2 ? log : undefined,
   });
   await step(`registering node ${flags.nodeName}`, () => kubelet.start());
-  log(`agent: node ${flags.nodeName} (${nodeIP}) runs pods with runc; kubelet on port ${kubeletPort}`);
+  log(`agent: node ${flags.nodeName} (${nodeIP}) runs pods with ${flags.containerRuntime}; kubelet on port ${kubeletPort}`);
 
   const services = await step('starting the service proxy and cluster DNS', () =>
     startServices({ flags, client, nodeName: flags.nodeName, nodeIP, tag: config.proxyTag, recorder: new EventRecorder({ client, component: 'kube-proxy', host: flags.nodeName, log }), log }),
@@ -123,6 +129,7 @@ export async function startAgent(opts: { flags: ServerFlags; client: Client; tls
       await kubelet.stop();
       await server.stop();
       await runtime.close?.();
+      await processes.close();
     },
   };
 }

@@ -4,6 +4,7 @@ import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseDuration } from '../api/duration.js';
+import { OCI_RUNTIMES, type OciRuntimeName } from '../runtime/runc/oci-runtimes.js';
 
 export interface ServerFlags {
   readonly dataDir: string;
@@ -37,6 +38,8 @@ export interface ServerFlags {
   readonly podBridge: string;
   /** registries reached over plain HTTP besides loopback ones (HOST:PORT) */
   readonly insecureRegistries: readonly string[];
+  /** the OCI runtime that runs the containers, under conmon (default runc) */
+  readonly containerRuntime: OciRuntimeName;
   // ---- Services and DNS ----
   /** how Services are enforced on this node */
   readonly proxyMode: 'nftables' | 'iptables' | 'userspace';
@@ -77,6 +80,7 @@ Node agent flags (the agent runs real containers with runc; it needs root):
   --kubelet-port N                kubelet HTTPS port for logs/exec/port-forward (default 10250; 0 picks one)
   --pod-bridge NAME               Linux bridge the pods attach to (default skiff0)
   --insecure-registry HOST:PORT   pull from this registry over plain HTTP (repeatable)
+  --container-runtime NAME        OCI runtime of the containers: runc (default) or crun
   --proxy-mode MODE               nftables (default), iptables or userspace: how Services are enforced
   --lb-pool CIDR                  LoadBalancer addresses from this range (default: the node addresses)
   --cluster-domain DOMAIN         cluster DNS domain (default cluster.local)
@@ -110,6 +114,7 @@ export function parseServerFlags(argv: readonly string[]): ServerFlags {
         'kubelet-port': { type: 'string' },
         'pod-bridge': { type: 'string' },
         'insecure-registry': { type: 'string', multiple: true },
+        'container-runtime': { type: 'string' },
         'proxy-mode': { type: 'string' },
         'lb-pool': { type: 'string' },
         'cluster-domain': { type: 'string' },
@@ -159,6 +164,8 @@ export function parseServerFlags(argv: readonly string[]): ServerFlags {
   if (!/^[a-zA-Z0-9_.-]{1,15}$/.test(podBridge)) throw new FlagError(`--pod-bridge: expected an interface name of at most 15 characters, got "${podBridge}"`);
   const insecureRegistries = v['insecure-registry'] ?? [];
   for (const r of insecureRegistries) if (!/^[^/\s]+$/.test(r)) throw new FlagError(`--insecure-registry: expected HOST or HOST:PORT, got "${r}"`);
+  const containerRuntime = v['container-runtime'] ?? 'runc';
+  if (!(OCI_RUNTIMES as readonly string[]).includes(containerRuntime)) throw new FlagError(`--container-runtime: expected ${OCI_RUNTIMES.join(' or ')}, got "${containerRuntime}"`);
   const proxyMode = v['proxy-mode'] ?? 'nftables';
   if (proxyMode !== 'nftables' && proxyMode !== 'iptables' && proxyMode !== 'userspace') throw new FlagError(`--proxy-mode: expected nftables, iptables or userspace, got "${proxyMode}"`);
   const lbPool = v['lb-pool'] === undefined ? '' : cidr('lb-pool', v['lb-pool']);
@@ -173,6 +180,7 @@ export function parseServerFlags(argv: readonly string[]): ServerFlags {
     kubeletPort,
     podBridge,
     insecureRegistries,
+    containerRuntime: containerRuntime as OciRuntimeName,
     nodeCIDRMaskSize: mask,
     simulatedNodes,
     simulatedNodeCapacity: v['simulated-node-capacity'] ?? '',

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { removeAllPodNetworking } from '../network/remove-all.js';
 import { killAllContainers } from '../runtime/runc/killall.js';
+import { OCI_RUNTIMES, ociRuntimePath } from '../runtime/runc/oci-runtimes.js';
 import { readAgentConfig } from './agent-config.js';
 import { removeProxyRules } from './services-agent.js';
 import { defaultDataDir } from './flags.js';
@@ -67,11 +68,16 @@ export async function killall(argv: readonly string[], log: (line: string) => vo
     return 0;
   }
   let failed = false;
-  const r = await killAllContainers({ stateDir: config.stateDir, runcRoot: config.runcRoot, cgroupParent: config.cgroupParent });
-  log(`containers stopped: ${r.containers.length}, mounts removed: ${r.unmounted.length}`);
-  if (r.cgroupsLeft.length > 0) {
-    failed = true;
-    log(`cgroups still busy: ${r.cgroupsLeft.join(', ')}`);
+  // the runtime the agent last ran with, and the other one's root if an earlier run left containers there
+  const runtimes = OCI_RUNTIMES.filter((name) => name === (config.containerRuntime ?? 'runc') || existsSync(join(config.stateDir, name)));
+  for (const name of runtimes) {
+    const runcRoot = name === (config.containerRuntime ?? 'runc') ? config.runcRoot : join(config.stateDir, name);
+    const r = await killAllContainers({ stateDir: config.stateDir, runcRoot, runcPath: ociRuntimePath(name), cgroupParent: config.cgroupParent });
+    log(`containers stopped (${name}): ${r.containers.length}, mounts removed: ${r.unmounted.length}`);
+    if (r.cgroupsLeft.length > 0) {
+      failed = true;
+      log(`cgroups still busy: ${r.cgroupsLeft.join(', ')}`);
+    }
   }
   try {
     await removeProxyRules(config.proxyTag ?? config.cgroupParent);

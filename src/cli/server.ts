@@ -168,7 +168,7 @@ export async function startServer(flags: ServerFlags, log: (line: string) => voi
   let agent: RunningAgent | undefined;
   if (!flags.disableAgent) {
     const { agentUnavailable, startAgent } = await import('./agent.js');
-    const why = agentUnavailable();
+    const why = agentUnavailable(flags.containerRuntime);
     if (why) log(`skiff: no node on this machine: ${why}`);
     else agent = await startAgent({ flags, client: client('kubelet/skiff'), tlsDir: join(serverDir, 'tls'), log });
   }

@@ -7,9 +7,8 @@
 // callers may interleave only by caller (each caller's block is contiguous). A failing line does
 // not stop the caller's later lines (callers clean up on rejection). Rejects with NetworkError
 // (NetworkSetupFailed) carrying ip's messages for the caller's failed lines.
-import { execFile } from 'node:child_process';
 import { NetworkError } from './errors.js';
-import { IP_BINARY } from './ip-command.js';
+import { IP_BINARY, localRunner, type ProcessRunner } from './ip-command.js';
 
 interface Job {
   readonly lines: readonly string[];
@@ -21,6 +20,8 @@ export class IpBatcher {
   private pending: Job[] = [];
   /** how many ip processes this batcher started (for tests and measurements) */
   processes = 0;
+
+  constructor(private readonly runner: ProcessRunner = localRunner) {}
 
   run(lines: readonly string[]): Promise<void> {
     if (lines.length === 0) return Promise.resolve();
@@ -42,8 +43,9 @@ export class IpBatcher {
       }
     }
     this.processes++;
-    const child = execFile(IP_BINARY, ['-force', '-batch', '-'], { encoding: 'utf8', maxBuffer: 16 << 20 }, (err, _stdout, stderr) => {
-      if (!err) return jobs.forEach((j) => j.resolve());
+    const settle = (o: { code: number | null; stderr: string; error?: string }): void => {
+      if (o.code === 0) return jobs.forEach((j) => j.resolve());
+      const stderr = o.stderr;
       const failures = new Map<Job, string[]>();
       let message: string[] = [];
       for (const line of stderr.split('\n')) {
@@ -63,7 +65,7 @@ export class IpBatcher {
       }
       if (failures.size === 0) {
         // ip failed without naming a line (could not start, killed): every caller fails.
-        const e = new NetworkError('NetworkSetupFailed', `ip -batch: ${(stderr || err.message).trim()}`);
+        const e = new NetworkError('NetworkSetupFailed', `ip -batch: ${(stderr || o.error || `exit status ${o.code}`).trim()}`);
         return jobs.forEach((j) => j.reject(e));
       }
       for (const j of jobs) {
@@ -71,8 +73,9 @@ export class IpBatcher {
         if (f) j.reject(new NetworkError('NetworkSetupFailed', `ip ${f.join(', ')}`));
         else j.resolve();
       }
-    });
-    child.stdin?.on('error', () => undefined);
-    child.stdin!.end(all.join('\n') + '\n');
+    };
+    this.runner({ file: IP_BINARY, args: ['-force', '-batch', '-'], input: all.join('\n') + '\n' }).then(settle, (e: unknown) =>
+      settle({ code: null, stderr: '', error: e instanceof Error ? e.message : String(e) }),
+    );
   }
 }

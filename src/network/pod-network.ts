@@ -21,7 +21,7 @@ import { ensureBridge, linkExists, masterOf } from './bridge.js';
 import { NetworkError } from './errors.js';
 import { IpBatcher } from './ip-batcher.js';
 import { HostLocalIPAM, type Allocation, type PodRef } from './ipam.js';
-import { IP_BINARY, ipBatch, ipJson } from './ip-command.js';
+import { IP_BINARY, ipBatch, ipJson, localRunner, type ProcessRunner } from './ip-command.js';
 import { formatIPv4, PodSubnet } from './ipv4.js';
 import { KeyedSerial } from './serial.js';
 
@@ -41,6 +41,8 @@ export interface PodNetworkOptions {
   readonly netnsPrefix?: string;
   /** MTU of the bridge and the veth pairs; default: the kernel's (1500) */
   readonly mtu?: number;
+  /** how `ip` is started for pod set-ups and tear-downs (default: from this process) */
+  readonly runner?: ProcessRunner;
 }
 
 export interface PodNetworkStatus {
@@ -82,7 +84,8 @@ export class PodNetwork {
   private readonly batchDir: string;
   private readonly serial = new KeyedSerial();
   /** node-side commands of concurrent set-ups and tear-downs share one ip process */
-  private readonly nodeSide = new IpBatcher();
+  private readonly nodeSide: IpBatcher;
+  private readonly runner: ProcessRunner;
   private subnet: PodSubnet | undefined;
   /** the bridge set up for the current subnet (reset on a new CIDR or a failure) */
   private bridgeReady: Promise<void> | undefined;
@@ -92,6 +95,8 @@ export class PodNetwork {
     this.bridgeName = opts.bridgeName ?? DEFAULT_BRIDGE_NAME;
     this.netnsPrefix = opts.netnsPrefix ?? DEFAULT_NETNS_PREFIX;
     this.mtu = opts.mtu;
+    this.runner = opts.runner ?? localRunner;
+    this.nodeSide = new IpBatcher(this.runner);
     if (this.bridgeName.length > 15 || !/^[A-Za-z0-9_.-]+$/.test(this.bridgeName)) {
       throw new TypeError(`bridgeName: expected a link name of at most 15 letters, digits, '_', '.', '-', got "${this.bridgeName}"`);
     }
@@ -262,7 +267,7 @@ export class PodNetwork {
     ];
     if (/\s/.test(this.batchDir)) {
       await this.nodeSide.run(nodeSide);
-      await ipBatch(podSide, { netns: a.netnsName });
+      await ipBatch(podSide, { netns: a.netnsName, runner: this.runner });
       return;
     }
     // a small file in the state dir: written synchronously, as the thread pool is busy when many pods start
@@ -280,7 +285,7 @@ export class PodNetwork {
   private async isComplete(a: Allocation): Promise<boolean> {
     if (!existsSync(join(NETNS_DIR, a.netnsName)) || masterOf(a.hostVeth) !== this.bridgeName) return false;
     try {
-      const links = await ipJson<{ addr_info?: Array<{ local: string }> }>(['addr', 'show', 'dev', POD_INTERFACE], { netns: a.netnsName });
+      const links = await ipJson<{ addr_info?: Array<{ local: string }> }>(['addr', 'show', 'dev', POD_INTERFACE], { netns: a.netnsName, runner: this.runner });
       return links[0]?.addr_info?.some((i) => i.local === a.ip) ?? false;
     } catch {
       return false;
@@ -298,7 +303,7 @@ export class PodNetwork {
     const lines: string[] = [];
     if (hostVeth && linkExists(hostVeth)) lines.push(`link del dev ${hostVeth}`);
     if (existsSync(path)) lines.push(`netns del ${netnsName}`);
-    await ipBatch(lines, { force: true }).catch((e: unknown) => {
+    await ipBatch(lines, { force: true, runner: this.runner }).catch((e: unknown) => {
       if ((hostVeth && linkExists(hostVeth)) || existsSync(path)) throw e; // gone meanwhile is fine
     });
   }

@@ -38,7 +38,8 @@ export async function startSkiff(opts: StartOptions = {}): Promise<Skiff> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'skiff-e2e-'));
   // Test clusters use CIDRs inside 198.18.0.0/15 (reserved for benchmarking), never real networks.
   const cidrs = ['--cluster-cidr', TEST_CLUSTER_CIDR, '--service-cidr', TEST_SERVICE_CIDR];
-  const agent = opts.agent ? [] : ['--disable-agent'];
+  // SKIFF_CONTAINER_RUNTIME=crun runs the node's containers with crun instead of runc
+  const agent = opts.agent ? (process.env.SKIFF_CONTAINER_RUNTIME && !opts.args?.includes('--container-runtime') ? ['--container-runtime', process.env.SKIFF_CONTAINER_RUNTIME] : []) : ['--disable-agent'];
   const proc = spawn(process.execPath, [SKIFF_MAIN, 'server', '--data-dir', dataDir, '--port', '0', '--bind', '127.0.0.1', ...agent, ...cidrs, ...(opts.args ?? [])], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });

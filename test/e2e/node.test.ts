@@ -19,8 +19,10 @@ import bcrypt from 'bcryptjs';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ROOT = process.getuid?.() === 0;
-const HAVE_RUNC = existsSync('/usr/sbin/runc') && existsSync('/usr/bin/conmon');
-const skip = !ROOT ? 'needs root (runc containers, network namespaces)' : !HAVE_RUNC ? 'runc or conmon missing (npm test installs them as root)' : false;
+/** SKIFF_CONTAINER_RUNTIME=crun runs this file's pods with crun (the harness passes --container-runtime) */
+const RUNTIME = process.env.SKIFF_CONTAINER_RUNTIME === 'crun' ? 'crun' : 'runc';
+const HAVE_RUNC = existsSync(RUNTIME === 'crun' ? '/usr/bin/crun' : '/usr/sbin/runc') && existsSync('/usr/bin/conmon');
+const skip = !ROOT ? 'needs root (runc containers, network namespaces)' : !HAVE_RUNC ? `${RUNTIME} or conmon missing (npm test installs them as root)` : false;
 
 const BRIDGE = 'sktnode0';
 const CLUSTER_CIDR = '198.18.32.0/20';
@@ -144,7 +146,7 @@ spec:
     for (const p of pods) {
       assert.ok(p.status.podIP?.startsWith('198.18.3'), `pod IP ${p.status.podIP} from the node's podCIDR`);
       assert.equal(p.status.containerStatuses?.[0].ready, true);
-      assert.match(p.status.containerStatuses?.[0].containerID ?? '', /^runc:\/\/[0-9a-f]{64}$/);
+      assert.match(p.status.containerStatuses?.[0].containerID ?? '', new RegExp(`^${RUNTIME}://[0-9a-f]{64}$`));
       assert.equal(await httpGet(p.status.podIP!, 8080, '/index.html'), `hello from ${p.metadata.name}\n`);
     }
   });

@@ -2,7 +2,7 @@
 // and removing them. Containers get cgroupsPath `/<parent>/<containerId>`; runc creates and
 // deletes the container's own directory, the parent is removed by killall.
 import { existsSync } from 'node:fs';
-import { readdir, rmdir } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export const CGROUP_ROOT = '/sys/fs/cgroup';
@@ -43,4 +43,26 @@ async function removeTree(dir: string): Promise<boolean> {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'ENOENT';
   }
+}
+
+/**
+ * Prepares a hybrid cgroup node for crun: crun (1.8) refuses to create cgroups when the unified
+ * hierarchy beside the v1 ones holds any controller ("cgroups in hybrid mode not supported, drop
+ * all controllers from cgroupv2"). Each controller the unified hierarchy offers (none of them can
+ * be in use there: nothing enables controllers on a hybrid node) gets a v1 hierarchy of its own at
+ * `/sys/fs/cgroup/<name>`, as systemd's hybrid layout has them, which takes it out of the unified
+ * one. Resolves the controllers moved; a no-op on pure v1 and v2 nodes and when there is nothing
+ * to move. Rejects with mount's message when a controller cannot be moved.
+ */
+export async function moveHybridControllersToV1(run: (file: string, args: readonly string[]) => Promise<unknown>, root = CGROUP_ROOT): Promise<string[]> {
+  const unified = join(root, 'unified');
+  if (isCgroupV2(root) || !existsSync(join(unified, 'cgroup.controllers'))) return [];
+  const controllers = (await readFile(join(unified, 'cgroup.controllers'), 'utf8')).split(/\s+/).filter(Boolean);
+  for (const c of controllers) {
+    if (!/^[a-z_]+$/.test(c)) throw new Error(`unexpected cgroup controller name "${c}" in ${unified}/cgroup.controllers`);
+    const dir = join(root, c);
+    await mkdir(dir, { recursive: true });
+    await run('mount', ['-t', 'cgroup', '-o', c, 'cgroup', dir]);
+  }
+  return controllers;
 }

@@ -5,10 +5,10 @@
 // `oom` in its persist dir (cgroup v1: memory.oom_control eventfd; v2: memory.events), and writes
 // the exit status to `<exitDir>/<id>` and `<bundle>/exit` when the container ends. Containers and
 // their conmons keep running when skiff exits.
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { startMonitor, type MonitorOutcome, type MonitorRequest } from './process-start.js';
 
 export interface ConmonOptions {
   readonly conmonPath: string;
@@ -28,16 +28,9 @@ export interface ConmonOptions {
   /** keep a pipe to the container's stdin open for attach */
   readonly stdin: boolean;
   readonly timeoutMs?: number;
-  /**
-   * Mount this overlay (the container's root) first, in the same process that becomes conmon
-   * (`sh -c 'mount … && exec conmon …'`): one process start from skiff instead of two. A failed
-   * mount rejects with mount's message; nothing is mounted then.
-   */
-  readonly overlay?: { readonly target: string; readonly lower: string; readonly upper: string; readonly work: string };
+  /** starts the monitor process (default: from this process; the runtime passes its process helper's) */
+  readonly start?: (req: MonitorRequest) => Promise<MonitorOutcome>;
 }
-
-/** Exit status of the `sh` in front of conmon when the overlay mount failed. */
-const MOUNT_FAILED = 125;
 
 export interface ConmonStarted {
   /** the long-running conmon (monitor) */
@@ -58,8 +51,8 @@ export const EXIT_FILE = 'exit';
 export const OOM_FILE = 'oom';
 
 /**
- * Runs conmon, which runs `runc create`; resolves once the container exists (created, not
- * started). Rejects with runc's message when creation failed (or mount's, with `overlay`).
+ * Runs conmon, which runs `runc create` (through `runcPath`, e.g. the runtime wrapper); resolves
+ * once the container exists. Rejects with the runtime's message when creation failed.
  */
 export async function startConmon(o: ConmonOptions): Promise<ConmonStarted> {
   const args = [
@@ -80,71 +73,17 @@ export async function startConmon(o: ConmonOptions): Promise<ConmonStarted> {
   ];
   if (o.terminal) args.push('-t');
   else if (o.stdin) args.push('-i', '--leave-stdin-open');
-  const [file, argv] = o.overlay
-    ? [
-        '/bin/sh',
-        [
-          '-c',
-          `mount -t overlay overlay -o "$1" "$2" || exit ${MOUNT_FAILED}; shift 2; exec "$@"`,
-          'sh',
-          `lowerdir=${o.overlay.lower},upperdir=${o.overlay.upper},workdir=${o.overlay.work}`,
-          o.overlay.target,
-          o.conmonPath,
-          ...args,
-        ],
-      ]
-    : [o.conmonPath, args];
-  const child = spawn(file, argv, {
-    stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
-    env: { ...process.env, _OCI_SYNCPIPE: '3' },
-    detached: true,
-    cwd: o.bundle,
-  });
-  // conmon forks its monitor and the first process exits at once; `sh` exits when the mount failed
-  const exited = new Promise<number | null>((resolve) => {
-    child.once('exit', (code) => resolve(code));
-    child.once('error', () => resolve(null));
-  });
-  const sync = child.stdio[3] as NodeJS.ReadableStream;
-  let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const stderrClosed = new Promise<void>((resolve) => child.stderr!.once('close', resolve));
-  const message = await new Promise<{ data: number; message?: string }>((resolve, reject) => {
-    let buf = '';
-    const timer = setTimeout(() => fail(new Error(`conmon did not report within ${o.timeoutMs ?? 30_000} ms`)), o.timeoutMs ?? 30_000);
-    const done = (): void => {
-      clearTimeout(timer);
-      sync.removeAllListeners('data');
-    };
-    function fail(e: Error): void {
-      done();
-      reject(e);
-    }
-    sync.setEncoding?.('utf8');
-    sync.on('data', (d: string | Buffer) => {
-      buf += d.toString();
-      const nl = buf.indexOf('}');
-      if (nl < 0) return;
-      done();
-      try {
-        resolve(JSON.parse(buf.slice(0, nl + 1)) as { data: number; message?: string });
-      } catch (e) {
-        reject(new Error(`conmon sent an unreadable sync message: ${buf}`, { cause: e }));
-      }
-    });
-    sync.on('end', () => {
-      void exited.then(async (code) => {
-        if (code !== MOUNT_FAILED || !o.overlay) return fail(new Error(`conmon exited without reporting: ${stderr.trim() || 'no message'}`));
-        await stderrClosed;
-        fail(new Error(`mounting the container's root overlay failed: ${stderr.trim() || `exit status ${code}`}`));
-      });
-    });
-    sync.on('error', fail);
-    child.on('error', fail);
-  });
-  (sync as unknown as { destroy(): void }).destroy();
-  child.stderr!.destroy();
-  child.unref();
+  const outcome = await (o.start ?? startMonitor)({ file: o.conmonPath, args, cwd: o.bundle, env: { _OCI_SYNCPIPE: '3' }, timeoutMs: o.timeoutMs ?? 30_000 });
+  if (outcome.message === undefined) {
+    if (outcome.error) throw new Error(`conmon did not report: ${outcome.error}${outcome.stderr.trim() ? `: ${outcome.stderr.trim()}` : ''}`);
+    throw new Error(`conmon exited without reporting: ${outcome.stderr.trim() || 'no message'}`);
+  }
+  let message: { data: number; message?: string };
+  try {
+    message = JSON.parse(outcome.message) as { data: number; message?: string };
+  } catch (e) {
+    throw new Error(`conmon sent an unreadable sync message: ${outcome.message}`, { cause: e });
+  }
   if (message.data < 0) throw new Error(cleanRuncMessage(message.message ?? 'runc create failed'));
   const conmonPid = Number((await readFile(join(o.bundle, CONMON_PIDFILE), 'utf8')).trim());
   return { conmonPid, containerPid: message.data };

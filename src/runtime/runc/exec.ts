@@ -1,4 +1,5 @@
-// Running a command in a running container with `runc exec` (as CRI-O does for streaming exec).
+// Running a command in a running container with `runc exec` (or crun's, the same CLI; as CRI-O
+// does for streaming exec).
 // Without a terminal the process gets skiff's pipes directly (runc passes its stdio through).
 // With one, runc needs a terminal of its own to copy from, so it runs under util-linux `script`,
 // which provides a pseudo-terminal; window size changes are applied to the exec'd process's
@@ -55,10 +56,13 @@ export async function runcExec(o: RuncExecOptions): Promise<number> {
   let startFailure: string | undefined;
   child.stderr!.on('data', (d: Buffer) => {
     const text = d.toString();
-    // runc's own failure to start the process (logrus line), not the process's output
+    // the runtime's own failure to start the process, not the process's output: runc's logrus
+    // line, or crun's plain message (`executable file `x` not found in $PATH: ...`,
+    // `open executable: Permission denied`)
     const m = /level=error msg="((?:[^"\\]|\\.)*)"/.exec(text);
-    if (m && /exec failed|unable to start/.test(m[1]!)) {
-      startFailure = m[1]!.replace(/\\(.)/g, '$1');
+    const crun = /^(?:crun: )?((?:executable file `[^`]*` not found|open executable: )[^\n]*)/.exec(text);
+    if ((m && /exec failed|unable to start/.test(m[1]!)) || crun) {
+      startFailure = crun ? crun[1]! : m![1]!.replace(/\\(.)/g, '$1');
       (o.tty ? o.stdout : o.stderr)?.write(`OCI runtime exec failed: ${startFailure}\n`);
       return;
     }

@@ -11,18 +11,22 @@ import { isLiveConmon } from './conmon.js';
 import { run } from './exec-file.js';
 import { killAllContainers } from './killall.js';
 import { mountPoints } from './mounts.js';
+import { ociRuntimePath } from './oci-runtimes.js';
 import { RuncRuntime } from './runc-runtime.js';
+import { missingOciRuntime, testOciRuntime } from './testing/oci-runtime.js';
 import { buildBusyboxRootfs, busyboxImages } from './testing/busybox-image.js';
 import { NetnsNetwork } from './testing/netns-network.js';
 
-const skip = process.getuid?.() !== 0 ? 'needs root' : !existsSync('/usr/bin/conmon') ? 'needs conmon' : !existsSync('/bin/busybox') ? 'needs /bin/busybox' : false;
+const skip = process.getuid?.() !== 0 ? 'needs root' : !existsSync('/usr/bin/conmon') ? 'needs conmon' : !existsSync('/bin/busybox') ? 'needs /bin/busybox' : missingOciRuntime();
+/** runc, or crun with SKIFF_CONTAINER_RUNTIME=crun */
+const runtimePath = ociRuntimePath(testOciRuntime());
 const cgroupParent = `skiff-test-killall-${process.pid}`;
 const network = new NetnsNetwork('skrn-k');
 let dir = '';
 
 after(async () => {
   if (skip || !dir) return;
-  await killAllContainers({ stateDir: join(dir, 'agent'), runcRoot: join(dir, 'runc-root'), cgroupParent }).catch(() => undefined);
+  await killAllContainers({ stateDir: join(dir, 'agent'), runcRoot: join(dir, 'runc-root'), runcPath: runtimePath, cgroupParent }).catch(() => undefined);
   network.removeAll();
   await removeCgroup(`/${cgroupParent}`);
   rmSync(dir, { recursive: true, force: true });
@@ -35,7 +39,7 @@ test('killAllContainers leaves no runc container, conmon, mount or cgroup', { sk
   buildBusyboxRootfs(join(dir, 'rootfs'));
   const stateDir = join(dir, 'agent');
   const runcRoot = join(dir, 'runc-root');
-  const rt = new RuncRuntime({ stateDir, images: busyboxImages(join(dir, 'rootfs')), network, runcRoot, cgroupParent, podCIDR: '198.18.80.0/24' });
+  const rt = new RuncRuntime({ stateDir, images: busyboxImages(join(dir, 'rootfs')), network, runcRoot, cgroupParent, podCIDR: '198.18.80.0/24', ociRuntime: testOciRuntime() });
   const sid = await rt.runPodSandbox({ metadata: { name: 'k', namespace: 'default', uid: 'k', attempt: 0 }, hostname: 'k', labels: {}, annotations: {} });
   const running = await rt.createContainer(sid, { ...cfg('running', ['sleep', '1000']), resources: { memoryLimitBytes: 64 << 20, cpuLimitMilli: 500 } });
   await rt.startContainer(running);
@@ -46,16 +50,16 @@ test('killAllContainers leaves no runc container, conmon, mount or cgroup', { sk
   assert.equal((await cgroupDirs(`/${cgroupParent}/${running}`)).length > 0, true);
   await rt.close();
 
-  const result = await killAllContainers({ stateDir, runcRoot, cgroupParent });
+  const result = await killAllContainers({ stateDir, runcRoot, runcPath: runtimePath, cgroupParent });
   assert.equal(result.containers.length, 3);
   assert.deepEqual(result.cgroupsLeft, []);
-  const listed = await run('runc', ['--root', runcRoot, 'list', '-q']).catch(() => ({ stdout: '' }));
+  const listed = await run(runtimePath, ['--root', runcRoot, 'list', '-q']).catch(() => ({ stdout: '' }));
   assert.equal(listed.stdout.trim(), '');
   assert.deepEqual((await mountPoints()).filter((m) => m.startsWith(dir)), []);
   assert.deepEqual(await cgroupDirs(`/${cgroupParent}`), []);
   assert.equal(isLiveConmon(conmonPid), false);
   assert.equal(existsSync(join(stateDir, 'containers')), false);
   // idempotent
-  const again = await killAllContainers({ stateDir, runcRoot, cgroupParent });
+  const again = await killAllContainers({ stateDir, runcRoot, runcPath: runtimePath, cgroupParent });
   assert.deepEqual(again.containers, []);
 });

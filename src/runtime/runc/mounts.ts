@@ -4,15 +4,15 @@
 // mount(2).
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { CommandError, run } from './exec-file.js';
+import { CommandError, run as runHere, type Run } from './exec-file.js';
 
 /** Mounts an overlay at `target`: `lower` is never written, changes go to `upper` (with `work` beside it). */
-export async function mountOverlay(target: string, layers: { lower: string; upper: string; work: string }): Promise<void> {
+export async function mountOverlay(target: string, layers: { lower: string; upper: string; work: string }, run: Run = runHere): Promise<void> {
   await run('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${layers.lower},upperdir=${layers.upper},workdir=${layers.work}`, target]);
 }
 
 /** Unmounts `target` (lazily when busy). Idempotent: a path that is not a mount point resolves. */
-export async function unmount(target: string): Promise<void> {
+export async function unmount(target: string, run: Run = runHere): Promise<void> {
   if (!(await mountPoints()).includes(target)) return;
   try {
     await run('umount', [target]);
@@ -27,16 +27,16 @@ export async function unmount(target: string): Promise<void> {
  * extra target); when that fails, each one left is unmounted on its own (lazily when busy).
  * Idempotent.
  */
-export async function unmountAll(targets: readonly string[]): Promise<void> {
+export async function unmountAll(targets: readonly string[], run: Run = runHere): Promise<void> {
   const mounted = new Set(await mountPoints());
   const todo = targets.filter((t) => mounted.has(t));
   if (todo.length === 0) return;
-  if (todo.length === 1) return unmount(todo[0]!);
+  if (todo.length === 1) return unmount(todo[0]!, run);
   try {
     await run('umount', todo);
   } catch (e) {
     if (!(e instanceof CommandError)) throw e;
-    for (const t of todo) await unmount(t);
+    for (const t of todo) await unmount(t, run);
   }
 }
 
@@ -59,7 +59,7 @@ function parseMountInfo(text: string): string[] {
 }
 
 /** Unmounts every mount point at or below `dir`, deepest first. Resolves the paths unmounted. */
-export async function unmountAllUnder(dir: string): Promise<string[]> {
+export async function unmountAllUnder(dir: string, run: Run = runHere): Promise<string[]> {
   const prefix = dir.endsWith('/') ? dir : `${dir}/`;
   const under = (await mountPoints()).filter((m) => m === dir || m.startsWith(prefix));
   under.sort((a, b) => b.length - a.length);

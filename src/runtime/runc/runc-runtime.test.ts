@@ -10,7 +10,9 @@ import type { ContainerConfig, ContainerEvent, PodSandboxConfig } from '../runti
 import { removeCgroup } from './cgroups.js';
 import { killAllContainers } from './killall.js';
 import { mountPoints } from './mounts.js';
+import { ociRuntimePath } from './oci-runtimes.js';
 import { RuncRuntime } from './runc-runtime.js';
+import { missingOciRuntime, testOciRuntime } from './testing/oci-runtime.js';
 import { buildBusyboxRootfs, busyboxImages } from './testing/busybox-image.js';
 import { NetnsNetwork } from './testing/netns-network.js';
 
@@ -21,7 +23,7 @@ const skip =
       ? 'needs conmon'
       : !existsSync('/bin/busybox')
         ? 'needs /bin/busybox'
-        : false;
+        : missingOciRuntime();
 
 let dir = '';
 let rootfs = '';
@@ -43,14 +45,14 @@ before(() => {
 after(async () => {
   if (skip) return;
   await runtime?.close();
-  await killAllContainers({ stateDir, runcRoot: join(dir, 'runc-root'), cgroupParent }).catch(() => undefined);
+  await killAllContainers({ stateDir, runcRoot: join(dir, 'runc-root'), cgroupParent, runcPath: ociRuntimePath(testOciRuntime()) }).catch(() => undefined);
   network.removeAll();
   await removeCgroup(`/${cgroupParent}`);
   rmSync(dir, { recursive: true, force: true });
 });
 
 function newRuntime(): RuncRuntime {
-  return new RuncRuntime({ stateDir, images: busyboxImages(rootfs), network, runcRoot: join(dir, 'runc-root'), cgroupParent, podCIDR: '198.18.80.0/24' });
+  return new RuncRuntime({ stateDir, images: busyboxImages(rootfs), network, runcRoot: join(dir, 'runc-root'), cgroupParent, podCIDR: '198.18.80.0/24', ociRuntime: testOciRuntime() });
 }
 
 /** Runs a sandbox that is removed when the test ends, also when it fails. */
@@ -132,6 +134,25 @@ test('a missing executable fails createContainer with CreateContainerError', { s
   });
   assert.deepEqual(await runtime.listContainers({ sandboxId: sid }), []);
   await runtime.removePodSandbox(sid);
+});
+
+test('an overlay root that cannot be mounted fails createContainer with mount`s message, leaving nothing', { skip }, async (t) => {
+  const broken = new RuncRuntime({ stateDir, images: busyboxImages(join(dir, 'no-such-rootfs')), network, runcRoot: join(dir, 'runc-root'), cgroupParent, podCIDR: '198.18.80.0/24', ociRuntime: testOciRuntime() });
+  const sid = await broken.runPodSandbox(sandboxConfig('nomount'));
+  t.after(async () => {
+    await broken.removePodSandbox(sid);
+    await broken.close();
+  });
+  for (const start of [false, true]) {
+    const create = start ? broken.createAndStartContainer(sid, containerConfig('c', ['true'])) : broken.createContainer(sid, containerConfig('c', ['true']));
+    await assert.rejects(create, (e: Error & { reason?: string }) => {
+      assert.equal(e.reason, 'CreateContainerError');
+      assert.match(e.message, /mount/);
+      return true;
+    });
+  }
+  assert.deepEqual(await broken.listContainers({ sandboxId: sid }), []);
+  assert.ok(!(await mountPoints()).some((m) => m.startsWith(join(stateDir, 'containers'))), 'no overlay left mounted');
 });
 
 test('createAndStartContainer: created and started in one step (runc run --detach under conmon)', { skip }, async (t) => {
@@ -228,7 +249,7 @@ test('exec: output, exit codes, stdin, and a terminal with its size', { skip }, 
   assert.equal((await out(['sh', '-c', 'exit 3'])).code, 3);
   const missing = await out(['no-such-command']);
   assert.equal(missing.code, 127);
-  assert.match(missing.text, /^OCI runtime exec failed: .*executable file not found/);
+  assert.match(missing.text, /^OCI runtime exec failed: .*executable file (`[^`]*` )?not found/);
   assert.equal((await out(['/etc/passwd'])).code, 126);
   assert.deepEqual(await out(['cat'], { input: 'abc' }), { code: 0, text: 'abc' });
   const tty = await out(['sh', '-c', 'sleep 0.5; tty; stty size'], { tty: true, size: { width: 100, height: 30 } });
@@ -377,7 +398,7 @@ test('containers survive a SIGKILLed skiff process; the next runtime adopts them
     import { busyboxImages } from ${JSON.stringify(join(here, 'testing', 'busybox-image.js'))};
     import { NetnsNetwork } from ${JSON.stringify(join(here, 'testing', 'netns-network.js'))};
     const net = new NetnsNetwork('skrn-r');
-    const rt = new RuncRuntime({ stateDir: ${JSON.stringify(stateDir)}, images: busyboxImages(${JSON.stringify(rootfs)}), network: net, runcRoot: ${JSON.stringify(join(dir, 'runc-root'))}, cgroupParent: ${JSON.stringify(cgroupParent)}, podCIDR: '198.18.80.0/24' });
+    const rt = new RuncRuntime({ stateDir: ${JSON.stringify(stateDir)}, images: busyboxImages(${JSON.stringify(rootfs)}), network: net, runcRoot: ${JSON.stringify(join(dir, 'runc-root'))}, cgroupParent: ${JSON.stringify(cgroupParent)}, podCIDR: '198.18.80.0/24', ociRuntime: ${JSON.stringify(testOciRuntime())} });
     const sid = await rt.runPodSandbox({ metadata: { name: 'survivor', namespace: 'default', uid: 'survivor', attempt: 0 }, hostname: 'survivor', labels: {}, annotations: {} });
     const c = (name, command) => ({ metadata: { name, attempt: 0 }, image: 'busybox', command, labels: {}, annotations: {} });
     const a = await rt.createContainer(sid, c('long', ['sleep', '1000'])); await rt.startContainer(a);

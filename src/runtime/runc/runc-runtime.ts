@@ -19,7 +19,7 @@
 // Cgroups: `/<cgroupParent>/<containerId>` (cgroupfs; cgroup v1 or v2).
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
-import { appendFile, mkdir, rm } from 'node:fs/promises';
+import { appendFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type {
   ContainerConfig,
@@ -41,17 +41,20 @@ import type {
 } from '../runtime.js';
 import { NotFoundRuntimeError, RuntimeError } from '../runtime.js';
 import { attachConmon } from './attach.js';
-import { removeCgroup, isCgroupV2 } from './cgroups.js';
+import { isCgroupV2, moveHybridControllersToV1, removeCgroup } from './cgroups.js';
 import { attachId, isLiveConmon, EXIT_FILE, OOM_FILE, resizeMessage, startConmon } from './conmon.js';
 import { streamLogs } from './cri-log.js';
 import type { ImageProvider, PodNetworkProvider } from './deps.js';
-import { CommandError, run } from './exec-file.js';
+import { CommandError, type Run } from './exec-file.js';
 import { runcExec } from './exec.js';
 import { mountPointsSync, unmount, unmountAll } from './mounts.js';
 import { ociSpec, processArgs, processEnv } from './oci-spec.js';
 import { forwardPort } from './port-forward.js';
-import { readJson, writeJsonAtomic, type ContainerRecord, type SandboxRecord } from './records.js';
+import { ociRuntimePath, type OciRuntimeName } from './oci-runtimes.js';
+import { ProcessHelper } from './process-helper.js';
+import { readJson, writeJsonAtomic, writeJsonAtomicAsync, type ContainerRecord, type SandboxRecord } from './records.js';
 import { createSandboxNamespaces, sandboxPaths, writeSandboxFiles } from './sandbox-files.js';
+import { OVERLAY_LOWER_FILE, WRAPPER_FILES, wrapperScript } from './runtime-wrapper.js';
 import { resolveUser } from './user.js';
 
 export const RUNC_RUNTIME_NAME = 'runc';
@@ -71,12 +74,20 @@ export interface RuncRuntimeOptions {
   readonly clock?: RuntimeClock;
   /** one structured line per event */
   readonly log?: (line: string) => void;
+  /** which OCI runtime runs the containers (default runc); its containerIDs are `<name>://<id>` */
+  readonly ociRuntime?: OciRuntimeName;
+  /** the OCI runtime's binary (default: where `ociRuntime` is installed) */
   readonly runcPath?: string;
   readonly conmonPath?: string;
   /** the node's pod CIDR when already known (else through updateRuntimeConfig) */
   readonly podCIDR?: string;
   /** the node's /etc (hosts and resolv.conf copied from it); default /etc */
   readonly nodeEtc?: string;
+  /**
+   * starts the runtime's programs (process-helper.ts); pass one to share it with the pod network.
+   * Default: a helper of the runtime's own, stopped by `close()`.
+   */
+  readonly processes?: ProcessHelper;
 }
 
 const realClock: RuntimeClock = {
@@ -89,6 +100,7 @@ const realClock: RuntimeClock = {
 
 export class RuncRuntime implements Runtime {
   private readonly clock: RuntimeClock;
+  private readonly ociRuntime: OciRuntimeName;
   private readonly runcPath: string;
   private readonly conmonPath: string;
   private readonly runcRoot: string;
@@ -102,11 +114,17 @@ export class RuncRuntime implements Runtime {
   private podCIDR: string | undefined;
   private watcher: FSWatcher | undefined;
   private versionText: string | undefined;
-  private runScriptPath: string | undefined;
+  private readonly wrappers = new Map<boolean, string>();
+  /** crun on a hybrid cgroup node: the unified hierarchy's controllers moved to v1 (once) */
+  private cgroupsReady: Promise<void> | undefined;
+  private readonly processes: ProcessHelper;
+  private readonly ownProcesses: boolean;
+  private readonly runProgram: Run;
 
   constructor(private readonly opts: RuncRuntimeOptions) {
     this.clock = opts.clock ?? realClock;
-    this.runcPath = opts.runcPath ?? findBinary('runc', ['/usr/sbin/runc', '/usr/bin/runc', '/usr/local/sbin/runc', '/usr/local/bin/runc']);
+    this.ociRuntime = opts.ociRuntime ?? RUNC_RUNTIME_NAME;
+    this.runcPath = opts.runcPath ?? ociRuntimePath(this.ociRuntime);
     this.conmonPath = opts.conmonPath ?? findBinary('conmon', ['/usr/bin/conmon', '/usr/libexec/podman/conmon', '/usr/local/bin/conmon']);
     this.runcRoot = opts.runcRoot ?? join(opts.stateDir, 'runc');
     this.cgroupParent = opts.cgroupParent ?? DEFAULT_CGROUP_PARENT;
@@ -118,6 +136,9 @@ export class RuncRuntime implements Runtime {
       pods: join(opts.stateDir, 'pods'),
     };
     for (const d of [this.dirs.sandboxes, this.dirs.containers, this.dirs.exits, this.dirs.sockets, this.runcRoot]) mkdirSync(d, { recursive: true });
+    this.ownProcesses = !opts.processes;
+    this.processes = opts.processes ?? new ProcessHelper();
+    this.runProgram = this.processes.run;
     this.podCIDR = opts.podCIDR;
     if (opts.podCIDR) opts.network.setPodCIDR(opts.podCIDR);
     this.load();
@@ -134,10 +155,10 @@ export class RuncRuntime implements Runtime {
 
   async version(): Promise<RuntimeVersion> {
     if (!this.versionText) {
-      const out = await run(this.runcPath, ['--version']).catch(() => ({ stdout: '' }));
-      this.versionText = /runc version (\S+)/.exec(out.stdout)?.[1] ?? 'unknown';
+      const out = await this.runProgram(this.runcPath, ['--version']).catch(() => ({ stdout: '' }));
+      this.versionText = /^\S+ version (\S+)/m.exec(out.stdout)?.[1] ?? 'unknown';
     }
-    return { runtimeName: RUNC_RUNTIME_NAME, runtimeVersion: this.versionText };
+    return { runtimeName: this.ociRuntime, runtimeVersion: this.versionText };
   }
 
   async status(): Promise<RuntimeStatus> {
@@ -176,7 +197,7 @@ export class RuncRuntime implements Runtime {
       // the UTS/IPC namespaces (unshare) and the network (ip) are made side by side; both settle before going on
       const [net] = await settleAll([
         hostNetwork ? Promise.resolve(undefined) : this.opts.network.setUp(id, { namespace: m.namespace, name: m.name, uid: m.uid }),
-        createSandboxNamespaces(p, { hostname: config.hostname, hostNetwork }),
+        createSandboxNamespaces(p, { hostname: config.hostname, hostNetwork }, this.runProgram),
       ]);
       netnsPath = net?.netnsPath;
       ip = net?.ip;
@@ -195,7 +216,7 @@ export class RuncRuntime implements Runtime {
       ...(netnsPath ? { netnsPath } : {}),
       logDirectory: config.logDirectory ?? join(this.dirs.pods, m.uid, 'logs'),
     };
-    writeJsonAtomic(join(p.dir, 'sandbox.json'), rec);
+    await writeJsonAtomicAsync(join(p.dir, 'sandbox.json'), rec);
     this.sandboxes.set(id, rec);
     t.lap('files');
     this.log(`runc: sandbox ready id=${id} pod=${m.namespace}/${m.name} ip=${ip ?? 'host'} ${t.text()}`);
@@ -292,14 +313,13 @@ export class RuncRuntime implements Runtime {
         etcFiles: { hosts: sp.hosts, resolvConf: sp.resolvConf, hostname: sp.hostname },
         cgroupV2: this.cgroupV2,
       });
-      writeJsonAtomic(join(bundle, 'config.json'), spec);
+      await settleAll([writeJsonAtomicAsync(join(bundle, 'config.json'), spec), writeFile(join(bundle, OVERLAY_LOWER_FILE), `${lower}\n`), this.prepareCgroups()]);
       t.lap('spec');
-      // conmon is started by the same process that mounts the overlay root (one spawn, not two)
+      // the overlay root is mounted by conmon's runtime, a wrapper script in front of runc (no process of its own)
       mounted = true;
       const started = await startConmon({
-        overlay: { target: rootfs, lower, upper: join(bundle, 'upper'), work: join(bundle, 'work') },
         conmonPath: this.conmonPath,
-        runcPath: start ? this.runScript() : this.runcPath,
+        runcPath: this.wrapper(start),
         runcRoot: this.runcRoot,
         id,
         name: config.metadata.name,
@@ -309,6 +329,7 @@ export class RuncRuntime implements Runtime {
         logPath,
         terminal: config.tty === true,
         stdin: config.stdin === true,
+        start: (req) => this.processes.startMonitor(req),
       });
       const rec: ContainerRecord = {
         id,
@@ -322,7 +343,7 @@ export class RuncRuntime implements Runtime {
         ...(start ? { startedAt: this.clock.now() } : {}),
       };
       t.lap(start ? 'mount+conmon+create+start' : 'mount+conmon+create');
-      writeJsonAtomic(join(bundle, 'container.json'), rec);
+      await writeJsonAtomicAsync(join(bundle, 'container.json'), rec);
       this.containers.set(id, rec);
       this.log(`runc: container ${start ? 'created and started' : 'created'} id=${id} name=${config.metadata.name} ${t.text()}`);
       this.emit('created', rec);
@@ -332,8 +353,8 @@ export class RuncRuntime implements Runtime {
       }
       return id;
     } catch (e) {
-      await run(this.runcPath, ['--root', this.runcRoot, 'delete', '--force', id]).catch(() => undefined);
-      if (mounted) await unmount(rootfs).catch(() => undefined);
+      await this.runProgram(this.runcPath, ['--root', this.runcRoot, 'delete', '--force', id]).catch(() => undefined);
+      if (mounted) await unmount(rootfs, this.runProgram).catch(() => undefined);
       await rm(bundle, { recursive: true, force: true }).catch(() => undefined);
       await rm(join(this.dirs.exits, id), { force: true });
       if (e instanceof RuntimeError) throw e;
@@ -351,7 +372,7 @@ export class RuncRuntime implements Runtime {
     const at = this.clock.now();
     const t = stopwatch();
     try {
-      await run(this.runcPath, ['--root', this.runcRoot, 'start', id]);
+      await this.runProgram(this.runcPath, ['--root', this.runcRoot, 'start', id]);
       t.lap('runc-start');
       c.startedAt = at;
       this.save(c);
@@ -380,9 +401,9 @@ export class RuncRuntime implements Runtime {
     const c = this.containers.get(id);
     if (!c) return;
     await this.stopContainer(id, 0).catch(() => undefined);
-    await run(this.runcPath, ['--root', this.runcRoot, 'delete', '--force', id]).catch(() => undefined);
+    await this.runProgram(this.runcPath, ['--root', this.runcRoot, 'delete', '--force', id]).catch(() => undefined);
     const bundle = join(this.dirs.containers, id);
-    await unmount(join(bundle, 'rootfs'));
+    await unmount(join(bundle, 'rootfs'), this.runProgram);
     await removeCgroup(`/${this.cgroupParent}/${id}`);
     await rm(bundle, { recursive: true, force: true });
     await rm(join(this.dirs.exits, id), { force: true });
@@ -474,18 +495,36 @@ export class RuncRuntime implements Runtime {
     this.watcher?.close();
     this.watcher = undefined;
     this.listeners.clear();
+    if (this.ownProcesses) await this.processes.close();
   }
 
   // ---- internals ----
 
-  /** The script conmon runs as its runtime for createAndStartContainer (written once per runtime). */
-  private runScript(): string {
-    if (this.runScriptPath) return this.runScriptPath;
-    const path = join(this.opts.stateDir, 'runtime', RUN_SCRIPT);
+  /** crun needs a hybrid node's unified cgroup hierarchy without controllers (cgroups.ts); done before its first container. */
+  private prepareCgroups(): Promise<void> {
+    if (this.ociRuntime !== 'crun') return Promise.resolve();
+    this.cgroupsReady ??= moveHybridControllersToV1(this.runProgram).then(
+      (moved) => {
+        if (moved.length) this.log(`runc: moved cgroup controller(s) ${moved.join(', ')} from the unified hierarchy to v1 hierarchies (crun does not support controllers there on a hybrid node)`);
+      },
+      (e: unknown) => {
+        this.cgroupsReady = undefined;
+        throw new RuntimeError('CreateContainerError', `crun needs the unified cgroup hierarchy of this hybrid node without controllers: ${errorText(e)}`, { cause: e });
+      },
+    );
+    return this.cgroupsReady;
+  }
+
+  /** The script conmon runs as its runtime (runtime-wrapper.ts), written once per runtime instance. */
+  private wrapper(start: boolean): string {
+    let path = this.wrappers.get(start);
+    if (path) return path;
+    path = join(this.opts.stateDir, 'runtime', start ? WRAPPER_FILES.createAndStart : WRAPPER_FILES.create);
     const tmp = `${path}.${process.pid}.tmp`;
-    writeFileSync(tmp, runScript(this.runcPath), { mode: 0o755 });
+    writeFileSync(tmp, wrapperScript(this.runcPath, { start }), { mode: 0o755 });
     renameSync(tmp, path);
-    return (this.runScriptPath = path);
+    this.wrappers.set(start, path);
+    return path;
   }
 
   /** Reads every sandbox and container record (adoption after a restart). */
@@ -577,7 +616,7 @@ export class RuncRuntime implements Runtime {
 
   private async kill(id: string, signal: 'TERM' | 'KILL'): Promise<void> {
     try {
-      await run(this.runcPath, ['--root', this.runcRoot, 'kill', id, signal]);
+      await this.runProgram(this.runcPath, ['--root', this.runcRoot, 'kill', id, signal]);
     } catch (e) {
       // "container not running" / "does not exist": it is already gone
       if (!(e instanceof CommandError)) throw e;
@@ -598,7 +637,7 @@ export class RuncRuntime implements Runtime {
   private async destroySandboxFiles(id: string, hostNetwork: boolean): Promise<void> {
     const p = sandboxPaths(join(this.dirs.sandboxes, id));
     if (!hostNetwork) await this.opts.network.tearDown(id).catch(() => undefined);
-    await unmountAll([p.utsNs, p.ipcNs]); // one umount for both namespace files
+    await unmountAll([p.utsNs, p.ipcNs], this.runProgram); // one umount for both namespace files
     await rm(p.dir, { recursive: true, force: true });
   }
 
@@ -642,30 +681,6 @@ function sandboxStatus(s: SandboxRecord): PodSandboxStatus {
     labels: { ...s.config.labels },
     annotations: { ...s.config.annotations },
   };
-}
-
-/** File name (under `<stateDir>/runtime/`) of the script conmon runs for createAndStartContainer. */
-export const RUN_SCRIPT = 'runc-create-start';
-
-/**
- * conmon's runtime when a container is created and started in one go: conmon's `runc … create …`
- * run as `runc … run --detach …` (same flags: --bundle, --pid-file, --console-socket), so one runc
- * process creates and starts the container, as the floor (`runc run -d`) does. Exits with runc's
- * status; conmon reports the container only once it has started.
- */
-export function runScript(runcPath: string): string {
-  const q = (v: string) => `'${v.replace(/'/g, `'\\''`)}'`;
-  return [
-    '#!/bin/sh',
-    '# written by skiff (RuncRuntime.createAndStartContainer): `runc create ...` from conmon as `runc run --detach ...`',
-    'done_=',
-    'for a do',
-    '  shift',
-    '  if [ -z "$done_" ] && [ "$a" = create ]; then done_=1; set -- "$@" run --detach; else set -- "$@" "$a"; fi',
-    'done',
-    `exec ${q(runcPath)} "$@"`,
-    '',
-  ].join('\n');
 }
 
 /** Like Promise.all, but rejects only once every promise settled (so a failure's clean-up never races a step still running). */

@@ -4,7 +4,7 @@
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DNSConfig } from '../runtime.js';
-import { run } from './exec-file.js';
+import { run as runHere, type Run } from './exec-file.js';
 
 export interface SandboxPaths {
   readonly dir: string;
@@ -54,7 +54,7 @@ export function resolvConf(dns: DNSConfig): string {
  * with `hostname` set unless `hostNetwork` (which shares the node's). Needs nothing from the pod
  * network, so the runtime runs it while the network is set up.
  */
-export async function createSandboxNamespaces(p: SandboxPaths, o: { hostname: string; hostNetwork: boolean }): Promise<void> {
+export async function createSandboxNamespaces(p: SandboxPaths, o: { hostname: string; hostNetwork: boolean }, run: Run = runHere): Promise<void> {
   await mkdir(p.dir, { recursive: true });
   await Promise.all([writeFile(p.ipcNs, ''), o.hostNetwork ? undefined : writeFile(p.utsNs, '')]);
   if (o.hostNetwork) {
@@ -81,6 +81,6 @@ export async function createSandboxFiles(
   p: SandboxPaths,
   o: { hostname: string; ip?: string; hostNetwork: boolean; dnsConfig?: DNSConfig; nodeEtc?: string },
 ): Promise<void> {
-  await createSandboxNamespaces(p, o);
+  await createSandboxNamespaces(p, o, runHere);
   await writeSandboxFiles(p, o);
 }
