@@ -1,9 +1,9 @@
 import { strict as assert } from 'node:assert';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { moveHybridControllersToV1 } from './cgroups.js';
+import { MOVED_CONTROLLERS_FILE, moveHybridControllersToV1, recordMovedControllers, restoreMovedControllers } from './cgroups.js';
 
 function fakeRoot(t: { after(f: () => void): void }, files: Record<string, string>): string {
   const root = mkdtempSync(join(tmpdir(), 'skiff-cgroups-'));
@@ -37,4 +37,21 @@ test('nothing to do: no controllers in the unified hierarchy, a pure v1 node, a 
 test('a failing mount rejects with its message', async (t) => {
   const root = fakeRoot(t, { 'unified/cgroup.controllers': 'hugetlb\n' });
   await assert.rejects(moveHybridControllersToV1(async () => Promise.reject(new Error('mount: busy')), root), /mount: busy/);
+});
+
+test('moved controllers are recorded and given back by restoreMovedControllers unless a hierarchy still has cgroups', async (t) => {
+  const root = fakeRoot(t, { 'hugetlb/tasks': '', 'misc/tasks': '', 'misc/other-agent/tasks': '' });
+  const state = fakeRoot(t, {});
+  await recordMovedControllers(state, ['hugetlb']);
+  await recordMovedControllers(state, ['misc', 'hugetlb']);
+  const calls: string[][] = [];
+  const restored = await restoreMovedControllers(state, async (file, args) => void calls.push([file, ...args]), root);
+  assert.deepEqual(restored, ['hugetlb']);
+  assert.deepEqual(calls, [['umount', join(root, 'hugetlb')]]);
+  // misc still has a child cgroup: it stays moved and recorded
+  assert.deepEqual(JSON.parse(readFileSync(join(state, MOVED_CONTROLLERS_FILE), 'utf8')), ['misc']);
+  rmSync(join(root, 'misc', 'other-agent'), { recursive: true });
+  assert.deepEqual(await restoreMovedControllers(state, async () => {}, root), ['misc']);
+  assert.ok(!existsSync(join(state, MOVED_CONTROLLERS_FILE)));
+  assert.deepEqual(await restoreMovedControllers(state, async () => assert.fail('nothing recorded'), root), []);
 });

@@ -2,7 +2,7 @@
 // and removing them. Containers get cgroupsPath `/<parent>/<containerId>`; runc creates and
 // deletes the container's own directory, the parent is removed by killall.
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rmdir } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export const CGROUP_ROOT = '/sys/fs/cgroup';
@@ -65,4 +65,52 @@ export async function moveHybridControllersToV1(run: (file: string, args: readon
     await run('mount', ['-t', 'cgroup', '-o', c, 'cgroup', dir]);
   }
   return controllers;
+}
+
+/** The file in the agent's state dir that lists the controllers moveHybridControllersToV1 moved for it. */
+export const MOVED_CONTROLLERS_FILE = 'cgroup-v1-moved.json';
+
+/** Adds `controllers` to the state dir's record of moved controllers (so that killall can move them back). */
+export async function recordMovedControllers(stateDir: string, controllers: readonly string[]): Promise<void> {
+  if (controllers.length === 0) return;
+  const known = await movedControllers(stateDir);
+  await writeFile(join(stateDir, MOVED_CONTROLLERS_FILE), JSON.stringify([...new Set([...known, ...controllers])]));
+}
+
+async function movedControllers(stateDir: string): Promise<string[]> {
+  try {
+    const v: unknown = JSON.parse(await readFile(join(stateDir, MOVED_CONTROLLERS_FILE), 'utf8'));
+    return Array.isArray(v) ? v.filter((c): c is string => typeof c === 'string' && /^[a-z_]+$/.test(c)) : [];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Undoes moveHybridControllersToV1 for the controllers recorded in `stateDir`: each v1 hierarchy
+ * skiff mounted is unmounted (which gives the controller back to the unified hierarchy) unless it
+ * still has child cgroups — another agent's containers may use it. Resolves the controllers moved
+ * back; the record keeps the ones left. Idempotent.
+ */
+export async function restoreMovedControllers(stateDir: string, run: (file: string, args: readonly string[]) => Promise<unknown>, root = CGROUP_ROOT): Promise<string[]> {
+  const restored: string[] = [];
+  const left: string[] = [];
+  for (const c of await movedControllers(stateDir)) {
+    const dir = join(root, c);
+    const children = (await readdir(dir, { withFileTypes: true }).catch(() => [])).filter((e) => e.isDirectory());
+    if (children.length > 0) {
+      left.push(c);
+      continue;
+    }
+    try {
+      if (existsSync(join(dir, 'tasks'))) await run('umount', [dir]);
+      await rmdir(dir).catch(() => {});
+      restored.push(c);
+    } catch {
+      left.push(c);
+    }
+  }
+  if (left.length) await writeFile(join(stateDir, MOVED_CONTROLLERS_FILE), JSON.stringify(left));
+  else await rm(join(stateDir, MOVED_CONTROLLERS_FILE), { force: true });
+  return restored;
 }

@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { removeCgroup } from './cgroups.js';
+import { removeCgroup, restoreMovedControllers } from './cgroups.js';
 import { CONMON_PIDFILE, isLiveConmon } from './conmon.js';
 import { run } from './exec-file.js';
 import { unmountAllUnder } from './mounts.js';
@@ -25,6 +25,8 @@ export interface KillAllResult {
   readonly unmounted: string[];
   /** cgroup dirs that could not be removed (still had processes) */
   readonly cgroupsLeft: string[];
+  /** cgroup controllers given back to the unified hierarchy (moved to v1 for crun on a hybrid node) */
+  readonly controllersRestored: string[];
 }
 
 /** Idempotent; safe when nothing was ever started. */
@@ -49,9 +51,10 @@ export async function killAllContainers(o: KillAllOptions): Promise<KillAllResul
   for (const id of ids) await run(runc, ['--root', root, 'delete', '--force', id]).catch(() => undefined);
   const unmounted = await unmountAllUnder(o.stateDir);
   const cgroupsLeft = await removeCgroup(`/${parent}`);
+  const controllersRestored = await restoreMovedControllers(o.stateDir, (file, args) => run(file, [...args]));
   for (const d of ['containers', 'sandboxes', 'runtime']) await rm(join(o.stateDir, d), { recursive: true, force: true });
   await rm(root, { recursive: true, force: true });
-  return { containers: ids, unmounted, cgroupsLeft };
+  return { containers: ids, unmounted, cgroupsLeft, controllersRestored };
 }
 
 function safeReaddir(dir: string): string[] {

@@ -41,7 +41,7 @@ import type {
 } from '../runtime.js';
 import { NotFoundRuntimeError, RuntimeError } from '../runtime.js';
 import { attachConmon } from './attach.js';
-import { isCgroupV2, moveHybridControllersToV1, removeCgroup } from './cgroups.js';
+import { isCgroupV2, moveHybridControllersToV1, recordMovedControllers, removeCgroup } from './cgroups.js';
 import { attachId, isLiveConmon, EXIT_FILE, OOM_FILE, resizeMessage, startConmon } from './conmon.js';
 import { streamLogs } from './cri-log.js';
 import type { ImageProvider, PodNetworkProvider } from './deps.js';
@@ -504,7 +504,8 @@ export class RuncRuntime implements Runtime {
   private prepareCgroups(): Promise<void> {
     if (this.ociRuntime !== 'crun') return Promise.resolve();
     this.cgroupsReady ??= moveHybridControllersToV1(this.runProgram).then(
-      (moved) => {
+      async (moved) => {
+        await recordMovedControllers(this.opts.stateDir, moved);
         if (moved.length) this.log(`runc: moved cgroup controller(s) ${moved.join(', ')} from the unified hierarchy to v1 hierarchies (crun does not support controllers there on a hybrid node)`);
       },
       (e: unknown) => {
