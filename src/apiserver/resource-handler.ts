@@ -15,7 +15,7 @@ import { isObject, type KubeObject } from '../api/object.js';
 import type { SchemaNode, SchemaLookup } from '../api/openapi/schema-lookup.js';
 import { groupVersion } from '../api/resources.js';
 import type { Entry, GenericRegistry } from '../registry/generic-registry.js';
-import { checkFields, findDuplicateFields, pruneUnknownFields } from '../registry/field-validation.js';
+import { checkFields, findDuplicateFields, hasNoDuplicateFields, pruneUnknownFields } from '../registry/field-validation.js';
 import { decodeObjectBody, mediaType, readBody, sendJSON, successStatus } from './http.js';
 import { applyPatch } from './patch/patch.js';
 import type { ResourceRequest } from './request-info.js';
@@ -243,7 +243,7 @@ export class ResourceHandler {
   async createObject(reg: GenericRegistry, ns: string | undefined, obj: Record<string, unknown>, p: WriteParams & BodyText): Promise<{ entry: Entry; warnings: string[] }> {
     const { body, warnings } = this.admitBody(reg, obj, p);
     checkNamespaceMatch(body, ns);
-    const entry = await reg.create(ns, body as KubeObject, { dryRun: p.dryRun, fieldManager: p.fieldManager });
+    const entry = await reg.create(ns, body as KubeObject, { dryRun: p.dryRun, fieldManager: p.fieldManager, owned: p.owned });
     return { entry, warnings };
   }
 
@@ -478,7 +478,8 @@ export class ResourceHandler {
     const warnings: string[] = [];
     const unknown = schema ? checkFields(obj, schema).unknown : [];
     if (p.validation !== 'Ignore') {
-      const dups = p.raw !== undefined && (mediaType(p.contentType) === 'application/json' || !p.contentType) ? findDuplicateFields(p.raw.toString('utf8')) : [];
+      const text = p.raw !== undefined && (mediaType(p.contentType) === 'application/json' || !p.contentType) ? p.raw.toString('utf8') : undefined;
+      const dups = text === undefined || hasNoDuplicateFields(text, obj) ? [] : findDuplicateFields(text);
       if (p.validation === 'Strict' && (dups.length || unknown.length)) throw strictError(unknown, dups);
       warnings.push(...unknown.map((u) => `unknown field "${u}"`), ...dups.map((d) => `duplicate field "${d}"`));
     }

@@ -55,6 +55,11 @@ export interface WriteOptions {
   readonly subresource?: string;
   /** 'Apply' for server-side apply (which maintains managedFields itself); default 'Update' */
   readonly operation?: 'Apply' | 'Update';
+  /**
+   * create only: the caller hands the input over, a JSON value it made for this call (decoded
+   * from a request body) and never touches again, so the registry uses it instead of a copy
+   */
+  readonly owned?: boolean;
 }
 
 export interface ListOptions {
@@ -225,7 +230,7 @@ export class GenericRegistry {
 
   async create(namespace: string | undefined, input: KubeObject, opts: WriteOptions = {}): Promise<Entry> {
     const ctx = this.deps.context();
-    const obj = copyJSON(input);
+    const obj = opts.owned ? input : copyJSON(input);
     const meta = (obj.metadata ??= {});
     if (meta.resourceVersion) throw new BadRequestError('resourceVersion should not be set on objects to be created');
     if (this.info.namespaced) meta.namespace = namespace;

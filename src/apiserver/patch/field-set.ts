@@ -107,37 +107,54 @@ function comparePaths(a: FieldPath, b: FieldPath): number {
 
 // --- FieldsV1 --------------------------------------------------------------------------------
 
-interface Node {
-  member: boolean;
-  readonly children: Map<PathElement, Node>;
-}
+/**
+ * A FieldsV1 tree being built: a node per path element, `member` where a path of the set ends.
+ * Cheaper than a FieldSet when a whole object's fields are encoded at once (see createdFields).
+ */
+export class FieldTree {
+  member = false;
+  readonly children = new Map<PathElement, FieldTree>();
 
-const newNode = (): Node => ({ member: false, children: new Map() });
+  /** The child at `el`, created when missing. */
+  child(el: PathElement): FieldTree {
+    let next = this.children.get(el);
+    if (!next) {
+      next = new FieldTree();
+      this.children.set(el, next);
+    }
+    return next;
+  }
+
+  /** True when no path ends at or below this node. */
+  isEmpty(): boolean {
+    return !this.member && this.children.size === 0;
+  }
+
+  /** The FieldsV1 object of the tree, children in structured-merge-diff's order, `"."` first. */
+  toFieldsV1(): JsonObject {
+    return encodeNode(this, false);
+  }
+}
 
 /** The FieldsV1 object of a set, children in structured-merge-diff's order, `"."` first. */
 export function toFieldsV1(set: FieldSet): JsonObject {
-  const root = newNode();
+  const root = new FieldTree();
   for (const path of set) {
     let node = root;
-    for (const el of path) {
-      let next = node.children.get(el);
-      if (!next) {
-        next = newNode();
-        node.children.set(el, next);
-      }
-      node = next;
-    }
+    for (const el of path) node = node.child(el);
     node.member = true;
   }
-  return encodeNode(root, false);
+  return root.toFieldsV1();
 }
 
-function encodeNode(node: Node, withSelf: boolean): JsonObject {
+function encodeNode(node: FieldTree, withSelf: boolean): JsonObject {
   const out: JsonObject = {};
   if (withSelf) out['.'] = {};
-  for (const el of [...node.children.keys()].sort(compareElements)) {
+  const keys = [...node.children.keys()];
+  if (keys.length > 1) keys.sort(compareElements);
+  for (const el of keys) {
     const child = node.children.get(el);
-    if (!child) continue;
+    if (!child || child.isEmpty()) continue;
     out[el] = encodeNode(child, child.member && child.children.size > 0);
   }
   return out;

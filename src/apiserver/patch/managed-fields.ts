@@ -6,9 +6,9 @@
 // Update only) apiVersion: `kubectl` applying and `kubectl` updating are two managers.
 import type { KubeObject, ManagedFieldsEntry } from '../../api/object.js';
 import type { SchemaNode } from '../../api/openapi/schema-lookup.js';
-import { fieldElement, FieldSet, fromFieldsV1, toFieldsV1, type FieldPath } from './field-set.js';
+import { fieldElement, FieldSet, FieldTree, fromFieldsV1, toFieldsV1, type FieldPath } from './field-set.js';
 import { deepEqual, isObject } from './json-value.js';
-import { compareValues } from './typed-value.js';
+import { compareValues, everythingInto } from './typed-value.js';
 
 export type ManagedOperation = 'Apply' | 'Update';
 
@@ -81,15 +81,11 @@ export function defaultResetFields(subresource: string | undefined): ResetFields
   return [];
 }
 
+/** Members of metadata never tracked (managedFields not even below it). */
+const UNTRACKED_METADATA = ['name', 'namespace', 'creationTimestamp', 'selfLink', 'uid', 'clusterName', 'generation', 'managedFields', 'resourceVersion'];
+
 /** Fields never tracked: identity, system metadata and managedFields itself. */
-const UNTRACKED: readonly FieldPath[] = [
-  ['f:apiVersion'],
-  ['f:kind'],
-  ['f:metadata'],
-  ...['name', 'namespace', 'creationTimestamp', 'selfLink', 'uid', 'clusterName', 'generation', 'managedFields', 'resourceVersion'].map(
-    (n) => ['f:metadata', fieldElement(n)],
-  ),
-];
+const UNTRACKED: readonly FieldPath[] = [['f:apiVersion'], ['f:kind'], ['f:metadata'], ...UNTRACKED_METADATA.map((n) => ['f:metadata', fieldElement(n)])];
 
 const startsWith = (path: FieldPath, prefix: FieldPath): boolean => prefix.length <= path.length && prefix.every((el, i) => path[i] === el);
 
@@ -210,6 +206,26 @@ export interface UpdateManagedFieldsOptions {
 export function updateManagedFields(oldObj: KubeObject | undefined, newObj: KubeObject, opts: UpdateManagedFieldsOptions): void {
   const managers = startingManagers(oldObj, newObj, opts.subresource !== undefined && opts.subresource !== '');
   const reset = opts.resetFields ?? defaultResetFields(opts.subresource);
+  if (oldObj === undefined && managers.size === 0 && reset.every((p) => p.length === 1)) {
+    // A create without ownership in the request: the manager owns every tracked field. The same
+    // result as the comparison below, without field sets (the common write, and the costly one).
+    const tree = createdFields(newObj, reset, opts.schema);
+    if (tree.isEmpty()) {
+      if (newObj.metadata) delete newObj.metadata.managedFields;
+      return;
+    }
+    const entry: ManagedFieldsEntry = {
+      manager: opts.manager,
+      operation: 'Update',
+      apiVersion: opts.apiVersion,
+      time: formatTime(opts.now),
+      fieldsType: 'FieldsV1',
+      fieldsV1: tree.toFieldsV1(),
+      ...(opts.subresource ? { subresource: opts.subresource } : {}),
+    };
+    (newObj.metadata ??= {}).managedFields = [entry];
+    return;
+  }
   const diff = compareValues(diffView(oldObj ?? {}, reset), diffView(newObj, reset), opts.schema);
   const changed = trackedFields(diff.added.union(diff.modified), reset);
   const removed = trackedFields(diff.removed, reset);
@@ -246,6 +262,28 @@ function diffView(obj: KubeObject, reset: ResetFields): KubeObject {
     view.metadata = meta;
   }
   return view as KubeObject;
+}
+
+/** Every tracked field of `obj` (reset members, all of length 1, left out) as a FieldsV1 tree. */
+function createdFields(obj: KubeObject, reset: ResetFields, schema: SchemaNode | undefined): FieldTree {
+  const tree = new FieldTree();
+  everythingInto(diffView(obj, reset), schema, tree);
+  // As trackedFields: untracked fields are not members themselves; only managedFields loses what is below it too.
+  const untrack = (parent: FieldTree, el: string): void => {
+    const node = parent.children.get(el);
+    if (!node) return;
+    node.member = false;
+    if (node.isEmpty()) parent.children.delete(el);
+  };
+  untrack(tree, 'f:apiVersion');
+  untrack(tree, 'f:kind');
+  const meta = tree.children.get('f:metadata');
+  if (meta) {
+    meta.children.delete(fieldElement('managedFields'));
+    for (const name of UNTRACKED_METADATA) untrack(meta, fieldElement(name));
+    untrack(tree, 'f:metadata');
+  }
+  return tree;
 }
 
 function startingManagers(oldObj: KubeObject | undefined, newObj: KubeObject, subresource: boolean): Managers {

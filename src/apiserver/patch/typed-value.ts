@@ -4,7 +4,7 @@
 // lists atomic (structured-merge-diff's "deduced" type).
 import { deepCopy } from '../../api/object.js';
 import type { SchemaNode } from '../../api/openapi/schema-lookup.js';
-import { fieldElement, FieldSet, type FieldPath, type PathElement } from './field-set.js';
+import { fieldElement, FieldSet, type FieldPath, type FieldTree, type PathElement } from './field-set.js';
 import { deepEqual, isObject, type JsonObject } from './json-value.js';
 import { isAtomicMap, isStruct, itemElement, listInfo, memberSchema, type ListInfo } from './schema-walk.js';
 
@@ -107,6 +107,28 @@ function everything(v: unknown, schema: SchemaNode | undefined, path: FieldPath,
       const itemPath = [...path, itemElement(item, info, schema?.items)];
       if (info.kind === 'set') out.push(itemPath);
       else everything(item, schema?.items, itemPath, out);
+    }
+  }
+}
+
+/**
+ * Marks in `node` (the node of `v`) every path below `v`, as members: the paths `everything`
+ * lists for `v` apart from `v`'s own. Builds the FieldsV1 tree directly, without path arrays.
+ */
+export function everythingInto(v: unknown, schema: SchemaNode | undefined, node: FieldTree): void {
+  const shape = shapeOf(v, schema);
+  if (shape === 'map' && isObject(v)) {
+    for (const k of Object.keys(v)) {
+      const child = node.child(fieldElement(k));
+      child.member = true;
+      everythingInto(v[k], memberSchema(schema, k), child);
+    }
+  } else if (shape === 'list' && Array.isArray(v)) {
+    const info = listInfo(schema);
+    for (const item of v) {
+      const child = node.child(itemElement(item, info, schema?.items));
+      child.member = true;
+      if (info.kind !== 'set') everythingInto(item, schema?.items, child);
     }
   }
 }
