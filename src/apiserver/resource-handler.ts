@@ -18,6 +18,7 @@ import type { Entry, GenericRegistry } from '../registry/generic-registry.js';
 import { checkFields, findDuplicateFields, hasNoDuplicateFields, pruneUnknownFields } from '../registry/field-validation.js';
 import { decodeObjectBody, mediaType, readBody, sendJSON, successStatus } from './http.js';
 import { applyPatch } from './patch/patch.js';
+import { ResponseWriter } from './response-writer.js';
 import type { ResourceRequest } from './request-info.js';
 import { buildTable, tableVersion, type IncludeObject } from './table.js';
 import { serveWatch } from './watch-stream.js';
@@ -188,28 +189,26 @@ export class ResourceHandler {
     if (result.remainingItemCount !== undefined) meta.remainingItemCount = result.remainingItemCount;
     const head = `{"kind":${JSON.stringify(reg.info.listKind)},"apiVersion":${JSON.stringify(groupVersion(reg.info))},"metadata":${JSON.stringify(meta)},"items":[`;
     if (result.items.length <= LIST_CHUNK_ITEMS) return sendJSON(res, 200, head + result.items.map((e) => e.json).join(',') + ']}');
-    // Large lists are streamed in chunks: no response-sized string, and the first bytes leave at once.
+    // Large lists are streamed: no response-sized string, and the first bytes leave at once.
     res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
-    let chunk = head;
+    const out = new ResponseWriter(res);
+    const append = async (text: string): Promise<boolean> => {
+      const done = out.append(text);
+      return done === true || (await done);
+    };
+    if (!(await append(head))) return;
     for (let i = 0; i < result.items.length; i++) {
-      chunk += (i ? ',' : '') + result.items[i].json;
-      if ((i + 1) % LIST_CHUNK_ITEMS === 0) {
-        if (!res.write(chunk)) {
-          await new Promise<void>((r) => {
-            const done = () => {
-              res.off('drain', done);
-              res.off('close', done);
-              r();
-            };
-            res.on('drain', done);
-            res.on('close', done);
-          });
-          if (res.destroyed) return;
-        }
-        chunk = '';
+      if (i > 0) {
+        const comma = out.append(',');
+        if (comma !== true && !(await comma)) return;
+      }
+      for (const piece of result.items[i].jsonPieces) {
+        if (piece === undefined) continue;
+        const done = out.append(piece);
+        if (done !== true && !(await done)) return;
       }
     }
-    res.end(chunk + ']}');
+    if (await append(']}')) await out.end();
   }
 
   private watch(req: IncomingMessage, res: ServerResponse, reg: GenericRegistry, ns: string | undefined, query: URLSearchParams): Promise<void> {
@@ -492,7 +491,7 @@ export class ResourceHandler {
   }
 }
 
-/** Lists longer than this are written in chunks of this many items. */
+/** Lists longer than this are streamed (response-writer.ts) rather than sent as one string. */
 const LIST_CHUNK_ITEMS = 500;
 
 /** Resources that PUT may create (as Kubernetes' AllowCreateOnUpdate). */

@@ -35,7 +35,7 @@ import {
   type Store,
   type WatchHandle,
 } from '../storage/store.js';
-import { copyJSON, decode, decodeShared, encodeForStorage, withResourceVersion } from './codec.js';
+import { copyJSON, decode, decodeShared, encodeForStorage, withResourceVersion, withResourceVersionPieces } from './codec.js';
 import { deletionPlan } from './deletion.js';
 import { listPrefix, objectStoreKey } from './keys.js';
 import type { Strategy, StrategyContext } from './strategy.js';
@@ -45,6 +45,8 @@ export interface Entry {
   readonly kv: KeyValue;
   readonly object: KubeObject;
   readonly json: string;
+  /** `json` in pieces to write one after the other (see withResourceVersionPieces); cheaper than `json` for long responses */
+  readonly jsonPieces: readonly (string | undefined)[];
 }
 
 export interface WriteOptions {
@@ -473,6 +475,9 @@ export class GenericRegistry {
         get json() {
           return (json ??= JSON.stringify(this.object));
         },
+        get jsonPieces() {
+          return [this.json];
+        },
       };
     }
     let json: string | undefined;
@@ -483,6 +488,9 @@ export class GenericRegistry {
       },
       get json() {
         return (json ??= withResourceVersion(kv.value, kv.modRevision));
+      },
+      get jsonPieces() {
+        return json === undefined ? withResourceVersionPieces(kv.value, kv.modRevision) : [json];
       },
     };
   }
