@@ -107,54 +107,37 @@ function comparePaths(a: FieldPath, b: FieldPath): number {
 
 // --- FieldsV1 --------------------------------------------------------------------------------
 
-/**
- * A FieldsV1 tree being built: a node per path element, `member` where a path of the set ends.
- * Cheaper than a FieldSet when a whole object's fields are encoded at once (see createdFields).
- */
-export class FieldTree {
-  member = false;
-  readonly children = new Map<PathElement, FieldTree>();
-
-  /** The child at `el`, created when missing. */
-  child(el: PathElement): FieldTree {
-    let next = this.children.get(el);
-    if (!next) {
-      next = new FieldTree();
-      this.children.set(el, next);
-    }
-    return next;
-  }
-
-  /** True when no path ends at or below this node. */
-  isEmpty(): boolean {
-    return !this.member && this.children.size === 0;
-  }
-
-  /** The FieldsV1 object of the tree, children in structured-merge-diff's order, `"."` first. */
-  toFieldsV1(): JsonObject {
-    return encodeNode(this, false);
-  }
+interface Node {
+  member: boolean;
+  readonly children: Map<PathElement, Node>;
 }
+
+const newNode = (): Node => ({ member: false, children: new Map() });
 
 /** The FieldsV1 object of a set, children in structured-merge-diff's order, `"."` first. */
 export function toFieldsV1(set: FieldSet): JsonObject {
-  const root = new FieldTree();
+  const root = newNode();
   for (const path of set) {
     let node = root;
-    for (const el of path) node = node.child(el);
+    for (const el of path) {
+      let next = node.children.get(el);
+      if (!next) {
+        next = newNode();
+        node.children.set(el, next);
+      }
+      node = next;
+    }
     node.member = true;
   }
-  return root.toFieldsV1();
+  return encodeNode(root, false);
 }
 
-function encodeNode(node: FieldTree, withSelf: boolean): JsonObject {
+function encodeNode(node: Node, withSelf: boolean): JsonObject {
   const out: JsonObject = {};
   if (withSelf) out['.'] = {};
-  const keys = [...node.children.keys()];
-  if (keys.length > 1) keys.sort(compareElements);
-  for (const el of keys) {
+  for (const el of [...node.children.keys()].sort(compareElements)) {
     const child = node.children.get(el);
-    if (!child || child.isEmpty()) continue;
+    if (!child) continue;
     out[el] = encodeNode(child, child.member && child.children.size > 0);
   }
   return out;

@@ -186,6 +186,17 @@ test('a create records the same fields as comparing against an empty object', as
       },
       opts('bench', T1, { apiVersion: 'v1', schema: podSchema }),
     ],
+    [
+      {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'q', annotations: { 'a/b': 'c' } },
+        spec: { containers: [{ name: 'c', image: 'i', ports: [{ containerPort: 80 }], env: [{ name: 'B' }, { name: 'A', value: '1' }], command: ['x', 'y'] }], tolerations: [] },
+      },
+      opts('bench', T1, { apiVersion: 'v1', schema: podSchema }),
+    ],
+    [{ apiVersion: 'v1', kind: 'Pod', metadata: { name: { odd: 'name' } as unknown as string } }, opts('m', T0, { apiVersion: 'v1', schema: podSchema })],
+    [{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'only-untracked', namespace: 'ns', uid: 'u' } }, opts('m', T0, { apiVersion: 'v1', schema: podSchema })],
   ];
   for (const [o, options] of cases) {
     const created = structuredClone(o);

@@ -6,9 +6,9 @@
 // Update only) apiVersion: `kubectl` applying and `kubectl` updating are two managers.
 import type { KubeObject, ManagedFieldsEntry } from '../../api/object.js';
 import type { SchemaNode } from '../../api/openapi/schema-lookup.js';
-import { fieldElement, FieldSet, FieldTree, fromFieldsV1, toFieldsV1, type FieldPath } from './field-set.js';
-import { deepEqual, isObject } from './json-value.js';
-import { compareValues, everythingInto } from './typed-value.js';
+import { fieldElement, FieldSet, fromFieldsV1, toFieldsV1, type FieldPath } from './field-set.js';
+import { deepEqual, isObject, type JsonObject } from './json-value.js';
+import { compareValues, encodeEverything } from './typed-value.js';
 
 export type ManagedOperation = 'Apply' | 'Update';
 
@@ -206,11 +206,11 @@ export interface UpdateManagedFieldsOptions {
 export function updateManagedFields(oldObj: KubeObject | undefined, newObj: KubeObject, opts: UpdateManagedFieldsOptions): void {
   const managers = startingManagers(oldObj, newObj, opts.subresource !== undefined && opts.subresource !== '');
   const reset = opts.resetFields ?? defaultResetFields(opts.subresource);
-  if (oldObj === undefined && managers.size === 0 && reset.every((p) => p.length === 1)) {
+  const fieldsV1 = oldObj === undefined && managers.size === 0 && reset.every((p) => p.length === 1) ? createdFieldsV1(newObj, reset, opts.schema) : undefined;
+  if (fieldsV1) {
     // A create without ownership in the request: the manager owns every tracked field. The same
     // result as the comparison below, without field sets (the common write, and the costly one).
-    const tree = createdFields(newObj, reset, opts.schema);
-    if (tree.isEmpty()) {
+    if (Object.keys(fieldsV1).length === 0) {
       if (newObj.metadata) delete newObj.metadata.managedFields;
       return;
     }
@@ -220,7 +220,7 @@ export function updateManagedFields(oldObj: KubeObject | undefined, newObj: Kube
       apiVersion: opts.apiVersion,
       time: formatTime(opts.now),
       fieldsType: 'FieldsV1',
-      fieldsV1: tree.toFieldsV1(),
+      fieldsV1,
       ...(opts.subresource ? { subresource: opts.subresource } : {}),
     };
     (newObj.metadata ??= {}).managedFields = [entry];
@@ -264,27 +264,34 @@ function diffView(obj: KubeObject, reset: ResetFields): KubeObject {
   return view as KubeObject;
 }
 
-/** Every tracked field of `obj` (reset members, all of length 1, left out) as a FieldsV1 tree. */
-function createdFields(obj: KubeObject, reset: ResetFields, schema: SchemaNode | undefined): FieldTree {
-  const tree = new FieldTree();
-  everythingInto(diffView(obj, reset), schema, tree);
-  // As trackedFields: untracked fields are not members themselves; only managedFields loses what is below it too.
-  const untrack = (parent: FieldTree, el: string): void => {
-    const node = parent.children.get(el);
-    if (!node) return;
-    node.member = false;
-    if (node.isEmpty()) parent.children.delete(el);
-  };
-  untrack(tree, 'f:apiVersion');
-  untrack(tree, 'f:kind');
-  const meta = tree.children.get('f:metadata');
-  if (meta) {
-    meta.children.delete(fieldElement('managedFields'));
-    for (const name of UNTRACKED_METADATA) untrack(meta, fieldElement(name));
-    untrack(tree, 'f:metadata');
+/**
+ * Every tracked field of `obj` as FieldsV1 (reset members, all of length 1, left out), or
+ * undefined when the general route must decide (an untracked field that is not a scalar keeps
+ * the paths below it; items with the same path element merge). Empty when nothing is tracked.
+ */
+function createdFieldsV1(obj: KubeObject, reset: ResetFields, schema: SchemaNode | undefined): JsonObject | undefined {
+  const { apiVersion, kind, metadata, ...rest } = diffView(obj, reset) as Record<string, unknown>;
+  if (!isScalar(apiVersion) || !isScalar(kind) || (metadata !== undefined && !isObject(metadata))) return undefined;
+  const view: Record<string, unknown> = rest;
+  if (metadata) {
+    const tracked: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(metadata)) {
+      if (!UNTRACKED_METADATA.includes(k)) tracked[k] = v;
+      else if (!isScalar(v)) return undefined;
+    }
+    view.metadata = tracked;
   }
-  return tree;
+  const fields = encodeEverything(view, schema, false);
+  const meta = fields?.['f:metadata'];
+  if (isObject(meta)) {
+    // metadata itself is not tracked, only what is below it
+    delete meta['.'];
+    if (Object.keys(meta).length === 0) delete fields!['f:metadata'];
+  }
+  return fields;
 }
+
+const isScalar = (v: unknown): boolean => typeof v !== 'object' || v === null;
 
 function startingManagers(oldObj: KubeObject | undefined, newObj: KubeObject, subresource: boolean): Managers {
   const fromOld = (): Managers => decodeManagedFields(oldObj?.metadata?.managedFields) ?? new Map();
