@@ -242,7 +242,9 @@ export class ResourceHandler {
   async createObject(reg: GenericRegistry, ns: string | undefined, obj: Record<string, unknown>, p: WriteParams & BodyText): Promise<{ entry: Entry; warnings: string[] }> {
     const { body, warnings } = this.admitBody(reg, obj, p);
     checkNamespaceMatch(body, ns);
-    const entry = await reg.create(ns, body as KubeObject, { dryRun: p.dryRun, fieldManager: p.fieldManager, owned: p.owned });
+    // A JSON body decoded for this request is already a plain JSON value the registry may keep.
+    const owned = p.owned === true && p.raw !== undefined && isJsonMediaType(p.contentType);
+    const entry = await reg.create(ns, body as KubeObject, { dryRun: p.dryRun, fieldManager: p.fieldManager, owned });
     return { entry, warnings };
   }
 
@@ -477,7 +479,7 @@ export class ResourceHandler {
     const warnings: string[] = [];
     const unknown = schema ? checkFields(obj, schema).unknown : [];
     if (p.validation !== 'Ignore') {
-      const text = p.raw !== undefined && (mediaType(p.contentType) === 'application/json' || !p.contentType) ? p.raw.toString('utf8') : undefined;
+      const text = p.raw !== undefined && isJsonMediaType(p.contentType) ? p.raw.toString('utf8') : undefined;
       const dups = text === undefined || hasNoDuplicateFields(text, obj) ? [] : findDuplicateFields(text);
       if (p.validation === 'Strict' && (dups.length || unknown.length)) throw strictError(unknown, dups);
       warnings.push(...unknown.map((u) => `unknown field "${u}"`), ...dups.map((d) => `duplicate field "${d}"`));
@@ -502,6 +504,10 @@ const PATCH_TYPES = new Set(['application/json-patch+json', 'application/merge-p
 /** The 404 for a path that names no resource or subresource this server serves. */
 export function notFoundPath(): ApiError {
   return new ApiError(404, 'NotFound', 'the server could not find the requested resource', { causes: [{ reason: 'UnexpectedServerResponse', message: '404 page not found' }] });
+}
+
+function isJsonMediaType(contentType: string | undefined): boolean {
+  return !contentType || mediaType(contentType) === 'application/json';
 }
 
 function strictError(unknown: string[], dups: string[]): ApiError {
