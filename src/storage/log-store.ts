@@ -67,7 +67,7 @@ export class LogStore implements Store {
       revision === this.#revision
         ? this.#index.range(prefix, opts.startKey, opts.limit)
         : this.#index.rangeAt(prefix, opts.startKey, opts.limit, this.#log.statesAt(prefix, revision));
-    const kvs = range.kvs.map((m) => this.#withLazyValue(m));
+    const kvs = range.kvs.map((m) => this.#withValue(m) as KeyValue);
     return { kvs, more: range.more, count: range.count, revision };
   }
 
@@ -132,24 +132,6 @@ export class LogStore implements Store {
   #withValue(state: KeyMeta | undefined): KeyValue | undefined {
     if (state === undefined || 'value' in state) return state as KeyValue | undefined;
     return { key: state.key, value: this.#log.readValue!(state), createRevision: state.createRevision, modRevision: state.modRevision };
-  }
-
-  /**
-   * The state with a value read from the log each time it is asked for (and not kept): a list of
-   * many keys then holds no values, and one written out while it is read lets each value go at
-   * once. Reading a value fails if a later write to the key was compacted away meanwhile.
-   */
-  #withLazyValue(state: KeyMeta): KeyValue {
-    if ('value' in state) return state as KeyValue;
-    const log = this.#log;
-    return {
-      key: state.key,
-      createRevision: state.createRevision,
-      modRevision: state.modRevision,
-      get value() {
-        return log.readValue!(state);
-      },
-    };
   }
 
   #checkOpen(): void {

@@ -42,7 +42,6 @@ export interface ListOptions {
 }
 
 export interface ListResult {
-  /** a driver may read each value from its database when it is accessed: read them before closing the store */
   readonly kvs: KeyValue[];
   /** the revision the list reflects */
   readonly revision: number;
