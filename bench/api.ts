@@ -2,9 +2,7 @@
 // baseline in the same run. Prints one JSON line per figure. Loopback only.
 //
 // Figures: pod creates/s and p50/p99 at concurrency 1 and 32; GETs/s and p50/p99 at 1 and 32;
-// Knobs: BENCH_PODS (default 10000), BENCH_STORAGES (default memory,sqlite), BENCH_SERVER_NODE_ARGS (extra Node flags for the server),
-// BENCH_RSS_SETTLE_SECONDS (default 0: off; else also report the server's RSS once it has been idle that long, as V8's
-// memory reducer gives back the heap a burst grew only after tens of seconds of idleness).
+// Knobs: BENCH_PODS (default 10000), BENCH_STORAGES (default memory,sqlite), BENCH_SERVER_NODE_ARGS (extra Node flags for the server).
 // time to list 10,000 pods; watch delivery latency (p50/p99) with 100 watchers; server RSS.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -19,8 +17,6 @@ const MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli', '
 const PODS = Number(process.env.BENCH_PODS ?? 10_000);
 /** Extra Node flags for the server, space-separated (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`). */
 const SERVER_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-/** Seconds of idleness after which the server's RSS is reported again (0: not measured). */
-const RSS_SETTLE_SECONDS = Number(process.env.BENCH_RSS_SETTLE_SECONDS ?? 0);
 /** Stores to run, in order (default memory then sqlite). */
 const STORAGES = (process.env.BENCH_STORAGES ?? 'memory,sqlite').split(',').map((s) => s.trim()) as ('sqlite' | 'memory')[];
 
@@ -180,10 +176,6 @@ async function benchStorage(storage: 'sqlite' | 'memory'): Promise<void> {
     const metrics = (await call(c, 'GET', '/metrics')).body;
     const gauge = (name: string) => Math.round(Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? 0) / 2 ** 20);
     emit('rss', { mb: rss, heapTotalMB: gauge('nodejs_heap_size_total_bytes'), heapUsedMB: gauge('nodejs_heap_size_used_bytes'), externalMB: gauge('nodejs_external_memory_bytes'), newSpaceMB: gauge('nodejs_heap_space_size_total_bytes\\{space="new"\\}'), oldSpaceMB: gauge('nodejs_heap_space_size_total_bytes\\{space="old"\\}') });
-    if (RSS_SETTLE_SECONDS > 0) {
-      await new Promise((r) => setTimeout(r, RSS_SETTLE_SECONDS * 1000));
-      emit('rss-settled', { mb: rssMB(proc.pid!), idleSeconds: RSS_SETTLE_SECONDS });
-    }
   } finally {
     c.agent.destroy();
     proc.kill('SIGTERM');

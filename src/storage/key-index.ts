@@ -1,15 +1,11 @@
-// The latest state of every live key, in key order: what both drivers answer get/list/count from
+// The latest value of every live key, in key order: what both drivers answer get/list/count from
 // at the latest revision, and the base that past-revision lists patch with the keys changed since.
-// It holds whole KeyValues, or only KeyMetas when the log can read values back (see
-// RevisionLog.readValue). Stored objects are shared with callers; they are readonly and never mutated here.
+// Stored KeyValue objects are shared with callers; they are readonly and never mutated here.
 import { compareKeys, prefixEnd, rangeStart } from './key-order.js';
 import type { KeyValue } from './store.js';
 
-/** A KeyValue without its value. */
-export type KeyMeta = Omit<KeyValue, 'value'>;
-
-export interface KeyRange<V extends KeyMeta = KeyValue> {
-  readonly kvs: V[];
+export interface KeyRange {
+  readonly kvs: KeyValue[];
   /** true when the limit cut the range */
   readonly more: boolean;
   /** keys in the whole range (from the start key to the end of the prefix) */
@@ -19,8 +15,8 @@ export interface KeyRange<V extends KeyMeta = KeyValue> {
 /** A change overlay: for each key, its KeyValue at some revision, or null if it did not exist then. */
 export type KeyStates = ReadonlyMap<string, KeyValue | null>;
 
-export class KeyIndex<V extends KeyMeta = KeyValue> {
-  readonly #values = new Map<string, V>();
+export class KeyIndex {
+  readonly #values = new Map<string, KeyValue>();
   /**
    * The keys of #values, sorted by compareKeys — once #settle() has run. Writes never shift this
    * array (an insert into a sorted array costs O(n), so a run of creates would cost O(n²)):
@@ -31,8 +27,8 @@ export class KeyIndex<V extends KeyMeta = KeyValue> {
   #deletions = 0;
 
   /** Builds an index from kvs in any order; the last kv of a key wins. */
-  static from<V extends KeyMeta>(kvs: Iterable<V>): KeyIndex<V> {
-    const index = new KeyIndex<V>();
+  static from(kvs: Iterable<KeyValue>): KeyIndex {
+    const index = new KeyIndex();
     for (const kv of kvs) index.#values.set(kv.key, kv);
     index.#keys = [...index.#values.keys()].sort(compareKeys);
     return index;
@@ -42,11 +38,11 @@ export class KeyIndex<V extends KeyMeta = KeyValue> {
     return this.#values.size;
   }
 
-  get(key: string): V | undefined {
+  get(key: string): KeyValue | undefined {
     return this.#values.get(key);
   }
 
-  set(kv: V): void {
+  set(kv: KeyValue): void {
     if (!this.#values.has(kv.key)) this.#added.push(kv.key);
     this.#values.set(kv.key, kv);
   }
@@ -77,8 +73,8 @@ export class KeyIndex<V extends KeyMeta = KeyValue> {
     this.#deletions = 0;
   }
 
-  /** Applies a batch of changes: a state sets the key, null deletes it. */
-  apply(changes: ReadonlyMap<string, V | null>): void {
+  /** Applies a batch of changes: a KeyValue sets the key, null deletes it. */
+  apply(changes: KeyStates): void {
     for (const [key, kv] of changes) {
       if (kv === null) this.delete(key);
       else this.set(kv);
@@ -91,12 +87,12 @@ export class KeyIndex<V extends KeyMeta = KeyValue> {
   }
 
   /** Keys under prefix from startKey, at most limit of them (0/undefined = all). */
-  range(prefix: string, startKey: string | undefined, limit: number | undefined): KeyRange<V> {
+  range(prefix: string, startKey: string | undefined, limit: number | undefined): KeyRange {
     const [lo, hi] = this.#bounds(prefix, startKey);
     const count = hi - lo;
     const end = limit && limit < count ? lo + limit : hi;
-    const kvs: V[] = [];
-    for (let i = lo; i < end; i++) kvs.push(this.#values.get(this.#keys[i]) as V);
+    const kvs: KeyValue[] = [];
+    for (let i = lo; i < end; i++) kvs.push(this.#values.get(this.#keys[i]) as KeyValue);
     return { kvs, more: end < hi, count };
   }
 
@@ -105,13 +101,13 @@ export class KeyIndex<V extends KeyMeta = KeyValue> {
    * revision (at least those under prefix), its state at that revision. Keys absent from `past`
    * are taken from the index.
    */
-  rangeAt(prefix: string, startKey: string | undefined, limit: number | undefined, past: KeyStates): KeyRange<V | KeyValue> {
+  rangeAt(prefix: string, startKey: string | undefined, limit: number | undefined, past: KeyStates): KeyRange {
     const [lo, hi] = this.#bounds(prefix, startKey);
     const from = rangeStart(prefix, startKey);
-    const unchanged: (V | KeyValue)[] = [];
+    const unchanged: KeyValue[] = [];
     for (let i = lo; i < hi; i++) {
       const key = this.#keys[i];
-      if (!past.has(key)) unchanged.push(this.#values.get(key) as V);
+      if (!past.has(key)) unchanged.push(this.#values.get(key) as KeyValue);
     }
     const restored: KeyValue[] = [];
     for (const kv of past.values()) {
@@ -145,9 +141,9 @@ export class KeyIndex<V extends KeyMeta = KeyValue> {
   }
 }
 
-function mergeSorted<T extends KeyMeta>(a: T[], b: readonly T[]): T[] {
+function mergeSorted(a: KeyValue[], b: readonly KeyValue[]): KeyValue[] {
   if (b.length === 0) return a;
-  const out: T[] = [];
+  const out: KeyValue[] = [];
   let i = 0;
   let j = 0;
   while (i < a.length && j < b.length) {

@@ -1,10 +1,9 @@
 // The Store semantics shared by the embedded drivers: latest state in a KeyIndex, writes through
 // group commit into a RevisionLog, watches fed by a WatchHub. The index, the revision and the
 // watchers change only after the log has made a batch durable, so readers never see a write that
-// could still be lost. When the log can read values back (sqlite), the index holds only keys and
-// revisions and every read takes its values from the log, in the same turn as the index lookup.
+// could still be lost.
 import { GroupCommit, type Outcomes } from './group-commit.js';
-import { KeyIndex, type KeyMeta } from './key-index.js';
+import { KeyIndex } from './key-index.js';
 import { checkLimit, checkReadRevision, checkWatchRevision } from './revision-bounds.js';
 import type { RecoveredState, RevisionLog } from './revision-log.js';
 import {
@@ -28,7 +27,7 @@ export interface LogStoreOptions {
 
 export class LogStore implements Store {
   readonly #log: RevisionLog;
-  readonly #index: KeyIndex<KeyMeta>;
+  readonly #index: KeyIndex;
   readonly #hub = new WatchHub();
   readonly #writes: GroupCommit;
   #revision: number;
@@ -39,7 +38,7 @@ export class LogStore implements Store {
 
   constructor(log: RevisionLog, recovered: RecoveredState, options: LogStoreOptions = {}) {
     this.#log = log;
-    this.#index = KeyIndex.from<KeyMeta>(recovered.kvs);
+    this.#index = KeyIndex.from(recovered.kvs);
     this.#revision = recovered.revision;
     this.#compacted = recovered.compacted;
     this.#writes = new GroupCommit((ops) => this.#commit(ops), options);
@@ -55,7 +54,7 @@ export class LogStore implements Store {
 
   async get(key: string): Promise<KeyValue | undefined> {
     this.#checkOpen();
-    return this.#withValue(this.#index.get(key));
+    return this.#index.get(key);
   }
 
   async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
@@ -67,8 +66,7 @@ export class LogStore implements Store {
       revision === this.#revision
         ? this.#index.range(prefix, opts.startKey, opts.limit)
         : this.#index.rangeAt(prefix, opts.startKey, opts.limit, this.#log.statesAt(prefix, revision));
-    const kvs = range.kvs.map((m) => this.#withValue(m) as KeyValue);
-    return { kvs, more: range.more, count: range.count, revision };
+    return { ...range, revision };
   }
 
   async count(prefix: string): Promise<number> {
@@ -128,12 +126,6 @@ export class LogStore implements Store {
     return this.#hub.size;
   }
 
-  /** The state with its value: as the index holds it, or with the value read from the log. */
-  #withValue(state: KeyMeta | undefined): KeyValue | undefined {
-    if (state === undefined || 'value' in state) return state as KeyValue | undefined;
-    return { key: state.key, value: this.#log.readValue!(state), createRevision: state.createRevision, modRevision: state.modRevision };
-  }
-
   #checkOpen(): void {
     if (this.#closed) throw new StoreClosedError();
   }
@@ -145,10 +137,10 @@ export class LogStore implements Store {
 
   /** Plans ops on the durable state, makes them durable, then applies and publishes them (GroupCommit runs one at a time). */
   #commit(ops: readonly WriteOp[]): Outcomes | Promise<Outcomes> {
-    const plan = planBatch(ops, (key) => this.#withValue(this.#index.get(key)), this.#revision);
+    const plan = planBatch(ops, (key) => this.#index.get(key), this.#revision);
     if (plan.events.length === 0) return plan.outcomes;
     const apply = (): Outcomes => {
-      this.#index.apply(this.#log.readValue ? withoutValues(plan.changes) : plan.changes);
+      this.#index.apply(plan.changes);
       this.#revision = plan.revision;
       this.#hub.publish(plan.events);
       return plan.outcomes;
@@ -156,11 +148,4 @@ export class LogStore implements Store {
     const durable = this.#log.append(plan.events);
     return durable ? durable.then(apply) : apply();
   }
-}
-
-/** The changes as the index keeps them when the log holds the values. */
-function withoutValues(changes: ReadonlyMap<string, KeyValue | null>): Map<string, KeyMeta | null> {
-  const out = new Map<string, KeyMeta | null>();
-  for (const [key, kv] of changes) out.set(key, kv === null ? null : { key: kv.key, createRevision: kv.createRevision, modRevision: kv.modRevision });
-  return out;
 }

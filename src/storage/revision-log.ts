@@ -1,13 +1,13 @@
 // What a driver persists: the history of writes, one WatchEvent per revision. LogStore keeps the
 // latest state in memory and asks the log only for durability, history and past state; a driver
 // is a RevisionLog (array for memory, a table for sqlite) plus how to open it.
-import type { KeyMeta, KeyStates } from './key-index.js';
+import type { KeyStates } from './key-index.js';
 import type { KeyValue, WatchEvent } from './store.js';
 
 /** The state a log was opened with. */
 export interface RecoveredState {
-  /** the latest state of every live key, in any order (without values when the log has readValue) */
-  readonly kvs: Iterable<KeyValue | KeyMeta>;
+  /** the latest kv of every live key, in any order */
+  readonly kvs: Iterable<KeyValue>;
   /** the revision of the last write (0 if none) */
   readonly revision: number;
   /** the oldest revision whose history is kept (0 if never compacted) */
@@ -15,14 +15,6 @@ export interface RecoveredState {
 }
 
 export interface RevisionLog {
-  /**
-   * The value a live key got at revision `kv.modRevision`, read back from the log. A log that
-   * has it keeps the latest row of every live key until a later write to the key has been
-   * published, so LogStore holds only keys and revisions in memory and reads values on demand;
-   * a log without it (memory) has LogStore keep every value. Throws if the row is gone.
-   */
-  readValue?(kv: KeyMeta): string;
-
   /**
    * Appends a batch of events with consecutive revisions following the last appended one; returns
    * once they are durable, or returns a promise that resolves once they are (the caller issues

@@ -10,7 +10,7 @@ import { closeSync, existsSync, fsync, fsyncSync, mkdirSync, openSync } from 'no
 import { dirname } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import Database from 'better-sqlite3';
-import type { KeyMeta, KeyStates } from './key-index.js';
+import type { KeyStates } from './key-index.js';
 import { prefixEnd } from './key-order.js';
 import type { RecoveredState, RevisionLog } from './revision-log.js';
 import { StoreClosedError, type KeyValue, type WatchEvent } from './store.js';
@@ -72,6 +72,7 @@ interface LatestRow {
   readonly id: number;
   readonly name: string;
   readonly create_revision: number;
+  readonly value: string;
 }
 
 type Row = [number, string, number, number, number, number, string];
@@ -101,7 +102,6 @@ export class SqliteLog implements RevisionLog {
   readonly #statesAtIn: Database.Statement<[number, string, string], LogRow>;
   readonly #statesAtFrom: Database.Statement<[number, string], LogRow>;
   readonly #setMeta: Database.Statement<[string, number]>;
-  readonly #valueAt: Database.Statement<[number], string>;
   readonly #pruneStep: (lo: number, hi: number) => void;
   #compacted: number;
   #pruneFloor: number;
@@ -141,7 +141,6 @@ export class SqliteLog implements RevisionLog {
     this.#statesAtFrom = db.prepare(
       `SELECT ${EVENT_COLUMNS} WHERE l.id IN (SELECT MIN(id) FROM log WHERE id > ? AND +name >= ? GROUP BY +name)`,
     );
-    this.#valueAt = db.prepare<[number], string>('SELECT value FROM log WHERE id = ?').pluck();
     this.#setMeta = db.prepare(
       'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
     );
@@ -170,16 +169,6 @@ export class SqliteLog implements RevisionLog {
     this.#appendTx.immediate(events);
     const fd = this.#wal();
     return new Promise((resolve, reject) => fsync(fd, (err) => (err ? reject(new Error(`sqlite store ${this.#path}: fsync of the WAL failed: ${err.message}`, { cause: err })) : resolve())));
-  }
-
-  /**
-   * The value of the row at kv.modRevision. The latest row of a live key is pruned only once a
-   * later write to the key is older than the compacted revision, hence published (see prune).
-   */
-  readValue(kv: KeyMeta): string {
-    const value = this.#valueAt.get(kv.modRevision);
-    if (value === undefined) throw new Error(`sqlite store ${this.#path}: revision ${kv.modRevision} of ${kv.key} is missing`);
-    return value;
   }
 
   eventsAfter(prefix: string, after: number): WatchEvent[] {
@@ -268,13 +257,14 @@ export class SqliteLog implements RevisionLog {
     const lastId = db.prepare<[], number | null>('SELECT MAX(id) FROM log').pluck().get() ?? null;
     const latest = db
       .prepare<[], LatestRow>(
-        `SELECT l.id, l.name, l.create_revision
+        `SELECT l.id, l.name, l.create_revision, l.value
          FROM log l JOIN (SELECT MAX(id) AS id FROM log GROUP BY name) m ON l.id = m.id
          WHERE l.deleted = 0`,
       )
       .all();
-    // Values stay in the database: LogStore reads them through readValue.
-    const kvs = latest.map((r): KeyMeta => ({ key: r.name, createRevision: r.create_revision, modRevision: r.id }));
+    const kvs = latest.map(
+      (r): KeyValue => ({ key: r.name, value: r.value, createRevision: r.create_revision, modRevision: r.id }),
+    );
     return { kvs, revision: Math.max(lastId ?? 0, this.#compacted), compacted: this.#compacted };
   }
 

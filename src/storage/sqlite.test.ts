@@ -16,29 +16,6 @@ const freshPath = (): string => join(dir, `state-${++files}.db`);
 storeContract('sqlite', () => SqliteStore.open(freshPath()));
 
 describe('SqliteStore', () => {
-  it('reads every value back from the database, also after the rows it replaced were pruned', async () => {
-    const path = freshPath();
-    const store = await SqliteStore.open(path);
-    let rev = (await store.create('/r/a', 'a1')).revision;
-    await store.create('/r/b', 'b1');
-    for (let i = 2; i <= 5; i++) rev = (await store.update('/r/a', `a${i}`, rev)).revision;
-    await store.create('/r/c', 'c1');
-    await store.compact(store.currentRevision());
-    assert.equal(store.stats().rows, 3, 'only the latest row of each key is left');
-    assert.deepEqual(await store.get('/r/a'), { key: '/r/a', value: 'a5', createRevision: 1, modRevision: rev });
-    assert.deepEqual((await store.list('/r/')).kvs.map((kv) => kv.value), ['a5', 'b1', 'c1']);
-    // The database is the only copy: a value changed behind the store's back is what it reads.
-    await store.close();
-    const db = new Database(path);
-    db.prepare("UPDATE log SET value = 'b1-on-disk' WHERE name = '/r/b'").run();
-    db.close();
-    const reopened = await SqliteStore.open(path);
-    assert.equal((await reopened.get('/r/b'))?.value, 'b1-on-disk');
-    await reopened.update('/r/b', 'b2', 2);
-    assert.equal((await reopened.get('/r/b'))?.value, 'b2');
-    await reopened.close();
-  });
-
   it('finds its data, revisions and history again after reopening, and continues the revisions', async () => {
     const path = freshPath();
     const first = await SqliteStore.open(path);

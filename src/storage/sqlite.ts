@@ -1,9 +1,8 @@
 // The sqlite driver (the default, embedded store): a LogStore over a SqliteLog in WAL mode; a
 // write's promise resolves only once its transaction is on disk (the WAL fsynced after each
 // commit, as synchronous=FULL does, but on the thread pool instead of the event loop). Writes
-// submitted while a commit is in flight share the next transaction (group commit). Every live key
-// and its revisions are kept in memory, its value only in the database (read back on each get and
-// list); the database also holds history for watches, past-revision lists and restarts.
+// submitted while a commit is in flight share the next transaction (group commit). The latest value of every key is kept
+// in memory; the database holds history for watches, past-revision lists and restarts.
 import { LogStore, type LogStoreOptions } from './log-store.js';
 import { SqliteLog, type SqliteLogOptions, type SqliteLogStats } from './sqlite-log.js';
 
