@@ -192,23 +192,12 @@ export class ResourceHandler {
     // Large lists are streamed: no response-sized string, and the first bytes leave at once.
     res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
     const out = new ResponseWriter(res);
-    const append = async (text: string): Promise<boolean> => {
-      const done = out.append(text);
-      return done === true || (await done);
-    };
-    if (!(await append(head))) return;
     for (let i = 0; i < result.items.length; i++) {
-      if (i > 0) {
-        const comma = out.append(',');
-        if (comma !== true && !(await comma)) return;
-      }
-      for (const piece of result.items[i].jsonPieces) {
-        if (piece === undefined) continue;
-        const done = out.append(piece);
-        if (done !== true && !(await done)) return;
-      }
+      const written = out.appendAll(i === 0 ? [head, ...result.items[i].jsonPieces] : [',', ...result.items[i].jsonPieces]);
+      if (written !== true && !(await written)) return;
     }
-    if (await append(']}')) await out.end();
+    const last = out.append(']}');
+    if (last === true || (await last)) await out.end();
   }
 
   private watch(req: IncomingMessage, res: ServerResponse, reg: GenericRegistry, ns: string | undefined, query: URLSearchParams): Promise<void> {

@@ -31,6 +31,22 @@ export class ResponseWriter {
     return true;
   }
 
+  /** Appends each text in turn, skipping undefined ones; returns as append does. */
+  appendAll(texts: readonly (string | undefined)[]): true | Promise<boolean> {
+    for (let i = 0; i < texts.length; i++) {
+      const text = texts[i];
+      if (text === undefined) continue;
+      const done = this.append(text);
+      if (done !== true) return done.then((ok) => ok && this.#appendRest(texts, i + 1));
+    }
+    return true;
+  }
+
+  async #appendRest(texts: readonly (string | undefined)[], from: number): Promise<boolean> {
+    const done = this.appendAll(texts.slice(from));
+    return done === true || done;
+  }
+
   async #appendAfterFlush(text: string): Promise<boolean> {
     if (!(await this.flush())) return false;
     if (text.length * MAX_BYTES_PER_UNIT > this.#buf.length) return this.#write(text);

@@ -100,20 +100,12 @@ export async function serveWatch(req: IncomingMessage, res: ServerResponse, w: W
     async function writeInitial(): Promise<boolean> {
       if (initial.length === 0 && !(sendInitial && bookmarks)) return true;
       const out = new ResponseWriter(res);
-      const pieces = (e: Entry): readonly (string | undefined)[] =>
-        w.table ? [encode('ADDED', e).toString()] : ['{"type":"ADDED","object":', ...e.jsonPieces, '}\n'];
       for (const e of initial) {
-        for (const piece of pieces(e)) {
-          if (piece === undefined) continue;
-          const ok = out.append(piece);
-          if (ok !== true && !(await ok)) return false;
-        }
+        const written = out.appendAll(w.table ? [encode('ADDED', e).toString()] : ['{"type":"ADDED","object":', ...e.jsonPieces, '}\n']);
+        if (written !== true && !(await written)) return false;
       }
-      if (sendInitial && bookmarks) {
-        const ok = out.append(bookmark(after));
-        if (ok !== true && !(await ok)) return false;
-      }
-      return out.flush();
+      const end = sendInitial && bookmarks ? out.append(bookmark(after)) : true;
+      return (end === true || (await end)) && out.flush();
     }
 
     function watchFrom(from: number): void {
