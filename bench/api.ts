@@ -48,9 +48,27 @@ function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-async function runLoad(total: number, concurrency: number, op: (i: number) => Promise<void>): Promise<{ perSecond: number; p50: number; p99: number }> {
+/** CPU time (user + system) a process has used so far, ms, from /proc (clock ticks of 10 ms). */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+interface LoadFigures {
+  perSecond: number;
+  p50: number;
+  p99: number;
+  /** CPU time per operation, ms: the server's and this load generator's (both share the machine's cores) */
+  serverCpuMs: number;
+  clientCpuMs: number;
+}
+
+/** Runs `total` ops with `concurrency` in flight; `server` is the server's pid, for its CPU time. */
+async function runLoad(server: number, total: number, concurrency: number, op: (i: number) => Promise<void>): Promise<LoadFigures> {
   const lat: number[] = [];
   let next = 0;
+  const server0 = cpuMs(server);
+  const client0 = process.cpuUsage();
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -64,8 +82,11 @@ async function runLoad(total: number, concurrency: number, op: (i: number) => Pr
     }),
   );
   const secs = (performance.now() - t0) / 1000;
+  const client = process.cpuUsage(client0);
+  const serverCpuMs = +((cpuMs(server) - server0) / total).toFixed(3);
+  const clientCpuMs = +((client.user + client.system) / 1000 / total).toFixed(3);
   lat.sort((a, b) => a - b);
-  return { perSecond: Math.round(total / secs), p50: +pct(lat, 50).toFixed(2), p99: +pct(lat, 99).toFixed(2) };
+  return { perSecond: Math.round(total / secs), p50: +pct(lat, 50).toFixed(2), p99: +pct(lat, 99).toFixed(2), serverCpuMs, clientCpuMs };
 }
 
 function rssMB(pid: number): number {
@@ -94,11 +115,11 @@ async function benchStorage(storage: 'sqlite' | 'memory'): Promise<void> {
       const r = await call(c, 'POST', base, pod(name));
       if (r.status !== 201) throw new Error(`create ${name}: ${r.status} ${r.body}`);
     };
-    emit('create-c1', await runLoad(500, 1, (i) => create(`c1-${i}`)));
-    const c32 = await runLoad(PODS - 500, 32, (i) => create(`c32-${i}`));
+    emit('create-c1', await runLoad(proc.pid!, 500, 1, (i) => create(`c1-${i}`)));
+    const c32 = await runLoad(proc.pid!, PODS - 500, 32, (i) => create(`c32-${i}`));
     emit('create-c32', c32);
-    emit('get-c1', await runLoad(2000, 1, async (i) => void (await call(c, 'GET', `${base}/c32-${i % 1000}`))));
-    emit('get-c32', await runLoad(10000, 32, async (i) => void (await call(c, 'GET', `${base}/c32-${i % 5000}`))));
+    emit('get-c1', await runLoad(proc.pid!, 2000, 1, async (i) => void (await call(c, 'GET', `${base}/c32-${i % 1000}`))));
+    emit('get-c32', await runLoad(proc.pid!, 10000, 32, async (i) => void (await call(c, 'GET', `${base}/c32-${i % 5000}`))));
     const lists: number[] = [];
     let count = 0;
     for (let i = 0; i < 5; i++) {
@@ -151,7 +172,10 @@ async function benchStorage(storage: 'sqlite' | 'memory'): Promise<void> {
     for (const r of reqs) r.destroy();
     latencies.sort((a, b) => a - b);
     emit('watch-100', { events: latencies.length, p50: +pct(latencies, 50).toFixed(2), p99: +pct(latencies, 99).toFixed(2) });
-    emit('rss', { mb: rssMB(proc.pid!) });
+    const rss = rssMB(proc.pid!);
+    const metrics = (await call(c, 'GET', '/metrics')).body;
+    const gauge = (name: string) => Math.round(Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? 0) / 2 ** 20);
+    emit('rss', { mb: rss, heapTotalMB: gauge('nodejs_heap_size_total_bytes'), heapUsedMB: gauge('nodejs_heap_size_used_bytes'), externalMB: gauge('nodejs_external_memory_bytes'), newSpaceMB: gauge('nodejs_heap_space_size_total_bytes\\{space="new"\\}'), oldSpaceMB: gauge('nodejs_heap_space_size_total_bytes\\{space="old"\\}') });
   } finally {
     c.agent.destroy();
     proc.kill('SIGTERM');

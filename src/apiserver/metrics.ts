@@ -1,6 +1,8 @@
 // Prometheus metrics of the API server: request counts and latency histograms per verb and
 // resource, open watches, the store revision. Text exposition format 0.0.4.
 
+import { getHeapSpaceStatistics } from 'node:v8';
+
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
 interface Histogram {
@@ -56,6 +58,27 @@ export class ApiMetrics {
     out.push('# HELP etcd_current_revision The store revision of the latest write.');
     out.push('# TYPE etcd_current_revision gauge');
     out.push(`etcd_current_revision ${this.storeRevision()}`);
+    // Process memory, named as Prometheus' process collector and Node.js clients name it.
+    const m = process.memoryUsage();
+    out.push('# HELP process_resident_memory_bytes Resident memory size in bytes.');
+    out.push('# TYPE process_resident_memory_bytes gauge');
+    out.push(`process_resident_memory_bytes ${m.rss}`);
+    out.push('# HELP nodejs_heap_size_total_bytes Process heap size from Node.js in bytes.');
+    out.push('# TYPE nodejs_heap_size_total_bytes gauge');
+    out.push(`nodejs_heap_size_total_bytes ${m.heapTotal}`);
+    out.push('# HELP nodejs_heap_size_used_bytes Process heap size used from Node.js in bytes.');
+    out.push('# TYPE nodejs_heap_size_used_bytes gauge');
+    out.push(`nodejs_heap_size_used_bytes ${m.heapUsed}`);
+    out.push('# HELP nodejs_external_memory_bytes Node.js external memory size in bytes (array buffers included).');
+    out.push('# TYPE nodejs_external_memory_bytes gauge');
+    out.push(`nodejs_external_memory_bytes ${m.external}`);
+    out.push('# HELP nodejs_heap_space_size_total_bytes Process heap space size total from Node.js in bytes.');
+    out.push('# TYPE nodejs_heap_space_size_total_bytes gauge');
+    const spaces = getHeapSpaceStatistics();
+    for (const s of spaces) out.push(`nodejs_heap_space_size_total_bytes{space="${s.space_name.replace(/_space$/, '')}"} ${s.space_size}`);
+    out.push('# HELP nodejs_heap_space_size_used_bytes Process heap space size used from Node.js in bytes.');
+    out.push('# TYPE nodejs_heap_space_size_used_bytes gauge');
+    for (const s of spaces) out.push(`nodejs_heap_space_size_used_bytes{space="${s.space_name.replace(/_space$/, '')}"} ${s.space_used_size}`);
     return out.join('\n') + '\n';
   }
 }

@@ -15,9 +15,10 @@ import { isObject, type KubeObject } from '../api/object.js';
 import type { SchemaNode, SchemaLookup } from '../api/openapi/schema-lookup.js';
 import { groupVersion } from '../api/resources.js';
 import type { Entry, GenericRegistry } from '../registry/generic-registry.js';
-import { checkFields, findDuplicateFields, pruneUnknownFields } from '../registry/field-validation.js';
+import { checkFields, findDuplicateFields, hasNoDuplicateFields, pruneUnknownFields } from '../registry/field-validation.js';
 import { decodeObjectBody, mediaType, readBody, sendJSON, successStatus } from './http.js';
 import { applyPatch } from './patch/patch.js';
+import { ResponseWriter } from './response-writer.js';
 import type { ResourceRequest } from './request-info.js';
 import { buildTable, tableVersion, type IncludeObject } from './table.js';
 import { serveWatch } from './watch-stream.js';
@@ -188,28 +189,15 @@ export class ResourceHandler {
     if (result.remainingItemCount !== undefined) meta.remainingItemCount = result.remainingItemCount;
     const head = `{"kind":${JSON.stringify(reg.info.listKind)},"apiVersion":${JSON.stringify(groupVersion(reg.info))},"metadata":${JSON.stringify(meta)},"items":[`;
     if (result.items.length <= LIST_CHUNK_ITEMS) return sendJSON(res, 200, head + result.items.map((e) => e.json).join(',') + ']}');
-    // Large lists are streamed in chunks: no response-sized string, and the first bytes leave at once.
+    // Large lists are streamed: no response-sized string, and the first bytes leave at once.
     res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
-    let chunk = head;
+    const out = new ResponseWriter(res);
     for (let i = 0; i < result.items.length; i++) {
-      chunk += (i ? ',' : '') + result.items[i].json;
-      if ((i + 1) % LIST_CHUNK_ITEMS === 0) {
-        if (!res.write(chunk)) {
-          await new Promise<void>((r) => {
-            const done = () => {
-              res.off('drain', done);
-              res.off('close', done);
-              r();
-            };
-            res.on('drain', done);
-            res.on('close', done);
-          });
-          if (res.destroyed) return;
-        }
-        chunk = '';
-      }
+      const written = out.appendAll(i === 0 ? [head, ...result.items[i].jsonPieces] : [',', ...result.items[i].jsonPieces]);
+      if (written !== true && !(await written)) return;
     }
-    res.end(chunk + ']}');
+    const last = out.append(']}');
+    if (last === true || (await last)) await out.end();
   }
 
   private watch(req: IncomingMessage, res: ServerResponse, reg: GenericRegistry, ns: string | undefined, query: URLSearchParams): Promise<void> {
@@ -243,7 +231,9 @@ export class ResourceHandler {
   async createObject(reg: GenericRegistry, ns: string | undefined, obj: Record<string, unknown>, p: WriteParams & BodyText): Promise<{ entry: Entry; warnings: string[] }> {
     const { body, warnings } = this.admitBody(reg, obj, p);
     checkNamespaceMatch(body, ns);
-    const entry = await reg.create(ns, body as KubeObject, { dryRun: p.dryRun, fieldManager: p.fieldManager });
+    // A JSON body decoded for this request is already a plain JSON value the registry may keep.
+    const owned = p.owned === true && p.raw !== undefined && isJsonMediaType(p.contentType);
+    const entry = await reg.create(ns, body as KubeObject, { dryRun: p.dryRun, fieldManager: p.fieldManager, owned });
     return { entry, warnings };
   }
 
@@ -478,7 +468,8 @@ export class ResourceHandler {
     const warnings: string[] = [];
     const unknown = schema ? checkFields(obj, schema).unknown : [];
     if (p.validation !== 'Ignore') {
-      const dups = p.raw !== undefined && (mediaType(p.contentType) === 'application/json' || !p.contentType) ? findDuplicateFields(p.raw.toString('utf8')) : [];
+      const text = p.raw !== undefined && isJsonMediaType(p.contentType) ? p.raw.toString('utf8') : undefined;
+      const dups = text === undefined || hasNoDuplicateFields(text, obj) ? [] : findDuplicateFields(text);
       if (p.validation === 'Strict' && (dups.length || unknown.length)) throw strictError(unknown, dups);
       warnings.push(...unknown.map((u) => `unknown field "${u}"`), ...dups.map((d) => `duplicate field "${d}"`));
     }
@@ -491,7 +482,7 @@ export class ResourceHandler {
   }
 }
 
-/** Lists longer than this are written in chunks of this many items. */
+/** Lists longer than this are streamed (response-writer.ts) rather than sent as one string. */
 const LIST_CHUNK_ITEMS = 500;
 
 /** Resources that PUT may create (as Kubernetes' AllowCreateOnUpdate). */
@@ -502,6 +493,10 @@ const PATCH_TYPES = new Set(['application/json-patch+json', 'application/merge-p
 /** The 404 for a path that names no resource or subresource this server serves. */
 export function notFoundPath(): ApiError {
   return new ApiError(404, 'NotFound', 'the server could not find the requested resource', { causes: [{ reason: 'UnexpectedServerResponse', message: '404 page not found' }] });
+}
+
+function isJsonMediaType(contentType: string | undefined): boolean {
+  return !contentType || mediaType(contentType) === 'application/json';
 }
 
 function strictError(unknown: string[], dups: string[]): ApiError {

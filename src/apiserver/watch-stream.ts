@@ -6,6 +6,8 @@ import { ApiError, BadRequestError } from '../api/errors.js';
 import { groupVersion } from '../api/resources.js';
 import type { Entry, GenericRegistry, WatchEventKind } from '../registry/generic-registry.js';
 import { parseRV } from '../registry/generic-registry.js';
+import type { KeyValue } from '../storage/store.js';
+import { ResponseWriter } from './response-writer.js';
 import { buildTable, type IncludeObject } from './table.js';
 
 export interface WatchRequest {
@@ -48,12 +50,15 @@ export async function serveWatch(req: IncomingMessage, res: ServerResponse, w: W
     after = parseRV(rvParam);
   }
 
-  const encode = (type: string, entry: Entry): string => {
+  const encode = (type: WatchEventKind, entry: Entry): string | Buffer => {
     if (w.table) {
       const t = buildTable(registry.strategyFor.table, [entry.object], { version: w.table, include: w.include, now: w.now() });
       return `{"type":"${type}","object":${JSON.stringify(t)}}\n`;
     }
-    return `{"type":"${type}","object":${entry.json}}\n`;
+    // Objects read through a storage conversion (events.k8s.io) encode differently from the
+    // same key-value read through its own resource: only plain ones share encoded lines.
+    if (registry.strategyFor.storage) return `{"type":"${type}","object":${entry.json}}\n`;
+    return sharedEventLine(type, entry);
   };
   const bookmark = (rv: number): string =>
     `{"type":"BOOKMARK","object":{"kind":${JSON.stringify(registry.info.kind)},"apiVersion":${JSON.stringify(groupVersion(registry.info))},"metadata":{"resourceVersion":"${rv}"${sendInitial ? ',"annotations":{"k8s.io/initial-events-end":"true"}' : ''}}}}\n`;
@@ -86,31 +91,59 @@ export async function serveWatch(req: IncomingMessage, res: ServerResponse, w: W
     res.on('close', finish);
     res.on('error', finish);
 
-    let chunk = '';
-    for (const e of initial) chunk += encode('ADDED', e);
-    if (sendInitial && bookmarks) chunk += bookmark(after);
-    if (chunk) res.write(chunk);
+    void (async () => {
+      if (!(await writeInitial()) || done) return finish();
+      watchFrom(after);
+    })();
 
-    try {
-      handle = registry.watch(w.namespace, { labelSelector, fieldSelector, afterRevision: after }, (type: WatchEventKind, entry: Entry) => {
-        if (done) return;
-        lastRV = entry.kv.modRevision;
-        res.write(encode(type, entry));
-      });
-    } catch (e) {
-      const status = e instanceof ApiError ? e.toStatus() : new ApiError(500, 'InternalError', String(e)).toStatus();
-      res.write(`{"type":"ERROR","object":${JSON.stringify(status)}}\n`);
-      finish();
-      return;
+    /** The synthetic ADDED events (and the initial-events-end bookmark); false when the client left. */
+    async function writeInitial(): Promise<boolean> {
+      if (initial.length === 0 && !(sendInitial && bookmarks)) return true;
+      const out = new ResponseWriter(res);
+      for (const e of initial) {
+        const written = out.appendAll(w.table ? [encode('ADDED', e).toString()] : ['{"type":"ADDED","object":', ...e.jsonPieces, '}\n']);
+        if (written !== true && !(await written)) return false;
+      }
+      const end = sendInitial && bookmarks ? out.append(bookmark(after)) : true;
+      return (end === true || (await end)) && out.flush();
     }
-    timeout = setTimeout(finish, timeoutMs);
-    if (bookmarks) {
-      const tick = () => {
-        if (done) return;
-        res.write(bookmark(Math.max(lastRV, after)));
+
+    function watchFrom(from: number): void {
+      try {
+        handle = registry.watch(w.namespace, { labelSelector, fieldSelector, afterRevision: from }, (type: WatchEventKind, entry: Entry) => {
+          if (done) return;
+          lastRV = entry.kv.modRevision;
+          res.write(encode(type, entry));
+        });
+      } catch (e) {
+        const status = e instanceof ApiError ? e.toStatus() : new ApiError(500, 'InternalError', String(e)).toStatus();
+        res.write(`{"type":"ERROR","object":${JSON.stringify(status)}}\n`);
+        finish();
+        return;
+      }
+      timeout = setTimeout(finish, timeoutMs);
+      if (bookmarks) {
+        const tick = () => {
+          if (done) return;
+          res.write(bookmark(Math.max(lastRV, from)));
+          ticker = setTimeout(tick, w.bookmarkIntervalMs);
+        };
         ticker = setTimeout(tick, w.bookmarkIntervalMs);
-      };
-      ticker = setTimeout(tick, w.bookmarkIntervalMs);
+      }
     }
   });
+}
+
+/** Encoded lines of recent events, shared by every watch that sends them: a fan-out to many watchers encodes each event once. */
+const SHARED_LINES = 256;
+const sharedLines = new Map<KeyValue, Partial<Record<WatchEventKind, Buffer>>>();
+
+/** The event line of `entry` (not storage-converted) as bytes, made once per key-value and type. */
+function sharedEventLine(type: WatchEventKind, entry: Entry): Buffer {
+  let lines = sharedLines.get(entry.kv);
+  if (!lines) {
+    if (sharedLines.size >= SHARED_LINES) sharedLines.delete(sharedLines.keys().next().value as KeyValue);
+    sharedLines.set(entry.kv, (lines = {}));
+  }
+  return (lines[type] ??= Buffer.from(`{"type":"${type}","object":${entry.json}}\n`));
 }

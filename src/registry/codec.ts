@@ -19,11 +19,21 @@ export function encodeForStorage(obj: KubeObject): string {
 
 /** The stored text with metadata.resourceVersion set to `revision`: valid JSON of the object as clients see it. */
 export function withResourceVersion(stored: string, revision: number): string {
+  const [head, member, tail] = withResourceVersionPieces(stored, revision);
+  return member === undefined ? head : `${head}${member}${tail}`;
+}
+
+/**
+ * withResourceVersion's text in pieces that, written one after the other, make it: the stored
+ * text's slices and the member between them, so a long response is written without a copy of
+ * every object in it.
+ */
+export function withResourceVersionPieces(stored: string, revision: number): [string, string?, string?] {
   const i = stored.indexOf(META);
-  if (i < 0) return stored; // not an object laid out by encodeForStorage; callers never store those
+  if (i < 0) return [stored]; // not an object laid out by encodeForStorage; callers never store those
   const at = i + META.length;
   const sep = stored.charCodeAt(at) === 125 /* } */ ? '' : ',';
-  return `${stored.slice(0, at)}"resourceVersion":"${revision}"${sep}${stored.slice(at)}`;
+  return [stored.slice(0, at), `"resourceVersion":"${revision}"${sep}`, stored.slice(at)];
 }
 
 /** Parsed objects of recent key-values, so a watch event fanned out to many filtered watchers is parsed once. Bounded: the store keeps every current kv alive, and a parse costs several times the text's size. */

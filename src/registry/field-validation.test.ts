@@ -7,6 +7,7 @@ import {
   fieldValidationWarnings,
   findDuplicateFields,
   findDuplicateYamlFields,
+  hasNoDuplicateFields,
   parseFieldValidation,
   pruneUnknownFields,
   strictDecodingMessage,
@@ -173,4 +174,20 @@ describe('messages', () => {
     assert.equal(parseFieldValidation('Ignore'), 'Ignore');
     assert.equal(parseFieldValidation('strict'), undefined);
   });
+});
+
+it('hasNoDuplicateFields agrees with findDuplicateFields', () => {
+  const cases = [
+    '{"a":1,"b":{"c":"x\\":y","d":[{"e":1},{"e":2}]}}',
+    '{"a":1,"a":2}',
+    '{"a":{"b":1,"b":1}}',
+    '{"a":[{"k":"v","k":"w"}]}',
+    '{ "a" : "b:\\"c\\":" , "c" : [ "d" , { } ] }',
+    '{"":1,"x":{"":2}}',
+    '[{"a":1},{"a":1}]',
+    '{"s":"\\\\","t":"\\\\\\"","s":3}',
+  ];
+  for (const text of cases) {
+    assert.equal(hasNoDuplicateFields(text, JSON.parse(text)), findDuplicateFields(text).length === 0, text);
+  }
 });

@@ -35,7 +35,7 @@ import {
   type Store,
   type WatchHandle,
 } from '../storage/store.js';
-import { copyJSON, decode, decodeShared, encodeForStorage, withResourceVersion } from './codec.js';
+import { copyJSON, decode, decodeShared, encodeForStorage, withResourceVersion, withResourceVersionPieces } from './codec.js';
 import { deletionPlan } from './deletion.js';
 import { listPrefix, objectStoreKey } from './keys.js';
 import type { Strategy, StrategyContext } from './strategy.js';
@@ -45,6 +45,8 @@ export interface Entry {
   readonly kv: KeyValue;
   readonly object: KubeObject;
   readonly json: string;
+  /** `json` in pieces to write one after the other (see withResourceVersionPieces); cheaper than `json` for long responses */
+  readonly jsonPieces: readonly (string | undefined)[];
 }
 
 export interface WriteOptions {
@@ -55,6 +57,11 @@ export interface WriteOptions {
   readonly subresource?: string;
   /** 'Apply' for server-side apply (which maintains managedFields itself); default 'Update' */
   readonly operation?: 'Apply' | 'Update';
+  /**
+   * create only: the caller hands the input over, a JSON value it made for this call (decoded
+   * from a request body) and never touches again, so the registry uses it instead of a copy
+   */
+  readonly owned?: boolean;
 }
 
 export interface ListOptions {
@@ -225,7 +232,7 @@ export class GenericRegistry {
 
   async create(namespace: string | undefined, input: KubeObject, opts: WriteOptions = {}): Promise<Entry> {
     const ctx = this.deps.context();
-    const obj = copyJSON(input);
+    const obj = opts.owned ? input : copyJSON(input);
     const meta = (obj.metadata ??= {});
     if (meta.resourceVersion) throw new BadRequestError('resourceVersion should not be set on objects to be created');
     if (this.info.namespaced) meta.namespace = namespace;
@@ -468,6 +475,9 @@ export class GenericRegistry {
         get json() {
           return (json ??= JSON.stringify(this.object));
         },
+        get jsonPieces() {
+          return [this.json];
+        },
       };
     }
     let json: string | undefined;
@@ -478,6 +488,9 @@ export class GenericRegistry {
       },
       get json() {
         return (json ??= withResourceVersion(kv.value, kv.modRevision));
+      },
+      get jsonPieces() {
+        return json === undefined ? withResourceVersionPieces(kv.value, kv.modRevision) : [json];
       },
     };
   }

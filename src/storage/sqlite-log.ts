@@ -24,6 +24,14 @@ const PRUNE_STEP_REVISIONS = 5000;
 /** Free pages returned to the file system per incremental_vacuum step. */
 const VACUUM_STEP_PAGES = 2048;
 
+/**
+ * SQLite's page cache, KiB. better-sqlite3 builds SQLite with a 16 MiB default, which a server
+ * fills within minutes of writes; LogStore answers reads of the latest state from memory, so the
+ * cache serves only appends (the table's last pages, the name index), replays of recent history
+ * and past-revision lists, and the OS page cache is behind it.
+ */
+const PAGE_CACHE_KIB = 2048;
+
 /** The WAL file is truncated to at most this after checkpoints. */
 const JOURNAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
 
@@ -299,6 +307,7 @@ function configure(db: Database.Database, path: string): void {
   // syncs around checkpoints, so the database file never depends on an unsynced WAL.
   db.pragma('synchronous = NORMAL');
   db.pragma(`journal_size_limit = ${JOURNAL_SIZE_LIMIT_BYTES}`);
+  db.pragma(`cache_size = -${PAGE_CACHE_KIB}`);
   const version = db.pragma('user_version', { simple: true });
   if (typeof version !== 'number' || version > SCHEMA_VERSION) {
     throw new Error(`sqlite store ${path}: expected schema version <= ${SCHEMA_VERSION}, got ${String(version)} (written by a newer skiff?)`);

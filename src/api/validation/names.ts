@@ -66,9 +66,12 @@ const PERCENT_FMT = '[0-9]+%';
 const PERCENT_ERR = "a valid percent string must be a numeric string followed by an ending '%'";
 const percentRe = new RegExp(`^${PERCENT_FMT}$`);
 
+const utf8 = new TextEncoder();
+
 /** Length in bytes, as Go's len() counts a string. */
 function byteLength(v: string): number {
-  return new TextEncoder().encode(v).length;
+  for (let i = 0; i < v.length; i++) if (v.charCodeAt(i) > 0x7f) return utf8.encode(v).length;
+  return v.length;
 }
 
 /** RFC 1123 subdomain (most object names): at most 253 characters, lower-case labels joined by dots. */

@@ -162,3 +162,48 @@ test('managedFields encoding: Apply entries first, then by time and name; invali
   }
   assert.equal(decodeManagedFields(undefined)?.size, 0);
 });
+
+test('a create records the same fields as comparing against an empty object', async () => {
+  const { schemaLookup } = await import('../../api/openapi/definitions.js');
+  const podSchema = schemaLookup.forKind('', 'v1', 'Pod');
+  const cases: [KubeObject, UpdateManagedFieldsOptions][] = [
+    [deployment(), opts('kubectl-create', T0)],
+    [{ ...deployment(), metadata: { name: 'bare' } }, opts('kubectl-create', T0)],
+    [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', generation: 1 } }, opts('m', T0, { schema: undefined })],
+    [
+      {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'p', namespace: 'default', labels: { a: 'b' }, finalizers: ['x/y'], managedFields: [] },
+        spec: {
+          containers: [
+            { name: 'c', image: 'i', ports: [{ containerPort: 80 }, { containerPort: 80, protocol: 'UDP' }], env: [{ name: 'A', value: '1' }, { name: 'A', value: '2' }], resources: {} },
+          ],
+          tolerations: [{ key: 'k', operator: 'Exists' }],
+          nodeSelector: {},
+        },
+        status: { phase: 'Pending' },
+      },
+      opts('bench', T1, { apiVersion: 'v1', schema: podSchema }),
+    ],
+    [
+      {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'q', annotations: { 'a/b': 'c' } },
+        spec: { containers: [{ name: 'c', image: 'i', ports: [{ containerPort: 80 }], env: [{ name: 'B' }, { name: 'A', value: '1' }], command: ['x', 'y'] }], tolerations: [] },
+      },
+      opts('bench', T1, { apiVersion: 'v1', schema: podSchema }),
+    ],
+    [{ apiVersion: 'v1', kind: 'Pod', metadata: { name: { odd: 'name' } as unknown as string } }, opts('m', T0, { apiVersion: 'v1', schema: podSchema })],
+    [{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'only-untracked', namespace: 'ns', uid: 'u' } }, opts('m', T0, { apiVersion: 'v1', schema: podSchema })],
+  ];
+  for (const [o, options] of cases) {
+    const created = structuredClone(o);
+    const compared = structuredClone(o);
+    updateManagedFields(undefined, created, options);
+    updateManagedFields({}, compared, options);
+    assert.deepEqual(created.metadata?.managedFields, compared.metadata?.managedFields);
+    assert.equal(JSON.stringify(created), JSON.stringify(compared));
+  }
+});

@@ -7,8 +7,8 @@
 import type { KubeObject, ManagedFieldsEntry } from '../../api/object.js';
 import type { SchemaNode } from '../../api/openapi/schema-lookup.js';
 import { fieldElement, FieldSet, fromFieldsV1, toFieldsV1, type FieldPath } from './field-set.js';
-import { deepEqual, isObject } from './json-value.js';
-import { compareValues } from './typed-value.js';
+import { deepEqual, isObject, type JsonObject } from './json-value.js';
+import { compareValues, encodeEverything } from './typed-value.js';
 
 export type ManagedOperation = 'Apply' | 'Update';
 
@@ -81,15 +81,11 @@ export function defaultResetFields(subresource: string | undefined): ResetFields
   return [];
 }
 
+/** Members of metadata never tracked (managedFields not even below it). */
+const UNTRACKED_METADATA = ['name', 'namespace', 'creationTimestamp', 'selfLink', 'uid', 'clusterName', 'generation', 'managedFields', 'resourceVersion'];
+
 /** Fields never tracked: identity, system metadata and managedFields itself. */
-const UNTRACKED: readonly FieldPath[] = [
-  ['f:apiVersion'],
-  ['f:kind'],
-  ['f:metadata'],
-  ...['name', 'namespace', 'creationTimestamp', 'selfLink', 'uid', 'clusterName', 'generation', 'managedFields', 'resourceVersion'].map(
-    (n) => ['f:metadata', fieldElement(n)],
-  ),
-];
+const UNTRACKED: readonly FieldPath[] = [['f:apiVersion'], ['f:kind'], ['f:metadata'], ...UNTRACKED_METADATA.map((n) => ['f:metadata', fieldElement(n)])];
 
 const startsWith = (path: FieldPath, prefix: FieldPath): boolean => prefix.length <= path.length && prefix.every((el, i) => path[i] === el);
 
@@ -210,6 +206,26 @@ export interface UpdateManagedFieldsOptions {
 export function updateManagedFields(oldObj: KubeObject | undefined, newObj: KubeObject, opts: UpdateManagedFieldsOptions): void {
   const managers = startingManagers(oldObj, newObj, opts.subresource !== undefined && opts.subresource !== '');
   const reset = opts.resetFields ?? defaultResetFields(opts.subresource);
+  const fieldsV1 = oldObj === undefined && managers.size === 0 && reset.every((p) => p.length === 1) ? createdFieldsV1(newObj, reset, opts.schema) : undefined;
+  if (fieldsV1) {
+    // A create without ownership in the request: the manager owns every tracked field. The same
+    // result as the comparison below, without field sets (the common write, and the costly one).
+    if (Object.keys(fieldsV1).length === 0) {
+      if (newObj.metadata) delete newObj.metadata.managedFields;
+      return;
+    }
+    const entry: ManagedFieldsEntry = {
+      manager: opts.manager,
+      operation: 'Update',
+      apiVersion: opts.apiVersion,
+      time: formatTime(opts.now),
+      fieldsType: 'FieldsV1',
+      fieldsV1,
+      ...(opts.subresource ? { subresource: opts.subresource } : {}),
+    };
+    (newObj.metadata ??= {}).managedFields = [entry];
+    return;
+  }
   const diff = compareValues(diffView(oldObj ?? {}, reset), diffView(newObj, reset), opts.schema);
   const changed = trackedFields(diff.added.union(diff.modified), reset);
   const removed = trackedFields(diff.removed, reset);
@@ -247,6 +263,35 @@ function diffView(obj: KubeObject, reset: ResetFields): KubeObject {
   }
   return view as KubeObject;
 }
+
+/**
+ * Every tracked field of `obj` as FieldsV1 (reset members, all of length 1, left out), or
+ * undefined when the general route must decide (an untracked field that is not a scalar keeps
+ * the paths below it; items with the same path element merge). Empty when nothing is tracked.
+ */
+function createdFieldsV1(obj: KubeObject, reset: ResetFields, schema: SchemaNode | undefined): JsonObject | undefined {
+  const { apiVersion, kind, metadata, ...rest } = diffView(obj, reset) as Record<string, unknown>;
+  if (!isScalar(apiVersion) || !isScalar(kind) || (metadata !== undefined && !isObject(metadata))) return undefined;
+  const view: Record<string, unknown> = rest;
+  if (metadata) {
+    const tracked: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(metadata)) {
+      if (!UNTRACKED_METADATA.includes(k)) tracked[k] = v;
+      else if (!isScalar(v)) return undefined;
+    }
+    view.metadata = tracked;
+  }
+  const fields = encodeEverything(view, schema, false);
+  const meta = fields?.['f:metadata'];
+  if (isObject(meta)) {
+    // metadata itself is not tracked, only what is below it
+    delete meta['.'];
+    if (Object.keys(meta).length === 0) delete fields!['f:metadata'];
+  }
+  return fields;
+}
+
+const isScalar = (v: unknown): boolean => typeof v !== 'object' || v === null;
 
 function startingManagers(oldObj: KubeObject | undefined, newObj: KubeObject, subresource: boolean): Managers {
   const fromOld = (): Managers => decodeManagedFields(oldObj?.metadata?.managedFields) ?? new Map();

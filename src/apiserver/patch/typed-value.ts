@@ -4,7 +4,7 @@
 // lists atomic (structured-merge-diff's "deduced" type).
 import { deepCopy } from '../../api/object.js';
 import type { SchemaNode } from '../../api/openapi/schema-lookup.js';
-import { fieldElement, FieldSet, type FieldPath, type PathElement } from './field-set.js';
+import { compareElements, fieldElement, FieldSet, type FieldPath, type PathElement } from './field-set.js';
 import { deepEqual, isObject, type JsonObject } from './json-value.js';
 import { isAtomicMap, isStruct, itemElement, listInfo, memberSchema, type ListInfo } from './schema-walk.js';
 
@@ -109,6 +109,47 @@ function everything(v: unknown, schema: SchemaNode | undefined, path: FieldPath,
       else everything(item, schema?.items, itemPath, out);
     }
   }
+}
+
+/**
+ * The FieldsV1 encoding of every path below `v` (what `everything` lists for `v` apart from `v`'s
+ * own path), built directly: members in structured-merge-diff's order, `"."` first when
+ * `withSelf`. Undefined when two items of a list have the same path element (the caller then
+ * takes the general route through field sets, which merges them).
+ */
+export function encodeEverything(v: unknown, schema: SchemaNode | undefined, withSelf: boolean): JsonObject | undefined {
+  const out: JsonObject = withSelf ? { '.': {} } : {};
+  const shape = shapeOf(v, schema);
+  if (shape === 'map' && isObject(v)) {
+    const keys = Object.keys(v);
+    if (keys.length > 1) keys.sort();
+    for (const k of keys) {
+      const x = v[k];
+      const s = memberSchema(schema, k);
+      const below = hasPathsBelow(x, s) ? encodeEverything(x, s, true) : {};
+      if (below === undefined) return undefined;
+      out[fieldElement(k)] = below;
+    }
+  } else if (shape === 'list' && Array.isArray(v)) {
+    const info = listInfo(schema);
+    const items = v.map((item) => ({ item, el: itemElement(item, info, schema?.items) }));
+    if (items.length > 1) items.sort((a, b) => compareElements(a.el, b.el));
+    for (let i = 0; i < items.length; i++) {
+      const { item, el } = items[i]!;
+      if (i > 0 && items[i - 1]!.el === el) return undefined;
+      const below = info.kind !== 'set' && hasPathsBelow(item, schema?.items) ? encodeEverything(item, schema?.items, true) : {};
+      if (below === undefined) return undefined;
+      out[el] = below;
+    }
+  }
+  return out;
+}
+
+/** True when `v` is walked into (a granular map or a non-atomic list) and has members or items. */
+function hasPathsBelow(v: unknown, schema: SchemaNode | undefined): boolean {
+  const shape = shapeOf(v, schema);
+  if (shape === 'map') return Object.keys(v as JsonObject).length > 0;
+  return shape === 'list' && (v as unknown[]).length > 0;
 }
 
 /** Items by path element; the first of duplicates wins. */
