@@ -15,6 +15,8 @@ import { call, kubeconfigConn, type Conn } from './api-connection.js';
 
 const MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli', 'main.js');
 const PODS = Number(process.env.BENCH_PODS ?? 10_000);
+/** How long the server is left idle before RSS is read a second time (BENCH_RSS_IDLE_MS, default 2 s). */
+const RSS_IDLE_MS = Number(process.env.BENCH_RSS_IDLE_MS ?? 2000);
 /** Extra Node flags for the server, space-separated (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`). */
 const SERVER_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
 /** Stores to run, in order (default memory then sqlite). */
@@ -176,6 +178,9 @@ async function benchStorage(storage: 'sqlite' | 'memory'): Promise<void> {
     const metrics = (await call(c, 'GET', '/metrics')).body;
     const gauge = (name: string) => Math.round(Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? 0) / 2 ** 20);
     emit('rss', { mb: rss, heapTotalMB: gauge('nodejs_heap_size_total_bytes'), heapUsedMB: gauge('nodejs_heap_size_used_bytes'), externalMB: gauge('nodejs_external_memory_bytes'), newSpaceMB: gauge('nodejs_heap_space_size_total_bytes\\{space="new"\\}'), oldSpaceMB: gauge('nodejs_heap_space_size_total_bytes\\{space="old"\\}') });
+    // and once the server has been idle for RSS_IDLE_MS (it gives memory back when it goes quiet)
+    await new Promise((r) => setTimeout(r, RSS_IDLE_MS));
+    emit('rss-idle', { afterMs: RSS_IDLE_MS, mb: rssMB(proc.pid!) });
   } finally {
     c.agent.destroy();
     proc.kill('SIGTERM');

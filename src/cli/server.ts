@@ -24,6 +24,7 @@ import { leaseRenewIntervalFor } from '../kubelet/node-lease.js';
 import type { SchedulerRunner } from '../scheduler/scheduler-runner.js';
 import type { RunningAgent } from './agent.js';
 import { writeKubeconfig } from './kubeconfig.js';
+import { startIdleHeapTrim } from './idle-heap-trim.js';
 
 export interface RunningServer {
   readonly port: number;
@@ -120,6 +121,7 @@ export async function startServer(flags: ServerFlags, log: (line: string) => voi
   const lifetime = new AbortController();
   setMaxListeners(0, lifetime.signal); // every informer and controller listens for the end
   compactor.start(lifetime.signal);
+  startIdleHeapTrim(lifetime.signal, { log: flags.verbosity >= 2 ? log : undefined });
 
   const host = flags.bind === '0.0.0.0' || flags.bind === '::' ? '127.0.0.1' : flags.bind;
   await step('writing the kubeconfig', () => writeKubeconfig(kubeconfigPath, { server: `https://${host.includes(':') ? `[${host}]` : host}:${port}`, caPem: tls.caPem, token }));
