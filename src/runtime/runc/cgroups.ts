@@ -103,7 +103,16 @@ export async function restoreMovedControllers(stateDir: string, run: (file: stri
       continue;
     }
     try {
-      if (existsSync(join(dir, 'tasks'))) await run('umount', [dir]);
+      if (existsSync(join(dir, 'tasks'))) {
+        await run('umount', [dir]);
+        // A hierarchy whose cgroups were removed moments ago outlives its unmount while they finish
+        // dying; once they have, mounting and unmounting it again lets the kernel free it.
+        for (let i = 0; i < 10 && root === CGROUP_ROOT && (await v1HierarchyOf(c)) > 0; i++) {
+          await new Promise((r) => setTimeout(r, 100));
+          await run('mount', ['-t', 'cgroup', '-o', c, 'cgroup', dir]);
+          await run('umount', [dir]);
+        }
+      }
       await rmdir(dir).catch(() => {});
       restored.push(c);
     } catch {
@@ -113,4 +122,11 @@ export async function restoreMovedControllers(stateDir: string, run: (file: stri
   if (left.length) await writeFile(join(stateDir, MOVED_CONTROLLERS_FILE), JSON.stringify(left));
   else await rm(join(stateDir, MOVED_CONTROLLERS_FILE), { force: true });
   return restored;
+}
+
+/** The v1 hierarchy id /proc/cgroups gives the controller (0: the unified hierarchy's, or unknown). */
+async function v1HierarchyOf(controller: string): Promise<number> {
+  const text = await readFile('/proc/cgroups', 'utf8').catch(() => '');
+  const line = text.split('\n').find((l) => l.split('\t')[0] === controller);
+  return Number(line?.split('\t')[1] ?? 0) || 0;
 }
