@@ -26,7 +26,7 @@ export interface ResponderOptions {
   readonly zone: () => ClusterZone;
   /** undefined: no upstreams, non-zone names get SERVFAIL */
   readonly forwarder?: Forwarder;
-  /** entries of the zone response cache; 0 disables it. Default DEFAULT_RESPONSE_CACHE_SIZE */
+  /** entries of the zone response cache, per transport (UDP, TCP); 0 disables it. Default DEFAULT_RESPONSE_CACHE_SIZE */
   readonly responseCacheSize?: number;
   readonly log?: (line: string) => void;
 }
@@ -40,7 +40,8 @@ const CLASS_IN = 1;
 const CLASS_ANY = 255;
 
 export class Responder {
-  private readonly cache = new Map<string, CachedResponse>();
+  private readonly udpCache = new Map<string, CachedResponse>();
+  private readonly tcpCache = new Map<string, CachedResponse>();
   private readonly cacheSize: number;
 
   constructor(private readonly opts: ResponderOptions) {
@@ -51,9 +52,11 @@ export class Responder {
   handle(query: Buffer, transport: Transport): Buffer | undefined | Promise<Buffer | undefined> {
     if (query.length < HEADER_BYTES || query.readUInt16BE(2) & FLAG_QR) return undefined;
     const zone = this.opts.zone();
-    const cacheKey = this.cacheSize > 0 ? (transport === 'udp' ? 'u' : 't') + query.toString('latin1', 2) : '';
+    // one map per transport (their size limits differ), keyed by the query without its ID
+    const cache = transport === 'udp' ? this.udpCache : this.tcpCache;
+    const cacheKey = this.cacheSize > 0 ? query.toString('latin1', 2) : '';
     if (cacheKey) {
-      const hit = this.cache.get(cacheKey);
+      const hit = cache.get(cacheKey);
       if (hit && hit.zone === zone) {
         const out = Buffer.from(hit.bytes);
         out.writeUInt16BE(query.readUInt16BE(0), 0);
@@ -82,8 +85,8 @@ export class Responder {
       if (local.chase && this.opts.forwarder) return this.chase(query, q, local, limit, edns !== undefined);
       const out = this.encodeZone(query, qEnd, local, limit, edns !== undefined);
       if (cacheKey) {
-        if (this.cache.size >= this.cacheSize) this.cache.clear();
-        this.cache.set(cacheKey, { zone, bytes: out });
+        if (cache.size >= this.cacheSize) cache.clear();
+        cache.set(cacheKey, { zone, bytes: out });
       }
       return out;
     }

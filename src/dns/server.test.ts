@@ -5,7 +5,7 @@ import { createSocket } from 'node:dgram';
 import { test } from 'node:test';
 import dnsPacket from 'dns-packet';
 import { FakeClient } from '../client/fake-client.js';
-import { ClusterDNS, SERVICES } from './server.js';
+import { ClusterDNS, literalAddressLookup, SERVICES } from './server.js';
 
 function raw(port: number, msg: Buffer, host = '127.0.0.1'): Promise<Buffer | undefined> {
   return new Promise((resolve) => {
@@ -105,4 +105,13 @@ test('no forwarding to itself: our own address as upstream is dropped; a relay b
   assert.ok(Date.now() - t0 < 500);
   assert.equal(self.upstreamQueries(), 0);
   assert.ok(lines.some((l) => l.includes('is this server itself')));
+});
+
+test('the serving socket\'s lookup passes IP literals through at once and resolves names as dns.lookup does', async () => {
+  const seen: [string | null, string, number][] = [];
+  literalAddressLookup('198.18.80.7', 4, (err, address, family) => seen.push([err && err.message, address, family]));
+  literalAddressLookup('::1', 6, (err, address, family) => seen.push([err && err.message, address, family]));
+  assert.deepEqual(seen, [[null, '198.18.80.7', 4], [null, '::1', 6]], 'synchronously, with the literal\'s family');
+  const named = await new Promise<[string, number]>((resolve, reject) => literalAddressLookup('localhost', 4, (err, address, family) => (err ? reject(err) : resolve([address, family]))));
+  assert.deepEqual(named, ['127.0.0.1', 4]);
 });

@@ -13,6 +13,7 @@
 // started. Upstreams that are this server's own address are dropped (no forwarding to itself);
 // any other loop is caught per query (respond.ts).
 import { createSocket, type Socket } from 'node:dgram';
+import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import { createServer, isIP, type Server, type Socket as TcpSocket } from 'node:net';
 import { networkInterfaces } from 'node:os';
@@ -199,8 +200,9 @@ export class ClusterDNS {
   }
 
   private currentZone(): ClusterZone {
+    if (this.zone && !this.dirty) return this.zone; // the common case, without reading the clock
     const now = performance.now();
-    if (!this.zone || (this.dirty && now - this.builtAt >= Math.max(MIN_REBUILD_INTERVAL_MS, REBUILD_COST_FACTOR * this.buildMs))) {
+    if (!this.zone || now - this.builtAt >= Math.max(MIN_REBUILD_INTERVAL_MS, REBUILD_COST_FACTOR * this.buildMs)) {
       this.dirty = false;
       this.builtAt = now;
       this.zone = new ClusterZone({
@@ -218,7 +220,7 @@ export class ClusterDNS {
   private async bind(host: string, wanted: number): Promise<number> {
     for (let attempt = 0; ; attempt++) {
       // a larger receive buffer absorbs bursts (the kernel caps it at net.core.rmem_max)
-      const udp = createSocket({ type: isIP(host) === 6 ? 'udp6' : 'udp4', recvBufferSize: UDP_RECV_BUFFER_BYTES });
+      const udp = createSocket({ type: isIP(host) === 6 ? 'udp6' : 'udp4', recvBufferSize: UDP_RECV_BUFFER_BYTES, lookup: literalAddressLookup });
       await new Promise<void>((resolve, reject) => {
         udp.once('error', reject);
         udp.bind(wanted, host, () => {
@@ -273,6 +275,18 @@ export class ClusterDNS {
       }
     });
   }
+}
+
+/**
+ * dgram's `lookup` option for the serving socket. Every answer goes to a datagram's source
+ * address, an IP literal, which dns.lookup (the default) also returns as is, but a tick later and
+ * after a regular-expression test — about a tenth of Node's whole cost of one UDP answer. Literals
+ * are passed through at once; anything else still goes to dns.lookup.
+ */
+export function literalAddressLookup(hostname: string, options: LookupOneOptions | number, callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void): void {
+  const family = isIP(hostname);
+  if (family !== 0) callback(null, hostname, family);
+  else dnsLookup(hostname, options as LookupOneOptions, callback);
 }
 
 function podFingerprint(p: PodObject): string {

@@ -42,6 +42,7 @@ test('rules: random choice, affinity, masquerade, node ports, rejects', () => {
   assert.doesNotMatch(chain.at(-1)!, /statistic/);
   assert.deepEqual(r.nat.get(sep2), [
     '-s 10.42.0.2/32 -m comment --comment "default/web: hairpin" -j SKIFF-MARK-MASQ',
+    '! -s 127.0.0.0/8 -m addrtype --src-type LOCAL -m comment --comment "default/web: from the node to a local pod, no SNAT" -j MARK --and-mark 0xffffbfff',
     `-p tcp -m tcp -m recent --name ${sep2} --set -j DNAT --to-destination 10.42.0.2:8080`,
   ]);
   assert.deepEqual(r.nat.get(ext), ['-m comment --comment "masquerade traffic for default/web: external destinations" -j SKIFF-MARK-MASQ', `-j ${svc}`]);
@@ -66,6 +67,7 @@ test('rules: externalTrafficPolicy Local keeps the client address and rejects wi
   });
   const r = buildRules({ services: [lb], serviceCIDRs: [], nodeIPs: ['192.0.2.2'] }, P);
   const ext = hashedChain(P, 'EXT', 'default/lb:/TCP');
+  assert.ok(!r.nat.get(hashedChain(P, 'SEP', 'default/lb:/TCP/10.42.1.2:8443'))!.some((l) => l.includes('--and-mark')), 'another node\'s pod: node traffic stays masqueraded');
   assert.deepEqual(r.nat.get(ext), [
     '-m addrtype --src-type LOCAL -j SKIFF-MARK-MASQ',
     `-m addrtype --src-type LOCAL -j ${hashedChain(P, 'SVC', 'default/lb:/TCP')}`,

@@ -6,6 +6,7 @@ import { fixedChains, hashedChain } from './names.js';
 
 /** The mark bit that asks the POSTROUTING chain to masquerade (kube-proxy's 0x4000). */
 export const MASQUERADE_MARK = '0x4000';
+const UNMARK_MASK = `0x${((0xffffffff ^ Number(MASQUERADE_MARK)) >>> 0).toString(16)}`;
 
 /** Chain name → its rules (each the arguments after `-A CHAIN`), in order. */
 export type ChainRules = Map<string, string[]>;
@@ -136,6 +137,9 @@ export function buildRules(state: ProxyState, prefix: string, env: NodeEnvironme
       const affinity = sp.sessionAffinity ? `-m recent --name ${sep} --set ` : '';
       nat.set(sep, [
         `-s ${e.ip}/32 -m comment --comment "${name} hairpin" -j ${c.markMasq}`,
+        // the node reaching its own pod from a non-loopback address needs no SNAT (the reply
+        // comes back through the bridge); see the nftables ruleset for why it must not get one
+        ...(e.local ? [`! -s 127.0.0.0/8 -m addrtype --src-type LOCAL -m comment --comment "${name} from the node to a local pod, no SNAT" -j MARK --and-mark ${UNMARK_MASK}`] : []),
         `${pm} ${affinity}-j DNAT --to-destination ${e.ip}:${e.port}`,
       ]);
     }

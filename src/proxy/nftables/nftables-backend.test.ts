@@ -1,13 +1,16 @@
 // Real nft, real network namespaces with busybox httpd "pods" on a test bridge (root only).
 // Pods inside 198.18.96.0/20, service CIDRs inside 198.18.160.0/20, tables skiff-test-pc-*.
 import { strict as assert } from 'node:assert';
+import { execFile } from 'node:child_process';
 import { createServer } from 'node:net';
+import { promisify } from 'node:util';
 import { test } from 'node:test';
 import { runInNetns } from '../../network/netns-exec.js';
 import type { ProxyState } from '../model.js';
 import { nft, nftTableExists } from './nft-command.js';
 import { BUSYBOX, endpoint, httpGet, randomPort, servicePort, SKIP_UNLESS_ROOT as skip, testBackend, testPods, tryConnect } from './testing.js';
 
+const execFileAsync = promisify(execFile);
 /** busybox httpd reports IPv4 peers as [::ffff:a.b.c.d] */
 const unmapped = (s: string) => s.trim().replace(/^\[::ffff:(.*)\]$/, '$1');
 const count = (xs: string[]) => xs.reduce<Record<string, number>>((m, x) => ((m[x] = (m[x] ?? 0) + 1), m), {});
@@ -165,6 +168,11 @@ test('externalTrafficPolicy Local keeps the client IP and uses only local endpoi
   assert.equal(await peer(clusterPort), gateway, 'Cluster masquerades to the node address on the bridge');
   // from the node, 127.0.0.1 on a NodePort is masqueraded too (route_localnet)
   assert.equal(unmapped(await httpGet('127.0.0.1', clusterPort, '/cgi-bin/peer')), gateway);
+  // from the node's own address to a pod on this node: no SNAT, the pod sees the address the node
+  // chose for the cluster IP (a masquerade's random ports would meet the pod's TIME_WAIT sockets)
+  const route = JSON.parse((await execFileAsync('ip', ['-j', 'route', 'get', '198.18.163.11'])).stdout) as { prefsrc?: string }[];
+  assert.ok(route[0]?.prefsrc, 'the node has a source address for the cluster IP');
+  assert.equal(unmapped(await httpGet('198.18.163.11', 80, '/cgi-bin/peer')), route[0]!.prefsrc);
 });
 
 test('1,000 Services: full sync and one endpoint change, measured', { skip }, async (t) => {

@@ -18,8 +18,23 @@ test('ClusterIP with endpoints: a service-ips element to its chain, which picks 
   assert.deepEqual(ruleset.get(serviceChain(web))!.rules, [
     `numgen random mod 2 vmap { 0 : goto ${endpointChain(web, web.endpoints[0]!)}, 1 : goto ${endpointChain(web, web.endpoints[1]!)} }`,
   ]);
-  assert.deepEqual(ruleset.get(endpointChain(web, web.endpoints[0]!))!.rules, ['ip saddr 198.18.96.2 jump mark-for-masquerade', 'meta l4proto tcp dnat to 198.18.96.2:8080']);
+  assert.deepEqual(ruleset.get(endpointChain(web, web.endpoints[0]!))!.rules, [
+    'ip saddr 198.18.96.2 jump mark-for-masquerade',
+    'ip saddr != 127.0.0.0/8 fib saddr type local meta mark set meta mark & 0xffffdfff',
+    'meta l4proto tcp dnat to 198.18.96.2:8080',
+  ]);
   assert.equal(ruleset.has(externalChain(web)), false);
+});
+
+test('node-originated traffic is masqueraded to another node\'s endpoints and from 127/8, not to this node\'s pods', () => {
+  const sp = servicePort('default/mixed:', { clusterIPs: ['198.18.160.12'], endpoints: [endpoint('198.18.96.2', { local: true }), endpoint('198.18.97.2', { local: false })] });
+  const { ruleset } = desiredRuleset(state([sp]), env);
+  const here = ruleset.get(endpointChain(sp, sp.endpoints[0]!))!.rules!;
+  const there = ruleset.get(endpointChain(sp, sp.endpoints[1]!))!.rules!;
+  assert.ok(here.some((r) => r.startsWith('ip saddr != 127.0.0.0/8 fib saddr type local meta mark set')), 'local pod: the node\'s own mark is cleared');
+  assert.ok(here.indexOf('ip saddr 198.18.96.2 jump mark-for-masquerade') < here.findIndex((r) => r.includes('fib saddr')), 'hairpin marking is kept');
+  assert.ok(!there.some((r) => r.includes('fib saddr')), 'remote pod: node traffic stays masqueraded');
+  assert.ok(ruleset.get('nat-output')!.rules!.includes('meta mark set meta mark | 0x2000'), 'nat-output still marks node traffic first');
 });
 
 test('table: which set each address lands in', () => {
@@ -95,6 +110,7 @@ test('syncScript: full rebuild in one transaction, then only what changed; nothi
     `flush chain ip t ${serviceChain(web)}`,
     second.get(serviceChain(web))!.rules!.map((r) => `add rule ip t ${serviceChain(web)} ${r}`)[0]!,
     `add rule ip t ${endpointChain(grown, grown.endpoints[2]!)} ip saddr 198.18.96.4 jump mark-for-masquerade`,
+    `add rule ip t ${endpointChain(grown, grown.endpoints[2]!)} ip saddr != 127.0.0.0/8 fib saddr type local meta mark set meta mark & 0xffffdfff`,
     `add rule ip t ${endpointChain(grown, grown.endpoints[2]!)} meta l4proto tcp dnat to 198.18.96.4:8080`,
   ].sort());
 

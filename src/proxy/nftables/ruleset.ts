@@ -64,6 +64,7 @@ const affinitySet = (sp: ProxyServicePort, e: ProxyEndpoint) => `aff-${hash(`${s
 
 const MASK = `0x${((0xffffffff ^ MASQUERADE_MARK) >>> 0).toString(16)}`;
 const MARK = `0x${MASQUERADE_MARK.toString(16)}`;
+const UNMARK = `meta mark set meta mark & ${MASK}`;
 
 /** The desired table content for `state`, and the Services that could not get what they asked for. */
 export function desiredRuleset(state: ProxyState, env: RulesetEnvironment): { ruleset: Ruleset; warnings: RulesetWarning[] } {
@@ -110,6 +111,12 @@ export function desiredRuleset(state: ProxyState, env: RulesetEnvironment): { ru
     const externalEps = usableEndpoints(sp, sp.externalTrafficPolicy);
     for (const e of new Set([...clusterEps, ...externalEps])) {
       const rules = [`ip saddr ${e.ip} jump mark-for-masquerade`];
+      // The node reaching a pod of its own needs no SNAT: the reply comes back through the bridge
+      // to the node's address. Masquerading it anyway (kube-proxy does, `fully-random`) gives the
+      // pod source ports unrelated to the client's, which land on the pod's TIME_WAIT sockets of
+      // earlier connections and are refused by PAWS: 1 s SYN retransmits under load. 127.0.0.0/8
+      // sources (route_localnet) still need it; traffic to another node's pods keeps it.
+      if (e.local) rules.push(`ip saddr != 127.0.0.0/8 fib saddr type local ${UNMARK}`);
       if (sp.sessionAffinity) {
         const set = affinitySet(sp, e);
         objs.set(set, { kind: 'set', decl: `type ipv4_addr; flags dynamic,timeout; timeout ${sp.sessionAffinity.timeoutSeconds}s;` });
