@@ -1,5 +1,5 @@
 // bench:net — Services on the real node, each figure beside a baseline measured in the same run.
-// Needs root. Pod CIDR 198.18.40.0/22 (one /24 per mode), service CIDR 198.18.128.0/17, bridges
+// Needs root. Pod CIDR 198.18.40.0/22 (one /24 per mode), service CIDR 198.19.200.0/21, bridges
 // `sknb0..2`; every server is removed with `skiff killall --data-dir` at the end, also on failure.
 //
 // 1. HTTP through a ClusterIP vs directly to the pod IPs, per proxy mode (nftables, iptables,
@@ -46,7 +46,7 @@ const SERVICE_COUNT = Number(process.env.BENCH_NET_SERVICES ?? 1000);
 const CHANGES = Number(process.env.BENCH_NET_CHANGES ?? 20);
 const ONLY = process.env.BENCH_NET_ONLY?.split(',');
 const IMAGE = 'busybox:1.35.0';
-const SERVICE_CIDR = '198.18.128.0/17';
+const SERVICE_CIDR = '198.19.200.0/21'; // no test uses it (the userspace proxy tests use addresses in 198.18.128.0/17)
 const MODES = [
   { mode: 'nftables', cidr: '198.18.40.0/24', bridge: 'sknb0', rpsGoal: 0.95, churn: true },
   { mode: 'iptables', cidr: '198.18.41.0/24', bridge: 'sknb1', rpsGoal: undefined, churn: true },
