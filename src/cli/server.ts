@@ -19,7 +19,7 @@ import { openStore } from '../storage/open.js';
 import type { Store } from '../storage/store.js';
 import type { ServerFlags } from './flags.js';
 import type { ControllerManager } from '../controllers/manager.js';
-import type { SimulatedNodesThread } from '../kubelet/simulated-nodes-thread.js';
+import type { SimulatedNodes } from '../kubelet/simulated-nodes.js';
 import { leaseRenewIntervalFor } from '../kubelet/node-lease.js';
 import type { SchedulerRunner } from '../scheduler/scheduler-runner.js';
 import type { RunningAgent } from './agent.js';
@@ -151,12 +151,11 @@ export async function startServer(flags: ServerFlags, log: (line: string) => voi
     scheduler = new SchedulerRunner({ client: client('kube-scheduler/skiff'), log: flags.verbosity >= 2 ? log : undefined, verbosity: flags.verbosity });
     scheduler.start(lifetime.signal);
   }
-  // Simulated nodes run in a worker thread (a second core): only their API calls reach this one.
-  let simulated: SimulatedNodesThread | undefined;
+  let simulated: SimulatedNodes | undefined;
   if (flags.simulatedNodes > 0) {
-    const [{ parseNodeCapacity }, { startSimulatedNodesThread }] = await Promise.all([import('../kubelet/simulated-nodes.js'), import('../kubelet/simulated-nodes-thread.js')]);
+    const { parseNodeCapacity, startSimulatedNodes } = await import('../kubelet/simulated-nodes.js');
     simulated = await step(`starting ${flags.simulatedNodes} simulated nodes`, () =>
-      startSimulatedNodesThread({
+      startSimulatedNodes({
         client: client('kubelet/skiff-simulated'),
         count: flags.simulatedNodes,
         capacity: parseNodeCapacity(flags.simulatedNodeCapacity),
