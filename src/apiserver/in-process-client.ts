@@ -223,11 +223,23 @@ export class InProcessClient {
     onEvent: (event: WatchEvent<T>) => void,
     signal?: AbortSignal,
   ): Promise<void> {
+    return this.observedWatch(info, namespace, signal, (ns) => this.watchStream<T>(info, ns, opts, onEvent, signal, false));
+  }
+
+  /**
+   * As watch, but each event's object is the JSON text the HTTP API sends for it (bookmarks
+   * included), nothing parsed: for relaying events to another thread, which parses them there.
+   */
+  async watchJSON(info: ResourceInfo, namespace: string | undefined, opts: WatchOptions, onEvent: (event: WatchEvent<string>) => void, signal?: AbortSignal): Promise<void> {
+    return this.observedWatch(info, namespace, signal, (ns) => this.watchStream<string>(info, ns, opts, onEvent, signal, true));
+  }
+
+  private observedWatch(info: ResourceInfo, namespace: string | undefined, signal: AbortSignal | undefined, stream: (ns: string | undefined) => Promise<void>): Promise<void> {
     const ns = namespaceFor(info, namespace, undefined);
     if (signal?.aborted) return Promise.resolve();
     const started = process.hrtime.bigint();
     let code = 200;
-    return this.watchStream<T>(info, ns, opts, onEvent, signal)
+    return stream(ns)
       .catch((e: unknown) => {
         const err = this.asWireError(e);
         code = err.code;
@@ -236,19 +248,20 @@ export class InProcessClient {
       .finally(() => this.server.observe('watch', info.plural, code, Number(process.hrtime.bigint() - started) / 1e9));
   }
 
-  private async watchStream<T extends KubeObject>(
+  private async watchStream<T>(
     info: ResourceInfo,
     ns: string | undefined,
     opts: WatchOptions,
     onEvent: (event: WatchEvent<T>) => void,
     signal: AbortSignal | undefined,
+    asJSON: boolean,
   ): Promise<void> {
     const reg = this.registry(info, undefined);
     const { labelSelector, fieldSelector } = { labelSelector: opts.labelSelector || undefined, fieldSelector: opts.fieldSelector || undefined };
     if (opts.timeoutSeconds !== undefined && (!Number.isFinite(opts.timeoutSeconds) || opts.timeoutSeconds < 0)) throw new BadRequestError(`invalid timeoutSeconds: ${opts.timeoutSeconds}`);
     const rv = opts.resourceVersion ?? '';
     const sendInitial = Boolean(opts.sendInitialEvents);
-    const decode = (e: Entry): T => (opts.readOnly ? this.server.shared<T>(e) : parse<T>(e.json));
+    const decode = (e: Entry): T => (asJSON ? (e.json as T) : opts.readOnly ? this.server.shared<T>(e) : parse<T>(e.json));
     let initial: Entry[] = [];
     let after: number;
     if (rv === '' || rv === '0' || sendInitial) {
@@ -260,10 +273,10 @@ export class InProcessClient {
     }
     if (signal?.aborted) return;
     const timeoutMs = opts.timeoutSeconds !== undefined ? opts.timeoutSeconds * 1000 : 30 * 60_000 * (1 + Math.random());
-    const bookmark = (at: number): WatchEvent<T> => ({
-      type: 'BOOKMARK',
-      object: { kind: reg.info.kind, apiVersion: groupVersion(reg.info), metadata: { resourceVersion: String(at), ...(sendInitial ? { annotations: { 'k8s.io/initial-events-end': 'true' } } : {}) } } as unknown as T,
-    });
+    const bookmark = (at: number): WatchEvent<T> => {
+      const object = { kind: reg.info.kind, apiVersion: groupVersion(reg.info), metadata: { resourceVersion: String(at), ...(sendInitial ? { annotations: { 'k8s.io/initial-events-end': 'true' } } : {}) } };
+      return { type: 'BOOKMARK', object: (asJSON ? JSON.stringify(object) : object) as T };
+    };
 
     await new Promise<void>((resolve, reject) => {
       let done = false;

@@ -18,10 +18,8 @@ import { Compactor } from '../storage/compactor.js';
 import { openStore } from '../storage/open.js';
 import type { Store } from '../storage/store.js';
 import type { ServerFlags } from './flags.js';
-import type { ControllerManager } from '../controllers/manager.js';
-import type { SimulatedNodes } from '../kubelet/simulated-nodes.js';
 import { leaseRenewIntervalFor } from '../kubelet/node-lease.js';
-import type { SchedulerRunner } from '../scheduler/scheduler-runner.js';
+import type { ComponentsThread } from './components-thread.js';
 import type { RunningAgent } from './agent.js';
 import { writeKubeconfig } from './kubeconfig.js';
 
@@ -133,34 +131,24 @@ export async function startServer(flags: ServerFlags, log: (line: string) => voi
     inProcess.push(c);
     return c;
   };
-  let manager: ControllerManager | undefined;
-  let scheduler: SchedulerRunner | undefined;
-  if (!flags.disableControllers) {
+  // The controller manager, the scheduler and the simulated nodes run in a worker thread (the
+  // second core); only their API calls reach this one.
+  let components: ComponentsThread | undefined;
+  if (!flags.disableControllers || flags.simulatedNodes > 0) {
     // Loaded only when used: an API-only server stays small.
-    const [{ ControllerManager }, { SchedulerRunner }, { defaultControllers }] = await Promise.all([
-      import('../controllers/manager.js'),
-      import('../scheduler/scheduler-runner.js'),
-      import('./controllers.js'),
-    ]);
-    manager = new ControllerManager({
-      client: client('kube-controller-manager/skiff'),
-      controllers: defaultControllers({ clusterCIDR: flags.clusterCIDR, nodeCIDRMaskSize: flags.nodeCIDRMaskSize, nodeMonitorGracePeriodMs: flags.nodeMonitorGracePeriodMs, lbPool: flags.lbPool }),
-      log: flags.verbosity >= 2 ? log : undefined,
-    });
-    manager.start(lifetime.signal);
-    scheduler = new SchedulerRunner({ client: client('kube-scheduler/skiff'), log: flags.verbosity >= 2 ? log : undefined, verbosity: flags.verbosity });
-    scheduler.start(lifetime.signal);
-  }
-  let simulated: SimulatedNodes | undefined;
-  if (flags.simulatedNodes > 0) {
-    const { parseNodeCapacity, startSimulatedNodes } = await import('../kubelet/simulated-nodes.js');
-    simulated = await step(`starting ${flags.simulatedNodes} simulated nodes`, () =>
-      startSimulatedNodes({
-        client: client('kubelet/skiff-simulated'),
-        count: flags.simulatedNodes,
-        capacity: parseNodeCapacity(flags.simulatedNodeCapacity),
-        leaseRenewIntervalMs: leaseRenewIntervalFor(flags.nodeMonitorGracePeriodMs),
-        log: flags.verbosity >= 2 ? log : undefined,
+    const [{ startComponentsThread }, { parseNodeCapacity }] = await Promise.all([import('./components-thread.js'), import('../kubelet/simulated-nodes.js')]);
+    const what = [...(flags.disableControllers ? [] : ['controllers', 'scheduler']), ...(flags.simulatedNodes > 0 ? [`${flags.simulatedNodes} simulated nodes`] : [])].join(', ');
+    components = await step(`starting ${what}`, () =>
+      startComponentsThread({
+        client,
+        controllers: flags.disableControllers ? undefined : { clusterCIDR: flags.clusterCIDR, nodeCIDRMaskSize: flags.nodeCIDRMaskSize, nodeMonitorGracePeriodMs: flags.nodeMonitorGracePeriodMs, lbPool: flags.lbPool },
+        scheduler: flags.disableControllers ? undefined : { verbosity: flags.verbosity },
+        simulatedNodes:
+          flags.simulatedNodes > 0
+            ? { count: flags.simulatedNodes, capacity: parseNodeCapacity(flags.simulatedNodeCapacity), leaseRenewIntervalMs: leaseRenewIntervalFor(flags.nodeMonitorGracePeriodMs) }
+            : undefined,
+        log,
+        componentLogs: flags.verbosity >= 2,
       }),
     );
   }
@@ -183,9 +171,7 @@ export async function startServer(flags: ServerFlags, log: (line: string) => voi
     stop: () =>
       (stopped ??= (async () => {
         await agent?.stop();
-        await simulated?.stop();
-        await scheduler?.stop();
-        await manager?.stop();
+        await components?.stop();
         lifetime.abort();
         await compactor.stop();
         for (const c of inProcess) c.close();

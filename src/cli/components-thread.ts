@@ -1,0 +1,95 @@
+// `skiff server`'s control loops in a worker thread: the controller manager, the scheduler and
+// the simulated nodes (their informers, caches, pod workers, Events, Lease renewals) run there,
+// so the API server's thread only serves their requests and the machine's second core does the
+// rest. Each component's API calls go through a MessagePort to `serveClient` running them on an
+// in-process client of this thread (the component's own user agent): the same API semantics as
+// in-process; watch events cross as the API's JSON text, parsed once per event in the worker.
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import type { Client } from '../client/client.js';
+import { serveClient, type JSONWatcher } from '../client/port-client.js';
+import type { ControllerSettings } from './controllers.js';
+
+/** What the worker gets (structured-cloneable; ports transferred). */
+export interface ComponentsWorkerData {
+  readonly controllers?: { readonly port: MessagePort; readonly settings: ControllerSettings };
+  readonly scheduler?: { readonly port: MessagePort; readonly verbosity: number };
+  readonly simulatedNodes?: {
+    readonly port: MessagePort;
+    readonly count: number;
+    readonly capacity: Readonly<Record<string, string>>;
+    readonly leaseRenewIntervalMs: number;
+  };
+  /** forward log lines to the main thread */
+  readonly log: boolean;
+}
+
+export interface ComponentsThreadOptions {
+  /** an in-process client with this user agent (its program name becomes the field manager) */
+  readonly client: (userAgent: string) => Client & Partial<JSONWatcher>;
+  readonly controllers?: ControllerSettings;
+  readonly scheduler?: { readonly verbosity: number };
+  readonly simulatedNodes?: Omit<NonNullable<ComponentsWorkerData['simulatedNodes']>, 'port'>;
+  /** where the thread's failures go */
+  readonly log: (line: string) => void;
+  /** pass the components' own log lines on to `log` too; default false */
+  readonly componentLogs?: boolean;
+}
+
+export interface ComponentsThread {
+  /** simulated nodes registered */
+  readonly registered: number;
+  /** Stops the components and ends the thread. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** How long stop() waits for the components to stop before the thread is terminated. */
+const STOP_LIMIT_MS = 30_000;
+
+type FromWorker = { t: 'ready'; registered: number } | { t: 'log'; line: string } | { t: 'failed'; message: string } | { t: 'stopped' };
+
+/** Starts the thread; resolves once its components started (simulated nodes registered); rejects, with the thread ended, when they could not. */
+export async function startComponentsThread(opts: ComponentsThreadOptions): Promise<ComponentsThread> {
+  const transfer: MessagePort[] = [];
+  const stopServing: (() => void)[] = [];
+  const portFor = (userAgent: string): MessagePort => {
+    const { port1, port2 } = new MessageChannel();
+    stopServing.push(serveClient(opts.client(userAgent), port1));
+    transfer.push(port2);
+    return port2;
+  };
+  const data: ComponentsWorkerData = {
+    controllers: opts.controllers ? { port: portFor('kube-controller-manager/skiff'), settings: opts.controllers } : undefined,
+    scheduler: opts.scheduler ? { port: portFor('kube-scheduler/skiff'), verbosity: opts.scheduler.verbosity } : undefined,
+    simulatedNodes: opts.simulatedNodes ? { port: portFor('kubelet/skiff-simulated'), ...opts.simulatedNodes } : undefined,
+    log: opts.componentLogs === true,
+  };
+  const worker = new Worker(new URL('./components-worker.js', import.meta.url), { workerData: data, transferList: transfer });
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  let stopped: Promise<void> | undefined;
+  const stop = () =>
+    (stopped ??= (async () => {
+      worker.postMessage({ t: 'stop' });
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<boolean>((r) => (timer = setTimeout(() => r(true), STOP_LIMIT_MS)));
+      if (await Promise.race([exited.then(() => false), late])) await worker.terminate();
+      clearTimeout(timer);
+      for (const s of stopServing) s();
+    })());
+
+  const registered = await new Promise<number>((resolve, reject) => {
+    worker.on('message', (m: FromWorker) => {
+      if (m.t === 'log') opts.log(m.line);
+      else if (m.t === 'ready') resolve(m.registered);
+      else if (m.t === 'failed') reject(new Error(m.message));
+    });
+    worker.on('error', (e) => {
+      opts.log(`skiff: the control loops' thread failed: ${e.stack ?? e.message}`);
+      reject(e);
+    });
+    void exited.then(() => reject(new Error("the control loops' thread exited")));
+  }).catch(async (e: unknown) => {
+    await stop();
+    throw e;
+  });
+  return { registered, stop };
+}
