@@ -5,16 +5,21 @@
 // in-process client of this thread (the component's own user agent): the same API semantics as
 // in-process; watch events cross as the API's JSON text, parsed once per event in the worker.
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
-import type { Client } from '../client/client.js';
-import { serveClient, type JSONWatcher } from '../client/port-client.js';
+import { serveClients, type HostClient } from '../client/port-client.js';
 import type { ControllerSettings } from './controllers.js';
 
-/** What the worker gets (structured-cloneable; ports transferred). */
+/** The user agents (hence field managers) of the components, as when they ran in-process. */
+export const CONTROLLER_MANAGER_USER_AGENT = 'kube-controller-manager/skiff';
+export const SCHEDULER_USER_AGENT = 'kube-scheduler/skiff';
+export const SIMULATED_KUBELET_USER_AGENT = 'kubelet/skiff-simulated';
+
+/** What the worker gets (structured-cloneable; the port transferred). */
 export interface ComponentsWorkerData {
-  readonly controllers?: { readonly port: MessagePort; readonly settings: ControllerSettings };
-  readonly scheduler?: { readonly port: MessagePort; readonly verbosity: number };
+  /** every component's API calls */
+  readonly port: MessagePort;
+  readonly controllers?: { readonly settings: ControllerSettings };
+  readonly scheduler?: { readonly verbosity: number };
   readonly simulatedNodes?: {
-    readonly port: MessagePort;
     readonly count: number;
     readonly capacity: Readonly<Record<string, string>>;
     readonly leaseRenewIntervalMs: number;
@@ -25,10 +30,10 @@ export interface ComponentsWorkerData {
 
 export interface ComponentsThreadOptions {
   /** an in-process client with this user agent (its program name becomes the field manager) */
-  readonly client: (userAgent: string) => Client & Partial<JSONWatcher>;
+  readonly client: (userAgent: string) => HostClient;
   readonly controllers?: ControllerSettings;
   readonly scheduler?: { readonly verbosity: number };
-  readonly simulatedNodes?: Omit<NonNullable<ComponentsWorkerData['simulatedNodes']>, 'port'>;
+  readonly simulatedNodes?: ComponentsWorkerData['simulatedNodes'];
   /** where the thread's failures go */
   readonly log: (line: string) => void;
   /** pass the components' own log lines on to `log` too; default false */
@@ -49,21 +54,16 @@ type FromWorker = { t: 'ready'; registered: number } | { t: 'log'; line: string 
 
 /** Starts the thread; resolves once its components started (simulated nodes registered); rejects, with the thread ended, when they could not. */
 export async function startComponentsThread(opts: ComponentsThreadOptions): Promise<ComponentsThread> {
-  const transfer: MessagePort[] = [];
-  const stopServing: (() => void)[] = [];
-  const portFor = (userAgent: string): MessagePort => {
-    const { port1, port2 } = new MessageChannel();
-    stopServing.push(serveClient(opts.client(userAgent), port1));
-    transfer.push(port2);
-    return port2;
-  };
+  const { port1, port2 } = new MessageChannel();
+  const stopServing = serveClients(opts.client, port1);
   const data: ComponentsWorkerData = {
-    controllers: opts.controllers ? { port: portFor('kube-controller-manager/skiff'), settings: opts.controllers } : undefined,
-    scheduler: opts.scheduler ? { port: portFor('kube-scheduler/skiff'), verbosity: opts.scheduler.verbosity } : undefined,
-    simulatedNodes: opts.simulatedNodes ? { port: portFor('kubelet/skiff-simulated'), ...opts.simulatedNodes } : undefined,
+    port: port2,
+    controllers: opts.controllers ? { settings: opts.controllers } : undefined,
+    scheduler: opts.scheduler,
+    simulatedNodes: opts.simulatedNodes,
     log: opts.componentLogs === true,
   };
-  const worker = new Worker(new URL('./components-worker.js', import.meta.url), { workerData: data, transferList: transfer });
+  const worker = new Worker(new URL('./components-worker.js', import.meta.url), { workerData: data, transferList: [port2] });
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   let stopped: Promise<void> | undefined;
   const stop = () =>
@@ -73,7 +73,7 @@ export async function startComponentsThread(opts: ComponentsThreadOptions): Prom
       const late = new Promise<boolean>((r) => (timer = setTimeout(() => r(true), STOP_LIMIT_MS)));
       if (await Promise.race([exited.then(() => false), late])) await worker.terminate();
       clearTimeout(timer);
-      for (const s of stopServing) s();
+      stopServing();
     })());
 
   const registered = await new Promise<number>((resolve, reject) => {

@@ -125,12 +125,13 @@ export async function startServer(flags: ServerFlags, log: (line: string) => voi
 
   // The control loops and simulated nodes talk to the API in-process, as they would from afar.
   const inProcess: { close(): void }[] = [];
-  const client = (userAgent: string): Client & { close(): void } => {
+  const inProcessClient = (userAgent: string) => {
     const http = new HttpClient({ server: 'http://in-process', token: loopbackToken, userAgent, connect: () => api.connectInProcess() });
     const c = api.inProcessClient(userAgent, http);
     inProcess.push(c);
     return c;
   };
+  const client = (userAgent: string): Client & { close(): void } => inProcessClient(userAgent);
   // The controller manager, the scheduler and the simulated nodes run in a worker thread (the
   // second core); only their API calls reach this one.
   let components: ComponentsThread | undefined;
@@ -140,7 +141,8 @@ export async function startServer(flags: ServerFlags, log: (line: string) => voi
     const what = [...(flags.disableControllers ? [] : ['controllers', 'scheduler']), ...(flags.simulatedNodes > 0 ? [`${flags.simulatedNodes} simulated nodes`] : [])].join(', ');
     components = await step(`starting ${what}`, () =>
       startComponentsThread({
-        client,
+        // results as JSON text: parsed in the thread, not here
+        client: (userAgent) => inProcessClient(userAgent).withJSONResults(),
         controllers: flags.disableControllers ? undefined : { clusterCIDR: flags.clusterCIDR, nodeCIDRMaskSize: flags.nodeCIDRMaskSize, nodeMonitorGracePeriodMs: flags.nodeMonitorGracePeriodMs, lbPool: flags.lbPool },
         scheduler: flags.disableControllers ? undefined : { verbosity: flags.verbosity },
         simulatedNodes:

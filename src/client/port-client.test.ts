@@ -9,33 +9,34 @@ import type { WatchEvent } from './client.js';
 import { resourceInfo } from './client.js';
 import { clientContract } from './client-contract.js';
 import { FakeClient } from './fake-client.js';
-import { PortClient, serveClient } from './port-client.js';
+import { PortConnection, serveClients, type PortClient } from './port-client.js';
 
 const NAMESPACES = resourceInfo('', 'v1', 'namespaces');
 const CONFIGMAPS = resourceInfo('', 'v1', 'configmaps');
 
-async function pair(): Promise<{ fake: FakeClient; client: PortClient; stop: () => void }> {
+async function pair(): Promise<{ fake: FakeClient; client: PortClient; conn: PortConnection; stop: () => void }> {
   const fake = new FakeClient();
   await fake.create(NAMESPACES, { metadata: { name: 'default' } });
   const { port1, port2 } = new MessageChannel();
-  const stop = serveClient(fake, port1);
-  return { fake, client: new PortClient(port2), stop };
+  const stop = serveClients(() => fake, port1);
+  const conn = new PortConnection(port2);
+  return { fake, client: conn.client('test/1'), conn, stop };
 }
 
 clientContract('PortClient over a MessageChannel', async () => {
-  const { fake, client, stop } = await pair();
+  const { fake, client, conn, stop } = await pair();
   return {
     client,
     compact: async () => fake.compact(),
     close: async () => {
-      client.close();
+      conn.close();
       stop();
     },
   };
 });
 
 test('PortClient: errors keep their kind, aborts cross the port, a closed port fails calls', async () => {
-  const { fake, client, stop } = await pair();
+  const { fake, client, conn, stop } = await pair();
   try {
     await assert.rejects(client.get(CONFIGMAPS, 'default', 'missing'), (e) => isNotFound(e));
     await assert.rejects(client.get(CONFIGMAPS, undefined, 'x'), TypeError);
@@ -60,5 +61,5 @@ test('PortClient: errors keep their kind, aborts cross the port, a closed port f
   }
   // the host side is gone: calls reject instead of waiting forever
   await assert.rejects(client.get(CONFIGMAPS, 'default', 'a'), /closed/);
-  client.close();
+  conn.close();
 });
