@@ -18,7 +18,8 @@
 // (per Deployment, default 100), BENCH_SCENARIOS (default deployments,pods), BENCH_TIME_LIMIT_S
 // (per scenario, default 600), BENCH_CPU_PROF_DIR (when set, the server runs with --cpu-prof and
 // writes its profile to <dir>/<scenario>-<nodes>n/), BENCH_SERVER_NODE_ARGS (extra Node flags for
-// the server, space-separated, e.g. --max-old-space-size=768).
+// the server, space-separated, e.g. --max-old-space-size=768), BENCH_SERVER_ARGS (extra `skiff server`
+// flags, space-separated, e.g. --control-loops-thread).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
@@ -45,6 +46,7 @@ const SCENARIOS = (process.env.BENCH_SCENARIOS ?? 'deployments,pods').split(',')
 for (const s of SCENARIOS) if (s !== 'deployments' && s !== 'pods') throw new Error(`BENCH_SCENARIOS: expected "deployments" and/or "pods", got "${s}"`);
 const CPU_PROF_DIR = process.env.BENCH_CPU_PROF_DIR;
 const SERVER_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+const SERVER_ARGS = (process.env.BENCH_SERVER_ARGS ?? '').split(' ').filter(Boolean);
 
 /** Bare pod creates in flight at once. */
 const CONCURRENCY = 32;
@@ -179,6 +181,7 @@ async function startServer(nodes: number, label: string): Promise<Server> {
     String(net.maskSize),
     // a node never takes more pods than its podCIDR has IPs
     ...(net.podIPs < DEFAULT_NODE_PODS ? ['--simulated-node-capacity', `pods=${net.podIPs}`] : []),
+    ...SERVER_ARGS,
   ];
   const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<void>((r) => proc.once('exit', () => r()));
@@ -553,7 +556,7 @@ async function runScenario(scenario: Scenario, nodes: number): Promise<void> {
 }
 
 console.log(
-  JSON.stringify({ bench: 'scheduler', node: process.version, cpus: cpus().length, loadavg1m: round(loadavg()[0]!, 2), nodes: NODE_COUNTS, pods: PODS, replicas: REPLICAS, scenarios: SCENARIOS, timeLimitS: TIME_LIMIT_S, serverNodeArgs: SERVER_NODE_ARGS }),
+  JSON.stringify({ bench: 'scheduler', node: process.version, cpus: cpus().length, loadavg1m: round(loadavg()[0]!, 2), nodes: NODE_COUNTS, pods: PODS, replicas: REPLICAS, scenarios: SCENARIOS, timeLimitS: TIME_LIMIT_S, serverNodeArgs: SERVER_NODE_ARGS, serverArgs: SERVER_ARGS }),
 );
 let failures = 0;
 for (const nodes of NODE_COUNTS) {

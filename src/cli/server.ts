@@ -19,7 +19,7 @@ import { openStore } from '../storage/open.js';
 import type { Store } from '../storage/store.js';
 import type { ServerFlags } from './flags.js';
 import { leaseRenewIntervalFor } from '../kubelet/node-lease.js';
-import type { ComponentsThread } from './components-thread.js';
+import type { ControlLoops, ControlLoopsSpec } from './control-loops.js';
 import type { RunningAgent } from './agent.js';
 import { writeKubeconfig } from './kubeconfig.js';
 
@@ -132,27 +132,30 @@ export async function startServer(flags: ServerFlags, log: (line: string) => voi
     return c;
   };
   const client = (userAgent: string): Client & { close(): void } => inProcessClient(userAgent);
-  // The controller manager, the scheduler and the simulated nodes run in a worker thread (the
-  // second core); only their API calls reach this one.
-  let components: ComponentsThread | undefined;
+  // The controller manager, the scheduler and the simulated nodes: on this thread, or in a worker
+  // thread (another core) whose API calls come back here.
+  let loops: ControlLoops | undefined;
   if (!flags.disableControllers || flags.simulatedNodes > 0) {
     // Loaded only when used: an API-only server stays small.
-    const [{ startComponentsThread }, { parseNodeCapacity }] = await Promise.all([import('./components-thread.js'), import('../kubelet/simulated-nodes.js')]);
-    const what = [...(flags.disableControllers ? [] : ['controllers', 'scheduler']), ...(flags.simulatedNodes > 0 ? [`${flags.simulatedNodes} simulated nodes`] : [])].join(', ');
-    components = await step(`starting ${what}`, () =>
-      startComponentsThread({
-        // results as JSON text: parsed in the thread, not here
-        client: (userAgent) => inProcessClient(userAgent).withJSONResults(),
-        controllers: flags.disableControllers ? undefined : { clusterCIDR: flags.clusterCIDR, nodeCIDRMaskSize: flags.nodeCIDRMaskSize, nodeMonitorGracePeriodMs: flags.nodeMonitorGracePeriodMs, lbPool: flags.lbPool },
-        scheduler: flags.disableControllers ? undefined : { verbosity: flags.verbosity },
-        simulatedNodes:
-          flags.simulatedNodes > 0
-            ? { count: flags.simulatedNodes, capacity: parseNodeCapacity(flags.simulatedNodeCapacity), leaseRenewIntervalMs: leaseRenewIntervalFor(flags.nodeMonitorGracePeriodMs) }
-            : undefined,
-        log,
-        componentLogs: flags.verbosity >= 2,
-      }),
-    );
+    const { parseNodeCapacity } = await import('../kubelet/simulated-nodes.js');
+    const spec: ControlLoopsSpec = {
+      controllers: flags.disableControllers ? undefined : { clusterCIDR: flags.clusterCIDR, nodeCIDRMaskSize: flags.nodeCIDRMaskSize, nodeMonitorGracePeriodMs: flags.nodeMonitorGracePeriodMs, lbPool: flags.lbPool },
+      scheduler: flags.disableControllers ? undefined : { verbosity: flags.verbosity },
+      simulatedNodes:
+        flags.simulatedNodes > 0
+          ? { count: flags.simulatedNodes, capacity: parseNodeCapacity(flags.simulatedNodeCapacity), leaseRenewIntervalMs: leaseRenewIntervalFor(flags.nodeMonitorGracePeriodMs) }
+          : undefined,
+    };
+    const what = [...(spec.controllers ? ['controllers', 'scheduler'] : []), ...(spec.simulatedNodes ? [`${spec.simulatedNodes.count} simulated nodes`] : [])].join(', ');
+    const componentLog = flags.verbosity >= 2 ? log : undefined;
+    if (flags.controlLoopsThread) {
+      const { startComponentsThread } = await import('./components-thread.js');
+      // results as JSON text: parsed in the thread, not here
+      loops = await step(`starting ${what} in a worker thread`, () => startComponentsThread({ client: (ua) => inProcessClient(ua).withJSONResults(), spec, log, componentLogs: componentLog !== undefined }));
+    } else {
+      const { startControlLoops } = await import('./control-loops.js');
+      loops = await step(`starting ${what}`, () => startControlLoops(spec, client, componentLog));
+    }
   }
 
   let agent: RunningAgent | undefined;
@@ -173,7 +176,7 @@ export async function startServer(flags: ServerFlags, log: (line: string) => voi
     stop: () =>
       (stopped ??= (async () => {
         await agent?.stop();
-        await components?.stop();
+        await loops?.stop();
         lifetime.abort();
         await compactor.stop();
         for (const c of inProcess) c.close();
