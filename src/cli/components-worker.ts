@@ -1,4 +1,4 @@
-// The entry script of the worker thread in which `skiff server --control-loops-thread` runs its
+// The entry script of the worker thread in which `skiff server` runs its
 // control loops (control-loops.ts), started by components-thread.ts (not meant to be imported).
 // Every loop reaches the API server of the main thread through a PortClient of its own user
 // agent, all over one port; the worker's parentPort carries only control messages:

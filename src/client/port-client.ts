@@ -1,10 +1,11 @@
 // Clients over a MessagePort: components in a worker thread (the control loops of `skiff server`)
 // reach the API server of the main thread through it, where `serveClients` runs each call on a
 // real client (the in-process one) of the caller's user agent. One port carries every component
-// of the thread. No sockets, no HTTP framing: arguments and results cross as structured clones;
-// watch events as the API's JSON text when the host client offers it (`watchJSON`, as the
-// in-process client does), each distinct text once per batch however many watches get it; the
-// host posts one batch per tick. This side parses each event once for all readOnly watchers of
+// of the thread. No sockets, no HTTP framing: arguments cross as structured clones; watch events
+// as the API's JSON text when the host client offers it (`watchJSON`, as the in-process client
+// does), each object version (store revision) once per batch however many watches get it, and
+// results as JSON text when the host client answers with text (`withJSONResults()`), else as
+// structured clones; the host posts one batch per tick. This side parses each event once for all readOnly watchers of
 // the thread, which share the frozen object (as in-process informers do).
 //
 // Contract: the Client contract (client.ts). Errors keep their kind across the port: ApiErrors are
@@ -300,7 +301,7 @@ export class PortClient implements Client, NamespaceFinalizer {
     return this.call('updateScale', [info, namespace, name, replicas, withoutSignal(opts)], opts?.signal) as Promise<Scale>;
   }
 
-  /** Fails (NotFound-free: a plain Error) when the host's client cannot finalize namespaces. */
+  /** PUT /api/v1/namespaces/NAME/finalize; rejects with a TypeError when the host's client cannot. */
   finalizeNamespace(obj: KubeObject, opts?: WriteOptions): Promise<KubeObject> {
     return this.call('finalizeNamespace', [obj, withoutSignal(opts)], opts?.signal) as Promise<KubeObject>;
   }
