@@ -7,8 +7,9 @@
 // each on every node count of BENCH_NODES (the smaller one is the baseline for how cost grows).
 //
 // Figures per scenario: pods bound/s (first create → last binding seen), pods Running/s (first
-// create → last pod Running), scheduling latency p50/p99, peak RSS of the server, CPU seconds,
-// and the API requests the run caused (from the server's /metrics), to see where writes go.
+// create → last pod Running), scheduling latency p50/p99, peak RSS of the server, CPU seconds
+// (all threads, and the main thread alone: the API server's event loop, the bottleneck), and the
+// API requests the run caused (from the server's /metrics), to see where writes go.
 // Progress is measured through ONE watch on the namespace's pods (from the resourceVersion of an
 // initial list), timed on arrival in this process; scheduling latency is "pod first seen on the
 // watch → spec.nodeName first seen on the watch" (the API's timestamps have whole seconds only).
@@ -17,7 +18,8 @@
 // (per Deployment, default 100), BENCH_SCENARIOS (default deployments,pods), BENCH_TIME_LIMIT_S
 // (per scenario, default 600), BENCH_CPU_PROF_DIR (when set, the server runs with --cpu-prof and
 // writes its profile to <dir>/<scenario>-<nodes>n/), BENCH_SERVER_NODE_ARGS (extra Node flags for
-// the server, space-separated, e.g. --max-old-space-size=768).
+// the server, space-separated, e.g. --max-old-space-size=768), BENCH_SERVER_ARGS (extra `skiff server`
+// flags, space-separated, e.g. --no-control-loops-thread).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
@@ -44,6 +46,7 @@ const SCENARIOS = (process.env.BENCH_SCENARIOS ?? 'deployments,pods').split(',')
 for (const s of SCENARIOS) if (s !== 'deployments' && s !== 'pods') throw new Error(`BENCH_SCENARIOS: expected "deployments" and/or "pods", got "${s}"`);
 const CPU_PROF_DIR = process.env.BENCH_CPU_PROF_DIR;
 const SERVER_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+const SERVER_ARGS = (process.env.BENCH_SERVER_ARGS ?? '').split(' ').filter(Boolean);
 
 /** Bare pod creates in flight at once. */
 const CONCURRENCY = 32;
@@ -178,6 +181,7 @@ async function startServer(nodes: number, label: string): Promise<Server> {
     String(net.maskSize),
     // a node never takes more pods than its podCIDR has IPs
     ...(net.podIPs < DEFAULT_NODE_PODS ? ['--simulated-node-capacity', `pods=${net.podIPs}`] : []),
+    ...SERVER_ARGS,
   ];
   const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<void>((r) => proc.once('exit', () => r()));
@@ -224,17 +228,24 @@ async function stopServer(s: { proc: ChildProcess; dataDir: string; exited: Prom
 interface ProcStats {
   readonly rssMB: number;
   readonly hwmMB: number;
+  /** every thread of the process */
   readonly cpuS: number;
+  /** the main thread alone (the API server's event loop) */
+  readonly mainThreadCpuS: number;
+}
+
+/** utime + stime of a /proc stat file, in seconds. */
+function statCpuS(path: string): number {
+  const stat = readFileSync(path, 'utf8');
+  // fields after the ")" closing comm: state is field 3, utime 14, stime 15
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(rest[11]) + Number(rest[12])) / CLOCK_TICKS;
 }
 
 function procStats(pid: number): ProcStats {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0);
-  // fields after the ")" closing comm: state is field 3, utime 14, stime 15
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const cpuS = (Number(rest[11]) + Number(rest[12])) / CLOCK_TICKS;
-  return { rssMB: Math.round(kb('VmRSS') / 1024), hwmMB: Math.round(kb('VmHWM') / 1024), cpuS };
+  return { rssMB: Math.round(kb('VmRSS') / 1024), hwmMB: Math.round(kb('VmHWM') / 1024), cpuS: statCpuS(`/proc/${pid}/stat`), mainThreadCpuS: statCpuS(`/proc/${pid}/task/${pid}/stat`) };
 }
 
 /** Samples the server's RSS every RSS_SAMPLE_MS until stopped; the kernel's VmHWM is the true peak. */
@@ -476,7 +487,7 @@ async function runScenario(scenario: Scenario, nodes: number): Promise<void> {
     await progress.start();
 
     const requests0 = await requestCounts(c);
-    const cpu0 = procStats(server.pid).cpuS;
+    const { cpuS: cpu0, mainThreadCpuS: mainCpu0 } = procStats(server.pid);
     const benchCpu0 = process.cpuUsage();
     const t0 = performance.now();
     const deadline = t0 + TIME_LIMIT_S * 1000;
@@ -530,6 +541,7 @@ async function runScenario(scenario: Scenario, nodes: number): Promise<void> {
     emit(scenario, nodes, 'cpu', {
       wallS: round((performance.now() - t0) / 1000, 2),
       serverCpuS: round(stats.cpuS - cpu0, 2),
+      serverMainThreadCpuS: round(stats.mainThreadCpuS - mainCpu0, 2),
       benchCpuS: round((benchCpu.user + benchCpu.system) / 1e6, 2),
       watchEvents: p.events,
       watchReconnects: p.reconnects,
@@ -544,7 +556,7 @@ async function runScenario(scenario: Scenario, nodes: number): Promise<void> {
 }
 
 console.log(
-  JSON.stringify({ bench: 'scheduler', node: process.version, cpus: cpus().length, loadavg1m: round(loadavg()[0]!, 2), nodes: NODE_COUNTS, pods: PODS, replicas: REPLICAS, scenarios: SCENARIOS, timeLimitS: TIME_LIMIT_S, serverNodeArgs: SERVER_NODE_ARGS }),
+  JSON.stringify({ bench: 'scheduler', node: process.version, cpus: cpus().length, loadavg1m: round(loadavg()[0]!, 2), nodes: NODE_COUNTS, pods: PODS, replicas: REPLICAS, scenarios: SCENARIOS, timeLimitS: TIME_LIMIT_S, serverNodeArgs: SERVER_NODE_ARGS, serverArgs: SERVER_ARGS }),
 );
 let failures = 0;
 for (const nodes of NODE_COUNTS) {

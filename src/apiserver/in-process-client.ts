@@ -63,6 +63,10 @@ interface WatchEvent<T> {
   readonly type: WatchEventType;
   readonly object: T;
 }
+/** A watch event of watchJSON: the object's JSON text and, except for bookmarks, its store revision. */
+export interface JSONWatchEvent extends WatchEvent<string> {
+  readonly revision?: number;
+}
 interface ScaleObject {
   apiVersion: 'autoscaling/v1';
   kind: 'Scale';
@@ -115,9 +119,24 @@ export class InProcessClient {
     private readonly server: InProcessServer,
     private readonly fallback: FallbackClient,
     /** as a User-Agent: its program name is the default field manager */
-    userAgent: string,
+    private readonly userAgent: string,
+    /** get and write results as their JSON text instead of parsed objects; see withJSONResults() */
+    private readonly resultsAsJSON = false,
   ) {
     this.manager = userAgent.split('/')[0] || 'unknown';
+  }
+
+  /**
+   * The same client, except that get, create, update, updateStatus and patch resolve to the
+   * object's JSON text (a string where the types say object): for relaying results to another
+   * thread, which parses them there, instead of parsing here and copying the object across.
+   */
+  withJSONResults(): InProcessClient {
+    return new InProcessClient(this.server, this.fallback, this.userAgent, true);
+  }
+
+  private result<T>(json: string): T {
+    return this.resultsAsJSON ? (json as T) : parse<T>(json);
   }
 
   /** Closes the fallback's connections; later calls still work. */
@@ -129,7 +148,7 @@ export class InProcessClient {
 
   async get<T extends KubeObject = KubeObject>(info: ResourceInfo, namespace: string | undefined, name: string, opts: RequestOptions = {}): Promise<T> {
     const ns = namespaceFor(info, namespace, requireName(info, name));
-    return this.call('get', info, undefined, opts.signal, async (reg) => parse<T>((await reg.get(ns, name)).json));
+    return this.call('get', info, undefined, opts.signal, async (reg) => this.result<T>((await reg.get(ns, name)).json));
   }
 
   async list<T extends KubeObject = KubeObject>(info: ResourceInfo, namespace: string | undefined, opts: ListOptions = {}): Promise<ListResult<T>> {
@@ -159,7 +178,7 @@ export class InProcessClient {
     const { namespace } = createAddress(info, obj);
     return this.call('create', info, undefined, opts.signal, async (reg) => {
       const { entry } = await this.server.handler.createObject(reg, namespace, obj as Record<string, unknown>, this.params(opts));
-      return parse<T>(entry.json);
+      return this.result<T>(entry.json);
     });
   }
 
@@ -182,7 +201,7 @@ export class InProcessClient {
         force: Boolean(opts.force),
         subresource: opts.subresource,
       });
-      return parse<T>(entry.json);
+      return this.result<T>(entry.json);
     });
   }
 
@@ -223,11 +242,24 @@ export class InProcessClient {
     onEvent: (event: WatchEvent<T>) => void,
     signal?: AbortSignal,
   ): Promise<void> {
+    return this.observedWatch(info, namespace, signal, (ns) => this.watchStream<T>(info, ns, opts, onEvent, signal, false));
+  }
+
+  /**
+   * As watch, but each event's object is the JSON text the HTTP API sends for it (bookmarks
+   * included), with its store revision, nothing parsed: for relaying events to another thread,
+   * which parses them there (once per revision however many watches see it).
+   */
+  async watchJSON(info: ResourceInfo, namespace: string | undefined, opts: WatchOptions, onEvent: (event: JSONWatchEvent) => void, signal?: AbortSignal): Promise<void> {
+    return this.observedWatch(info, namespace, signal, (ns) => this.watchStream<string>(info, ns, opts, onEvent, signal, true));
+  }
+
+  private observedWatch(info: ResourceInfo, namespace: string | undefined, signal: AbortSignal | undefined, stream: (ns: string | undefined) => Promise<void>): Promise<void> {
     const ns = namespaceFor(info, namespace, undefined);
     if (signal?.aborted) return Promise.resolve();
     const started = process.hrtime.bigint();
     let code = 200;
-    return this.watchStream<T>(info, ns, opts, onEvent, signal)
+    return stream(ns)
       .catch((e: unknown) => {
         const err = this.asWireError(e);
         code = err.code;
@@ -236,19 +268,22 @@ export class InProcessClient {
       .finally(() => this.server.observe('watch', info.plural, code, Number(process.hrtime.bigint() - started) / 1e9));
   }
 
-  private async watchStream<T extends KubeObject>(
+  private async watchStream<T>(
     info: ResourceInfo,
     ns: string | undefined,
     opts: WatchOptions,
     onEvent: (event: WatchEvent<T>) => void,
     signal: AbortSignal | undefined,
+    asJSON: boolean,
   ): Promise<void> {
     const reg = this.registry(info, undefined);
     const { labelSelector, fieldSelector } = { labelSelector: opts.labelSelector || undefined, fieldSelector: opts.fieldSelector || undefined };
     if (opts.timeoutSeconds !== undefined && (!Number.isFinite(opts.timeoutSeconds) || opts.timeoutSeconds < 0)) throw new BadRequestError(`invalid timeoutSeconds: ${opts.timeoutSeconds}`);
     const rv = opts.resourceVersion ?? '';
     const sendInitial = Boolean(opts.sendInitialEvents);
-    const decode = (e: Entry): T => (opts.readOnly ? this.server.shared<T>(e) : parse<T>(e.json));
+    // JSON mode: the text and its store revision (which names it: one revision, one object version)
+    const event = (type: WatchEventKind, e: Entry): WatchEvent<T> =>
+      asJSON ? ({ type, object: e.json, revision: e.kv.modRevision } as JSONWatchEvent as WatchEvent<T>) : { type, object: opts.readOnly ? this.server.shared<T>(e) : parse<T>(e.json) };
     let initial: Entry[] = [];
     let after: number;
     if (rv === '' || rv === '0' || sendInitial) {
@@ -260,10 +295,10 @@ export class InProcessClient {
     }
     if (signal?.aborted) return;
     const timeoutMs = opts.timeoutSeconds !== undefined ? opts.timeoutSeconds * 1000 : 30 * 60_000 * (1 + Math.random());
-    const bookmark = (at: number): WatchEvent<T> => ({
-      type: 'BOOKMARK',
-      object: { kind: reg.info.kind, apiVersion: groupVersion(reg.info), metadata: { resourceVersion: String(at), ...(sendInitial ? { annotations: { 'k8s.io/initial-events-end': 'true' } } : {}) } } as unknown as T,
-    });
+    const bookmark = (at: number): WatchEvent<T> => {
+      const object = { kind: reg.info.kind, apiVersion: groupVersion(reg.info), metadata: { resourceVersion: String(at), ...(sendInitial ? { annotations: { 'k8s.io/initial-events-end': 'true' } } : {}) } };
+      return { type: 'BOOKMARK', object: (asJSON ? JSON.stringify(object) : object) as T };
+    };
 
     await new Promise<void>((resolve, reject) => {
       let done = false;
@@ -303,13 +338,13 @@ export class InProcessClient {
         if (queue.push(ev) === 1) queueMicrotask(deliver);
       };
       signal?.addEventListener('abort', onAbort, { once: true });
-      for (const e of initial) push({ type: 'ADDED', object: decode(e) });
+      for (const e of initial) push(event('ADDED', e));
       if (sendInitial && opts.allowWatchBookmarks) push(bookmark(after));
       try {
         handle = reg.watch(ns, { labelSelector, fieldSelector, afterRevision: after }, (type, entry) => {
           if (done) return;
           lastRV = entry.kv.modRevision;
-          push({ type, object: decode(entry) });
+          push(event(type, entry));
         });
       } catch (e) {
         return finish(e);
@@ -332,7 +367,7 @@ export class InProcessClient {
     const { namespace, name } = objectAddress(info, obj);
     return this.call('update', info, subresource, opts.signal, async (reg) => {
       const { entry } = await this.server.handler.updateObject(reg, namespace, name, obj as Record<string, unknown>, subresource, this.params(opts));
-      return parse<T>(entry.json);
+      return this.result<T>(entry.json);
     });
   }
 

@@ -18,10 +18,8 @@ import { Compactor } from '../storage/compactor.js';
 import { openStore } from '../storage/open.js';
 import type { Store } from '../storage/store.js';
 import type { ServerFlags } from './flags.js';
-import type { ControllerManager } from '../controllers/manager.js';
-import type { SimulatedNodes } from '../kubelet/simulated-nodes.js';
 import { leaseRenewIntervalFor } from '../kubelet/node-lease.js';
-import type { SchedulerRunner } from '../scheduler/scheduler-runner.js';
+import type { ControlLoops, ControlLoopsSpec } from './control-loops.js';
 import type { RunningAgent } from './agent.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { startIdleHeapTrim } from './idle-heap-trim.js';
@@ -129,42 +127,37 @@ export async function startServer(flags: ServerFlags, log: (line: string) => voi
 
   // The control loops and simulated nodes talk to the API in-process, as they would from afar.
   const inProcess: { close(): void }[] = [];
-  const client = (userAgent: string): Client & { close(): void } => {
+  const inProcessClient = (userAgent: string) => {
     const http = new HttpClient({ server: 'http://in-process', token: loopbackToken, userAgent, connect: () => api.connectInProcess() });
     const c = api.inProcessClient(userAgent, http);
     inProcess.push(c);
     return c;
   };
-  let manager: ControllerManager | undefined;
-  let scheduler: SchedulerRunner | undefined;
-  if (!flags.disableControllers) {
+  const client = (userAgent: string): Client & { close(): void } => inProcessClient(userAgent);
+  // The controller manager, the scheduler and the simulated nodes: on this thread, or in a worker
+  // thread (another core) whose API calls come back here.
+  let loops: ControlLoops | undefined;
+  if (!flags.disableControllers || flags.simulatedNodes > 0) {
     // Loaded only when used: an API-only server stays small.
-    const [{ ControllerManager }, { SchedulerRunner }, { defaultControllers }] = await Promise.all([
-      import('../controllers/manager.js'),
-      import('../scheduler/scheduler-runner.js'),
-      import('./controllers.js'),
-    ]);
-    manager = new ControllerManager({
-      client: client('kube-controller-manager/skiff'),
-      controllers: defaultControllers({ clusterCIDR: flags.clusterCIDR, nodeCIDRMaskSize: flags.nodeCIDRMaskSize, nodeMonitorGracePeriodMs: flags.nodeMonitorGracePeriodMs, lbPool: flags.lbPool }),
-      log: flags.verbosity >= 2 ? log : undefined,
-    });
-    manager.start(lifetime.signal);
-    scheduler = new SchedulerRunner({ client: client('kube-scheduler/skiff'), log: flags.verbosity >= 2 ? log : undefined, verbosity: flags.verbosity });
-    scheduler.start(lifetime.signal);
-  }
-  let simulated: SimulatedNodes | undefined;
-  if (flags.simulatedNodes > 0) {
-    const { parseNodeCapacity, startSimulatedNodes } = await import('../kubelet/simulated-nodes.js');
-    simulated = await step(`starting ${flags.simulatedNodes} simulated nodes`, () =>
-      startSimulatedNodes({
-        client: client('kubelet/skiff-simulated'),
-        count: flags.simulatedNodes,
-        capacity: parseNodeCapacity(flags.simulatedNodeCapacity),
-        leaseRenewIntervalMs: leaseRenewIntervalFor(flags.nodeMonitorGracePeriodMs),
-        log: flags.verbosity >= 2 ? log : undefined,
-      }),
-    );
+    const { parseNodeCapacity } = await import('../kubelet/simulated-nodes.js');
+    const spec: ControlLoopsSpec = {
+      controllers: flags.disableControllers ? undefined : { clusterCIDR: flags.clusterCIDR, nodeCIDRMaskSize: flags.nodeCIDRMaskSize, nodeMonitorGracePeriodMs: flags.nodeMonitorGracePeriodMs, lbPool: flags.lbPool },
+      scheduler: flags.disableControllers ? undefined : { verbosity: flags.verbosity },
+      simulatedNodes:
+        flags.simulatedNodes > 0
+          ? { count: flags.simulatedNodes, capacity: parseNodeCapacity(flags.simulatedNodeCapacity), leaseRenewIntervalMs: leaseRenewIntervalFor(flags.nodeMonitorGracePeriodMs) }
+          : undefined,
+    };
+    const what = [...(spec.controllers ? ['controllers', 'scheduler'] : []), ...(spec.simulatedNodes ? [`${spec.simulatedNodes.count} simulated nodes`] : [])].join(', ');
+    const componentLog = flags.verbosity >= 2 ? log : undefined;
+    if (flags.controlLoopsThread) {
+      const { startComponentsThread } = await import('./components-thread.js');
+      // results as JSON text: parsed in the thread, not here
+      loops = await step(`starting ${what} in a worker thread`, () => startComponentsThread({ client: (ua) => inProcessClient(ua).withJSONResults(), spec, log, componentLogs: componentLog !== undefined }));
+    } else {
+      const { startControlLoops } = await import('./control-loops.js');
+      loops = await step(`starting ${what}`, () => startControlLoops(spec, client, componentLog));
+    }
   }
 
   let agent: RunningAgent | undefined;
@@ -185,9 +178,7 @@ export async function startServer(flags: ServerFlags, log: (line: string) => voi
     stop: () =>
       (stopped ??= (async () => {
         await agent?.stop();
-        await simulated?.stop();
-        await scheduler?.stop();
-        await manager?.stop();
+        await loops?.stop();
         lifetime.abort();
         await compactor.stop();
         for (const c of inProcess) c.close();
