@@ -1,4 +1,4 @@
-// `skiff server` (unless --no-control-loops-thread): the control loops (control-loops.ts: controller manager,
+// `skiff server --control-loops-thread`: the control loops (control-loops.ts: controller manager,
 // scheduler, simulated nodes with their informers, caches, pod workers, Events, Lease renewals)
 // run in a worker thread, so the API server's thread only serves their requests and another core
 // does the rest. Their API calls cross one MessagePort to `serveClients`, which runs them on

@@ -73,8 +73,8 @@ Flags:
   --node-monitor-grace-period D   a node whose Lease is older than D is unreachable (default 50s)
   --default-toleration-seconds N  not-ready/unreachable tolerations added to pods (default 300)
   --disable-controllers           no controller manager and no scheduler (API only)
-  --no-control-loops-thread       run the controllers, the scheduler and the simulated nodes on the
-                                  API server's thread (default: a worker thread, on another core)
+  --control-loops-thread          run the controllers, the scheduler and the simulated nodes in a
+                                  worker thread, on another core (default: the API server's thread)
   --node-cidr-mask-size N         prefix length of each node's podCIDR (default 24)
   -v, --v N                       log verbosity (default 0; 4 logs every request)
 
@@ -112,7 +112,7 @@ export function parseServerFlags(argv: readonly string[]): ServerFlags {
         'node-monitor-grace-period': { type: 'string' },
         'default-toleration-seconds': { type: 'string' },
         'disable-controllers': { type: 'boolean' },
-        'no-control-loops-thread': { type: 'boolean' },
+        'control-loops-thread': { type: 'boolean' },
         'node-cidr-mask-size': { type: 'string' },
         'node-name': { type: 'string' },
         'node-ip': { type: 'string' },
@@ -192,7 +192,7 @@ export function parseServerFlags(argv: readonly string[]): ServerFlags {
     nodeMonitorGracePeriodMs: grace,
     defaultTolerationSeconds: toleration,
     disableControllers: v['disable-controllers'] ?? false,
-    controlLoopsThread: !(v['no-control-loops-thread'] ?? false),
+    controlLoopsThread: v['control-loops-thread'] ?? false,
     dataDir: v['data-dir'] ?? defaultDataDir(),
     port,
     bind: v.bind ?? '0.0.0.0',

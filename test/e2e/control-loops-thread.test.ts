@@ -1,0 +1,40 @@
+// `skiff server --control-loops-thread`: the controller manager, the scheduler and the simulated
+// nodes run in a worker thread and reach the API through a MessagePort; driven with the real
+// kubectl, a Deployment rolls out, its pods are bound and Running, and deleting it cascades.
+import { strict as assert } from 'node:assert';
+import { after, before, describe, it } from 'node:test';
+import { kubectl, startSkiff, type Skiff } from './harness.js';
+
+describe('control loops in a worker thread', () => {
+  let s: Skiff;
+  before(async () => {
+    s = await startSkiff({ args: ['--storage', 'memory', '--simulated-nodes', '2', '--control-loops-thread'] });
+  });
+  after(async () => {
+    await s?.destroy();
+  });
+  const ok = async (...args: string[]) => {
+    const r = await kubectl(s, args, { timeoutMs: 120_000 });
+    assert.equal(r.code, 0, `kubectl ${args.join(' ')} failed:\n${r.stderr}\n${r.stdout}\n${s.output().slice(-2000)}`);
+    return r.stdout;
+  };
+
+  it('a Deployment rolls out on the simulated nodes and its deletion cascades', async () => {
+    assert.match(s.output(), /run in a worker thread/);
+    await ok('wait', '--for=condition=Ready', 'nodes', '--all', '--timeout=30s');
+    await ok('create', 'deployment', 'threaded', '--image=busybox', '--replicas=4');
+    await ok('rollout', 'status', 'deployment/threaded', '--timeout=60s');
+    const pods = JSON.parse(await ok('get', 'pods', '-l', 'app=threaded', '-o', 'json')) as { items: { spec: { nodeName?: string }; status: { phase?: string } }[] };
+    assert.equal(pods.items.length, 4);
+    for (const p of pods.items) {
+      assert.match(p.spec.nodeName ?? '', /^sim-\d$/);
+      assert.equal(p.status.phase, 'Running');
+    }
+    await ok('delete', 'deployment', 'threaded');
+    const deadline = Date.now() + 30_000;
+    while ((await ok('get', 'rs,pods', '-l', 'app=threaded', '-o', 'name')).trim() !== '') {
+      assert.ok(Date.now() < deadline, 'ReplicaSet and pods gone within 30 s');
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  });
+});
