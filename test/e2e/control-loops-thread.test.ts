@@ -3,7 +3,7 @@
 // kubectl, a Deployment rolls out, its pods are bound and Running, and deleting it cascades.
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
-import { kubectl, startSkiff, type Skiff } from './harness.js';
+import { kubectlOk, startSkiff, type Skiff } from './harness.js';
 
 describe('control loops in a worker thread', () => {
   let s: Skiff;
@@ -13,11 +13,7 @@ describe('control loops in a worker thread', () => {
   after(async () => {
     await s?.destroy();
   });
-  const ok = async (...args: string[]) => {
-    const r = await kubectl(s, args, { timeoutMs: 120_000 });
-    assert.equal(r.code, 0, `kubectl ${args.join(' ')} failed:\n${r.stderr}\n${r.stdout}\n${s.output().slice(-2000)}`);
-    return r.stdout;
-  };
+  const ok = (...args: string[]) => kubectlOk(s, args);
 
   it('a Deployment rolls out on the simulated nodes and its deletion cascades', async () => {
     assert.match(s.output(), /run in a worker thread/);

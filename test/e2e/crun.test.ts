@@ -8,13 +8,13 @@
 // 198.19.252.0/22 and bridge `sktcrun0` are this file's own.
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { writeBusyboxArchive } from '../../src/images/busybox-archive.js';
-import { SKIFF_MAIN, kubectl, manifest, startSkiff, type Skiff } from './harness.js';
+import { SKIFF_MAIN, kubectl, kubectlOk, manifest, removeAgentCluster, startSkiff, type Skiff } from './harness.js';
 
 const HAVE = existsSync('/usr/bin/crun') && existsSync('/usr/bin/conmon');
 const skip = process.getuid?.() !== 0 ? 'needs root (containers, network namespaces)' : !HAVE ? 'crun or conmon missing (npm test installs them as root)' : false;
@@ -54,23 +54,9 @@ describe('the real node on crun', { skip, timeout: 300_000 }, () => {
     await until('default service account', async () => (await kubectl(s, ['get', 'sa', 'default'])).code === 0);
   });
 
-  after(async () => {
-    try {
-      await s?.stop();
-    } finally {
-      try {
-        execFileSync(process.execPath, [SKIFF_MAIN, 'killall', '--data-dir', dataDir], { stdio: 'ignore', timeout: 60_000 });
-      } finally {
-        rmSync(dataDir, { recursive: true, force: true });
-      }
-    }
-  });
+  after(() => removeAgentCluster(s, dataDir));
 
-  const ok = async (...args: string[]) => {
-    const r = await kubectl(s, args, { timeoutMs: 120_000 });
-    assert.equal(r.code, 0, `kubectl ${args.join(' ')} failed:\n${r.stderr}\n${r.stdout}`);
-    return r.stdout;
-  };
+  const ok = (...args: string[]) => kubectlOk(s, args);
   type Pod = { status: { phase?: string; podIP?: string; conditions?: { type: string; status: string }[]; containerStatuses?: { containerID?: string; state: { terminated?: { reason?: string } } }[] } };
   const pod = async (name: string) => JSON.parse(await ok('get', 'pod', name, '-o', 'json')) as Pod;
   async function until(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {

@@ -110,3 +110,29 @@ export function manifest(s: Pick<Skiff, 'dataDir'>, name: string, text: string):
   writeFileSync(p, text);
   return p;
 }
+
+/** kubectl that must succeed: resolves its stdout; otherwise fails the test with what kubectl printed. */
+export async function kubectlOk(s: Pick<Skiff, 'kubeconfig' | 'dataDir'>, args: readonly string[], timeoutMs = 120_000): Promise<string> {
+  const r = await kubectl(s, args, { timeoutMs });
+  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (exit ${r.code}):\n${r.stderr}\n${r.stdout}`);
+  return r.stdout;
+}
+
+/**
+ * Tears down a cluster that ran the node agent: stops the server, removes everything its agent
+ * made on this machine (`skiff killall`) and the data dir — each step even when the one before
+ * failed. Rejects with the first failure.
+ */
+export async function removeAgentCluster(s: Skiff | undefined, dataDir: string): Promise<void> {
+  try {
+    await s?.stop();
+  } finally {
+    try {
+      await new Promise<void>((resolve, reject) =>
+        execFile(process.execPath, [SKIFF_MAIN, 'killall', '--data-dir', dataDir], { timeout: 60_000 }, (err) => (err ? reject(err) : resolve())),
+      );
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }
+}

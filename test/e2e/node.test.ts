@@ -12,7 +12,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { SKIFF_MAIN, kubectl, manifest, startSkiff, type Skiff } from './harness.js';
+import { SKIFF_MAIN, kubectl, kubectlOk, manifest, startSkiff, type Skiff } from './harness.js';
 import { buildBusyboxImage, writeBusyboxArchive } from '../../src/images/busybox-archive.js';
 import { pushImage, startRegistry, type TestRegistry } from '../../src/images/testing.js';
 import bcrypt from 'bcryptjs';
@@ -80,11 +80,7 @@ describe('the real node: runc pods driven by kubectl', { skip, timeout: 600_000 
     }
   });
 
-  const ok = async (...args: string[]) => {
-    const r = await kubectl(s, args, { timeoutMs: 120_000 });
-    assert.equal(r.code, 0, `kubectl ${args.join(' ')} failed:\n${r.stderr}\n${r.stdout}`);
-    return r.stdout;
-  };
+  const ok = (...args: string[]) => kubectlOk(s, args);
   const json = async <T>(...args: string[]): Promise<T> => JSON.parse(await ok(...args, '-o', 'json')) as T;
   async function until(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;

@@ -7,13 +7,13 @@
 // Needs root; skipped otherwise. Each mode gets its own cluster, bridge and pod CIDR.
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { SKIFF_MAIN, kubectl, manifest, startSkiff, type Skiff } from './harness.js';
+import { SKIFF_MAIN, kubectl, kubectlOk, manifest, removeAgentCluster, startSkiff, type Skiff } from './harness.js';
 import { writeBusyboxArchive } from '../../src/images/busybox-archive.js';
 import { chainPrefix } from '../../src/proxy/iptables/names.js';
 import { vipInterfaceName } from '../../src/proxy/userspace/names.js';
@@ -171,23 +171,9 @@ spec:
       await ok('wait', '--for=condition=Ready', 'pod/client', '--timeout=60s');
     });
 
-    after(async () => {
-      try {
-        await s?.stop();
-      } finally {
-        try {
-          execFileSync(process.execPath, [SKIFF_MAIN, 'killall', '--data-dir', dataDir], { stdio: 'ignore', timeout: 60_000 });
-        } finally {
-          rmSync(dataDir, { recursive: true, force: true });
-        }
-      }
-    });
+    after(() => removeAgentCluster(s, dataDir));
 
-    const ok = async (...args: string[]) => {
-      const r = await kubectl(s, args, { timeoutMs: 120_000 });
-      assert.equal(r.code, 0, `kubectl ${args.join(' ')} failed:\n${r.stderr}\n${r.stdout}`);
-      return r.stdout;
-    };
+    const ok = (...args: string[]) => kubectlOk(s, args);
     async function until(what: string, check: () => Promise<boolean>, timeoutMs = 60_000, stepMs = 250): Promise<void> {
       const deadline = Date.now() + timeoutMs;
       let last: unknown;

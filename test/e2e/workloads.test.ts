@@ -2,7 +2,7 @@
 // nodes, driven with the real kubectl against a real `skiff server --simulated-nodes 3`.
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
-import { kubectl, manifest, startSkiff, type Skiff } from './harness.js';
+import { kubectl, kubectlOk, manifest, startSkiff, type Skiff } from './harness.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -17,11 +17,7 @@ describe('workloads on simulated nodes', () => {
     await s?.destroy();
   });
 
-  const ok = async (...args: string[]) => {
-    const r = await kubectl(s, args, { timeoutMs: 120_000 });
-    assert.equal(r.code, 0, `kubectl ${args.join(' ')} failed:\n${r.stderr}\n${r.stdout}`);
-    return r.stdout;
-  };
+  const ok = (...args: string[]) => kubectlOk(s, args);
   const json = async <T>(...args: string[]): Promise<T> => JSON.parse(await ok(...args, '-o', 'json')) as T;
   async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
