@@ -3,8 +3,10 @@
 // DIR made — and never what another skiff on the same machine (another data dir) runs.
 //
 // The default data dir (~/.skiff) gets the plain names (`skiff-` namespaces, cgroup `skiff`);
-// any other data dir gets names with a short hash of its path, so test clusters and benchmarks can
-// run beside a developer's cluster.
+// any other data dir gets names with a short hash of its path (`sk<hash8>-` namespaces, cgroup
+// `skiff-<hash8>`), so test clusters and benchmarks can run beside a developer's cluster.
+// Namespaces are found by prefix, so no data dir's prefix may start another's: `skiff-` does not
+// start `sk<hash8>-` (a hash has no "iff-"), and two hashes differ.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -45,7 +47,7 @@ export function prepareAgentConfig(dataDir: string, bridgeName: string, containe
   const config: AgentConfig = {
     stateDir,
     bridgeName,
-    netnsPrefix: tag ? `skiff-${tag}-` : 'skiff-',
+    netnsPrefix: tag ? `sk${tag}-` : 'skiff-',
     cgroupParent: tag ? `skiff-${tag}` : 'skiff',
     containerRuntime,
     runcRoot: join(stateDir, containerRuntime),
