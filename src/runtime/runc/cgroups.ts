@@ -67,19 +67,26 @@ export async function moveHybridControllersToV1(run: (file: string, args: readon
   return controllers;
 }
 
-/** The file in the agent's state dir that lists the controllers moveHybridControllersToV1 moved for it. */
+/** The file (in MOVED_CONTROLLERS_DIR) that lists the controllers moveHybridControllersToV1 moved. */
 export const MOVED_CONTROLLERS_FILE = 'cgroup-v1-moved.json';
+/**
+ * Where that record is kept: machine-wide and per boot, not in a data dir, because every agent's
+ * runc containers join a moved controller's hierarchy — the killall that finds it unused may be
+ * another data dir's.
+ */
+export const MOVED_CONTROLLERS_DIR = '/run/skiff';
 
-/** Adds `controllers` to the state dir's record of moved controllers (so that killall can move them back). */
-export async function recordMovedControllers(stateDir: string, controllers: readonly string[]): Promise<void> {
+/** Adds `controllers` to the record of moved controllers in `recordDir` (so that killall can move them back). */
+export async function recordMovedControllers(recordDir: string, controllers: readonly string[]): Promise<void> {
   if (controllers.length === 0) return;
-  const known = await movedControllers(stateDir);
-  await writeFile(join(stateDir, MOVED_CONTROLLERS_FILE), JSON.stringify([...new Set([...known, ...controllers])]));
+  await mkdir(recordDir, { recursive: true });
+  const known = await movedControllers(recordDir);
+  await writeFile(join(recordDir, MOVED_CONTROLLERS_FILE), JSON.stringify([...new Set([...known, ...controllers])]));
 }
 
-async function movedControllers(stateDir: string): Promise<string[]> {
+async function movedControllers(recordDir: string): Promise<string[]> {
   try {
-    const v: unknown = JSON.parse(await readFile(join(stateDir, MOVED_CONTROLLERS_FILE), 'utf8'));
+    const v: unknown = JSON.parse(await readFile(join(recordDir, MOVED_CONTROLLERS_FILE), 'utf8'));
     return Array.isArray(v) ? v.filter((c): c is string => typeof c === 'string' && /^[a-z_]+$/.test(c)) : [];
   } catch {
     return [];
@@ -87,15 +94,15 @@ async function movedControllers(stateDir: string): Promise<string[]> {
 }
 
 /**
- * Undoes moveHybridControllersToV1 for the controllers recorded in `stateDir`: each v1 hierarchy
+ * Undoes moveHybridControllersToV1 for the controllers recorded in `recordDir`: each v1 hierarchy
  * skiff mounted is unmounted (which gives the controller back to the unified hierarchy) unless it
  * still has child cgroups — another agent's containers may use it. Resolves the controllers moved
  * back; the record keeps the ones left. Idempotent.
  */
-export async function restoreMovedControllers(stateDir: string, run: (file: string, args: readonly string[]) => Promise<unknown>, root = CGROUP_ROOT): Promise<string[]> {
+export async function restoreMovedControllers(recordDir: string, run: (file: string, args: readonly string[]) => Promise<unknown>, root = CGROUP_ROOT): Promise<string[]> {
   const restored: string[] = [];
   const left: string[] = [];
-  for (const c of await movedControllers(stateDir)) {
+  for (const c of await movedControllers(recordDir)) {
     const dir = join(root, c);
     const children = (await readdir(dir, { withFileTypes: true }).catch(() => [])).filter((e) => e.isDirectory());
     if (children.length > 0) {
@@ -119,8 +126,8 @@ export async function restoreMovedControllers(stateDir: string, run: (file: stri
       left.push(c);
     }
   }
-  if (left.length) await writeFile(join(stateDir, MOVED_CONTROLLERS_FILE), JSON.stringify(left));
-  else await rm(join(stateDir, MOVED_CONTROLLERS_FILE), { force: true });
+  if (left.length) await writeFile(join(recordDir, MOVED_CONTROLLERS_FILE), JSON.stringify(left));
+  else await rm(join(recordDir, MOVED_CONTROLLERS_FILE), { force: true });
   return restored;
 }
 

@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { removeCgroup, restoreMovedControllers } from './cgroups.js';
+import { MOVED_CONTROLLERS_DIR, removeCgroup, restoreMovedControllers } from './cgroups.js';
 import { CONMON_PIDFILE, isLiveConmon } from './conmon.js';
 import { run } from './exec-file.js';
 import { unmountAllUnder } from './mounts.js';
@@ -51,7 +51,7 @@ export async function killAllContainers(o: KillAllOptions): Promise<KillAllResul
   for (const id of ids) await run(runc, ['--root', root, 'delete', '--force', id]).catch(() => undefined);
   const unmounted = await unmountAllUnder(o.stateDir);
   const cgroupsLeft = await removeCgroup(`/${parent}`);
-  const controllersRestored = await restoreMovedControllers(o.stateDir, (file, args) => run(file, [...args]));
+  const controllersRestored = await restoreMovedControllers(MOVED_CONTROLLERS_DIR, (file, args) => run(file, [...args]));
   for (const d of ['containers', 'sandboxes', 'runtime']) await rm(join(o.stateDir, d), { recursive: true, force: true });
   await rm(root, { recursive: true, force: true });
   return { containers: ids, unmounted, cgroupsLeft, controllersRestored };

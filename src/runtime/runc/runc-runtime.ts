@@ -41,7 +41,7 @@ import type {
 } from '../runtime.js';
 import { NotFoundRuntimeError, RuntimeError } from '../runtime.js';
 import { attachConmon } from './attach.js';
-import { isCgroupV2, moveHybridControllersToV1, recordMovedControllers, removeCgroup } from './cgroups.js';
+import { isCgroupV2, MOVED_CONTROLLERS_DIR, moveHybridControllersToV1, recordMovedControllers, removeCgroup } from './cgroups.js';
 import { attachId, isLiveConmon, EXIT_FILE, OOM_FILE, resizeMessage, startConmon } from './conmon.js';
 import { streamLogs } from './cri-log.js';
 import type { ImageProvider, PodNetworkProvider } from './deps.js';
@@ -505,7 +505,7 @@ export class RuncRuntime implements Runtime {
     if (this.ociRuntime !== 'crun') return Promise.resolve();
     this.cgroupsReady ??= moveHybridControllersToV1(this.runProgram).then(
       async (moved) => {
-        await recordMovedControllers(this.opts.stateDir, moved);
+        await recordMovedControllers(MOVED_CONTROLLERS_DIR, moved);
         if (moved.length) this.log(`runc: moved cgroup controller(s) ${moved.join(', ')} from the unified hierarchy to v1 hierarchies (crun does not support controllers there on a hybrid node)`);
       },
       (e: unknown) => {
