@@ -110,24 +110,29 @@ export async function restoreMovedControllers(recordDir: string, run: (file: str
       continue;
     }
     try {
-      if (existsSync(join(dir, 'tasks'))) {
+      if (existsSync(join(dir, 'tasks'))) await run('umount', [dir]);
+      // A hierarchy whose cgroups were removed moments ago outlives its unmount while they finish
+      // dying; once they have, mounting and unmounting it again lets the kernel free it. Still
+      // bound after that: it stays recorded, and a later killall tries again.
+      const bound = async () => root === CGROUP_ROOT && (await v1HierarchyOf(c)) > 0;
+      for (let i = 0; i < 20 && (await bound()); i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        await mkdir(dir, { recursive: true });
+        await run('mount', ['-t', 'cgroup', '-o', c, 'cgroup', dir]);
         await run('umount', [dir]);
-        // A hierarchy whose cgroups were removed moments ago outlives its unmount while they finish
-        // dying; once they have, mounting and unmounting it again lets the kernel free it.
-        for (let i = 0; i < 10 && root === CGROUP_ROOT && (await v1HierarchyOf(c)) > 0; i++) {
-          await new Promise((r) => setTimeout(r, 100));
-          await run('mount', ['-t', 'cgroup', '-o', c, 'cgroup', dir]);
-          await run('umount', [dir]);
-        }
       }
       await rmdir(dir).catch(() => {});
-      restored.push(c);
+      if (await bound()) left.push(c);
+      else restored.push(c);
     } catch {
       left.push(c);
     }
   }
   if (left.length) await writeFile(join(recordDir, MOVED_CONTROLLERS_FILE), JSON.stringify(left));
-  else await rm(join(recordDir, MOVED_CONTROLLERS_FILE), { force: true });
+  else {
+    await rm(join(recordDir, MOVED_CONTROLLERS_FILE), { force: true });
+    await rmdir(recordDir).catch(() => {}); // only when empty
+  }
   return restored;
 }
 
