@@ -9,31 +9,16 @@
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { writeBusyboxArchive } from '../../src/images/busybox-archive.js';
-import { SKIFF_MAIN, kubectl, kubectlOk, manifest, removeAgentCluster, startSkiff, type Skiff } from './harness.js';
+import { SKIFF_MAIN, kubectl, httpGet, kubectlOk, manifest, removeAgentCluster, startSkiff, waitUntil, type Skiff } from './harness.js';
 
 const HAVE = existsSync('/usr/bin/crun') && existsSync('/usr/bin/conmon');
 const skip = process.getuid?.() !== 0 ? 'needs root (containers, network namespaces)' : !HAVE ? 'crun or conmon missing (npm test installs them as root)' : false;
 const BRIDGE = 'sktcrun0';
 const IMAGE = 'busybox:1.35.0';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function httpGet(host: string, port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host, port, path: '/', timeout: 2000 }, (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString()));
-      res.on('end', () => resolve(body));
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 describe('the real node on crun', { skip, timeout: 300_000 }, () => {
   let s: Skiff;
@@ -59,19 +44,7 @@ describe('the real node on crun', { skip, timeout: 300_000 }, () => {
   const ok = (...args: string[]) => kubectlOk(s, args);
   type Pod = { status: { phase?: string; podIP?: string; conditions?: { type: string; status: string }[]; containerStatuses?: { containerID?: string; state: { terminated?: { reason?: string } } }[] } };
   const pod = async (name: string) => JSON.parse(await ok('get', 'pod', name, '-o', 'json')) as Pod;
-  async function until(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    let last: unknown;
-    while (Date.now() < deadline) {
-      try {
-        if (await check()) return;
-      } catch (e) {
-        last = e;
-      }
-      await sleep(250);
-    }
-    assert.fail(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}\n${s.output().slice(-4000)}`);
-  }
+  const until = (what: string, check: () => Promise<boolean>, timeoutMs = 60_000) => waitUntil(what, check, { timeoutMs, context: () => s.output().slice(-4000) });
 
   it('the node reports crun as its container runtime', async () => {
     const node = JSON.parse(await ok('get', 'node', 'skiff-crun-node', '-o', 'json')) as { status: { nodeInfo: { containerRuntimeVersion: string } } };

@@ -2,6 +2,7 @@
 // free port, and runs the real kubectl against it. Everything is removed when the test ends.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -135,4 +136,37 @@ export async function removeAgentCluster(s: Skiff | undefined, dataDir: string):
       rmSync(dataDir, { recursive: true, force: true });
     }
   }
+}
+
+/**
+ * Polls `check` every `stepMs` (default 250) until it resolves true; a throw counts as "not yet".
+ * After `timeoutMs` (default 60 s) it fails the test with the last error and `context()` (e.g. the
+ * server's log tail).
+ */
+export async function waitUntil(what: string, check: () => Promise<boolean>, opts: { timeoutMs?: number; stepMs?: number; context?: () => string } = {}): Promise<void> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      if (await check()) return;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, opts.stepMs ?? 250));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}${opts.context ? `\n${opts.context()}` : ''}`);
+}
+
+/** One plain-HTTP GET on a connection of its own (no keep-alive); resolves the body. */
+export function httpGet(host: string, port: number, path = '/', timeoutMs = 3000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host, port, path, timeout: timeoutMs, agent: false }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => resolve(body));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end();
+  });
 }

@@ -8,11 +8,10 @@
 import { strict as assert } from 'node:assert';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { SKIFF_MAIN, kubectl, kubectlOk, manifest, startSkiff, type Skiff } from './harness.js';
+import { SKIFF_MAIN, kubectl, httpGet, kubectlOk, manifest, startSkiff, waitUntil, type Skiff } from './harness.js';
 import { buildBusyboxImage, writeBusyboxArchive } from '../../src/images/busybox-archive.js';
 import { pushImage, startRegistry, type TestRegistry } from '../../src/images/testing.js';
 import bcrypt from 'bcryptjs';
@@ -31,19 +30,6 @@ const SERVICE_CIDR = '198.19.224.0/20';
 const IMAGE = 'busybox:1.35.0';
 
 /** GET http://ip:port/path from the node; resolves the body or rejects. */
-function httpGet(host: string, port: number, path = '/', timeoutMs = 2000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host, port, path, timeout: timeoutMs }, (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString()));
-      res.on('end', () => resolve(body));
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-    req.end();
-  });
-}
-
 function skiffCli(args: string[]): string {
   return execFileSync(process.execPath, [SKIFF_MAIN, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
 }
@@ -82,19 +68,7 @@ describe('the real node: runc pods driven by kubectl', { skip, timeout: 600_000 
 
   const ok = (...args: string[]) => kubectlOk(s, args);
   const json = async <T>(...args: string[]): Promise<T> => JSON.parse(await ok(...args, '-o', 'json')) as T;
-  async function until(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    let last: unknown;
-    while (Date.now() < deadline) {
-      try {
-        if (await check()) return;
-      } catch (e) {
-        last = e;
-      }
-      await sleep(250);
-    }
-    assert.fail(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}\n${s.output().slice(-4000)}`);
-  }
+  const until = (what: string, check: () => Promise<boolean>, timeoutMs = 60_000) => waitUntil(what, check, { timeoutMs, context: () => s.output().slice(-4000) });
   type Pod = {
     metadata: { name: string; uid: string };
     status: {

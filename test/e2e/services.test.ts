@@ -9,32 +9,17 @@ import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { SKIFF_MAIN, kubectl, kubectlOk, manifest, removeAgentCluster, startSkiff, type Skiff } from './harness.js';
+import { SKIFF_MAIN, kubectl, httpGet, kubectlOk, manifest, removeAgentCluster, startSkiff, waitUntil, type Skiff } from './harness.js';
 import { writeBusyboxArchive } from '../../src/images/busybox-archive.js';
 import { chainPrefix } from '../../src/proxy/iptables/names.js';
 import { vipInterfaceName } from '../../src/proxy/userspace/names.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ROOT = process.getuid?.() === 0;
 const skip = !ROOT ? 'needs root (runc containers, network namespaces, proxy rules)' : !existsSync('/usr/sbin/runc') ? 'runc missing (npm test installs it as root)' : false;
 const IMAGE = 'busybox:1.35.0';
-
-function httpGet(host: string, port: number, path = '/', timeoutMs = 3000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host, port, path, timeout: timeoutMs, agent: false }, (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString()));
-      res.on('end', () => resolve(body));
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 /** How a TCP connect ends: 'connected', 'refused' (RST/ICMP), or 'timeout', and how long it took. */
 function tryConnect(host: string, port: number, timeoutMs = 3000): Promise<{ outcome: string; ms: number }> {
@@ -174,19 +159,7 @@ spec:
     after(() => removeAgentCluster(s, dataDir));
 
     const ok = (...args: string[]) => kubectlOk(s, args);
-    async function until(what: string, check: () => Promise<boolean>, timeoutMs = 60_000, stepMs = 250): Promise<void> {
-      const deadline = Date.now() + timeoutMs;
-      let last: unknown;
-      while (Date.now() < deadline) {
-        try {
-          if (await check()) return;
-        } catch (e) {
-          last = e;
-        }
-        await sleep(stepMs);
-      }
-      assert.fail(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    }
+    const until = (what: string, check: () => Promise<boolean>, timeoutMs = 60_000, stepMs = 250) => waitUntil(what, check, { timeoutMs, stepMs });
     const clusterIP = async (name: string) => (await ok('get', 'svc', name, '-o', 'jsonpath={.spec.clusterIP}')).trim();
     const webPods = async () => (await ok('get', 'pods', '-l', 'app=web', '-o', 'jsonpath={.items[*].metadata.name}')).trim().split(/\s+/).sort();
     /** `count` requests from the client pod (one kubectl exec), the set of answering pods */
