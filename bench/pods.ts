@@ -27,6 +27,8 @@ const BATCH = Number(process.env.BENCH_BATCH ?? 50);
 const IMAGE = 'busybox:1.35.0';
 /** BENCH_RUNTIMES: the OCI runtimes to measure skiff on, each beside its own floor (default runc, and crun when installed) */
 const RUNTIMES = (process.env.BENCH_RUNTIMES ?? (existsSync('/usr/bin/crun') ? 'runc,crun' : 'runc')).split(',').filter(Boolean);
+/** BENCH_DIR: where the data dir (and the floor's bundle and runtime root) is made; default the OS temp dir */
+const BENCH_DIR = process.env.BENCH_DIR ?? tmpdir();
 
 
 
@@ -199,7 +201,7 @@ function helperMemoryMB(serverPid: number): { processHelperRssMB: number; proces
 
 /** One skiff server on `runtime`: 1 pod at a time and a batch at once, each beside its floor. */
 async function measure(runtime: string): Promise<void> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'skiff-bench-pods-'));
+  const dataDir = mkdtempSync(join(BENCH_DIR, 'skiff-bench-pods-'));
   mkdirSync(join(dataDir, 'agent', 'images'), { recursive: true });
   await writeBusyboxArchive(join(dataDir, 'agent', 'images', 'busybox.tar'));
   writeFileSync(join(dataDir, 'busybox.tar'), readFileSync(join(dataDir, 'agent', 'images', 'busybox.tar')));

@@ -52,6 +52,7 @@ import { ociSpec, processArgs, processEnv } from './oci-spec.js';
 import { forwardPort } from './port-forward.js';
 import { ociRuntimePath, type OciRuntimeName } from './oci-runtimes.js';
 import { ProcessHelper } from './process-helper.js';
+import { markTopDirs } from './top-dirs.js';
 import { readJson, writeJsonAtomic, writeJsonAtomicAsync, type ContainerRecord, type SandboxRecord } from './records.js';
 import { createSandboxNamespaces, sandboxPaths, writeSandboxFiles } from './sandbox-files.js';
 import { OVERLAY_LOWER_FILE, WRAPPER_FILES, wrapperScript } from './runtime-wrapper.js';
@@ -117,6 +118,7 @@ export class RuncRuntime implements Runtime {
   private readonly wrappers = new Map<boolean, string>();
   /** crun on a hybrid cgroup node: the unified hierarchy's controllers moved to v1 (once) */
   private cgroupsReady: Promise<void> | undefined;
+  private dirsReady: Promise<void> | undefined;
   private readonly processes: ProcessHelper;
   private readonly ownProcesses: boolean;
   private readonly runProgram: Run;
@@ -135,7 +137,7 @@ export class RuncRuntime implements Runtime {
       sockets: join(opts.stateDir, 'runtime', 's'),
       pods: join(opts.stateDir, 'pods'),
     };
-    for (const d of [this.dirs.sandboxes, this.dirs.containers, this.dirs.exits, this.dirs.sockets, this.runcRoot]) mkdirSync(d, { recursive: true });
+    for (const d of [this.dirs.sandboxes, this.dirs.containers, this.dirs.exits, this.dirs.sockets, this.dirs.pods, this.runcRoot]) mkdirSync(d, { recursive: true });
     this.ownProcesses = !opts.processes;
     this.processes = opts.processes ?? new ProcessHelper();
     this.runProgram = this.processes.run;
@@ -193,6 +195,7 @@ export class RuncRuntime implements Runtime {
     let ip: string | undefined;
     const t = stopwatch();
     try {
+      await this.prepareDirs();
       await mkdir(p.dir, { recursive: true });
       // the UTS/IPC namespaces (unshare) and the network (ip) are made side by side; both settle before going on
       const [net] = await settleAll([
@@ -293,7 +296,7 @@ export class RuncRuntime implements Runtime {
     try {
       const lower = this.opts.images.rootfsPath(image.id);
       const args = processArgs(config, image.config);
-      const user = await resolveUser(lower, image.config.user);
+      const [user] = await Promise.all([resolveUser(lower, image.config.user), this.prepareDirs()]);
       // off the event loop and side by side (synchronous mkdirs cost the loop ~9 ms per container under load)
       await mkdir(bundle, { recursive: true });
       await Promise.all([mkdir(rootfs), mkdir(join(bundle, 'upper')), mkdir(join(bundle, 'work')), mkdir(dirname(logPath), { recursive: true })]);
@@ -514,6 +517,14 @@ export class RuncRuntime implements Runtime {
       },
     );
     return this.cgroupsReady;
+  }
+
+  /** The parents of the per-sandbox and per-container directories spread their subdirectories (top-dirs.ts); once, before the first of them. */
+  private prepareDirs(): Promise<void> {
+    this.dirsReady ??= markTopDirs([this.dirs.sandboxes, this.dirs.containers, this.dirs.pods, this.runcRoot], this.runProgram).then((failed) => {
+      if (failed) this.log(`runc: per-pod directories are not spread over the filesystem (chattr +T): ${failed}`);
+    });
+    return this.dirsReady;
   }
 
   /** The script conmon runs as its runtime (runtime-wrapper.ts), written once per runtime instance. */
