@@ -9,7 +9,9 @@
 // programs it starts and the containers' cgroups; floor: the runtime and its containers), since
 // CPU is steadier than wall clock on a shared machine; skiff's RSS (and its process helper's) with
 // 50 pods running. Knobs: BENCH_SINGLE, BENCH_BATCH, BENCH_RUNTIMES=runc,crun, BENCH_V=2 with
-// BENCH_LOG=FILE (the kubelet's startup trace per pod), BENCH_NODE_ARGS (e.g. --cpu-prof).
+// BENCH_LOG=FILE (the kubelet's startup trace per pod), BENCH_NODE_ARGS (e.g. --cpu-prof), BENCH_DIR
+// (where the data dir is made; default the temp dir), BENCH_TOPDIR=0 (no chattr +T on the data dir
+// and the floor's runtime root).
 import { execFileSync, spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
@@ -132,10 +134,33 @@ function floorBundle(work: string): string {
   return bundle;
 }
 
+/**
+ * The floor's runtime root (`--root`), with the ext4 attribute skiff gives the parents of its
+ * per-container directories (src/runtime/runc/top-dirs.ts), so both make their files alike.
+ */
+function floorRoot(work: string, runtime: string): string {
+  const root = join(work, `${runtime}-root`);
+  if (!existsSync(root)) {
+    mkdirSync(root, { recursive: true });
+    spreadDir(root);
+  }
+  return root;
+}
+
+/** ext4's top-of-hierarchy attribute on `dir` (`chattr +T`), if the filesystem has it. */
+function spreadDir(dir: string): void {
+  if (process.env.BENCH_TOPDIR === '0') return;
+  try {
+    execFileSync('chattr', ['+T', dir], { stdio: 'ignore' });
+  } catch {
+    /* not ext4: nothing to spread */
+  }
+}
+
 /** The floor: `<runtime> run -d` of the same busybox rootfs, create → started, one at a time. */
 function floorOneAtATime(work: string, runtime: string, runs: number): number[] {
   const bundle = floorBundle(work);
-  const root = join(work, `${runtime}-root`);
+  const root = floorRoot(work, runtime);
   const out: number[] = [];
   for (let i = 0; i < runs; i++) {
     const id = `floor-${process.pid}-${i}`;
@@ -154,7 +179,7 @@ function floorOneAtATime(work: string, runtime: string, runs: number): number[] 
  */
 async function floorBatch(work: string, runtime: string, count: number): Promise<{ times: number[]; cpuMs: number }> {
   const bundle = floorBundle(work);
-  const root = join(work, `${runtime}-root`);
+  const root = floorRoot(work, runtime);
   const group = new CpuCgroup(`skiff-bench-floor-${process.pid}`);
   group.add(process.pid);
   const ids = Array.from({ length: count }, (_, i) => `floorb-${process.pid}-${i}`);
@@ -202,6 +227,10 @@ function helperMemoryMB(serverPid: number): { processHelperRssMB: number; proces
 /** One skiff server on `runtime`: 1 pod at a time and a batch at once, each beside its floor. */
 async function measure(runtime: string): Promise<void> {
   const dataDir = mkdtempSync(join(BENCH_DIR, 'skiff-bench-pods-'));
+  // The data dir is a fresh directory beside whatever else churns in the temp dir; as a top of a
+  // hierarchy for ext4 (src/runtime/runc/top-dirs.ts) the server's directories in it are placed in
+  // block groups of their own, as in a data dir of its own (~/.skiff), not in the temp dir's group.
+  spreadDir(dataDir);
   mkdirSync(join(dataDir, 'agent', 'images'), { recursive: true });
   await writeBusyboxArchive(join(dataDir, 'agent', 'images', 'busybox.tar'));
   writeFileSync(join(dataDir, 'busybox.tar'), readFileSync(join(dataDir, 'agent', 'images', 'busybox.tar')));
