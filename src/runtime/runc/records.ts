@@ -2,7 +2,6 @@
 // atomically), so a new RuncRuntime on the same state dir lists and adopts everything.
 import { randomBytes } from 'node:crypto';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
 import type { ContainerConfig, PodSandboxConfig, SandboxState } from '../runtime.js';
 
 export interface SandboxRecord {
@@ -39,17 +38,6 @@ export function writeJsonAtomic(file: string, value: unknown): void {
   const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
   writeFileSync(tmp, JSON.stringify(value));
   renameSync(tmp, file);
-}
-
-/**
- * `writeJsonAtomic` off the event loop (on libuv's thread pool): for the paths that start pods,
- * where synchronous writes of 50 pods at once held the event loop ~25 ms per pod when the disk
- * was busy. Callers await it before anything reads or rewrites the file.
- */
-export async function writeJsonAtomicAsync(file: string, value: unknown): Promise<void> {
-  const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-  await writeFile(tmp, JSON.stringify(value));
-  await rename(tmp, file);
 }
 
 export function readJson<T>(file: string): T | undefined {

@@ -19,7 +19,7 @@
 // Cgroups: `/<cgroupParent>/<containerId>` (cgroupfs; cgroup v1 or v2).
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
-import { appendFile, mkdir, rm, writeFile } from 'node:fs/promises';
+import { appendFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type {
   ContainerConfig,
@@ -53,7 +53,7 @@ import { forwardPort } from './port-forward.js';
 import { ociRuntimePath, type OciRuntimeName } from './oci-runtimes.js';
 import { ProcessHelper } from './process-helper.js';
 import { markTopDirs } from './top-dirs.js';
-import { readJson, writeJsonAtomic, writeJsonAtomicAsync, type ContainerRecord, type SandboxRecord } from './records.js';
+import { readJson, writeJsonAtomic, type ContainerRecord, type SandboxRecord } from './records.js';
 import { createSandboxNamespaces, sandboxPaths, writeSandboxFiles } from './sandbox-files.js';
 import { OVERLAY_LOWER_FILE, WRAPPER_FILES, wrapperScript } from './runtime-wrapper.js';
 import { resolveUser } from './user.js';
@@ -196,7 +196,7 @@ export class RuncRuntime implements Runtime {
     const t = stopwatch();
     try {
       await this.prepareDirs();
-      await mkdir(p.dir, { recursive: true });
+      mkdirSync(p.dir, { recursive: true });
       // the UTS/IPC namespaces (unshare) and the network (ip) are made side by side; both settle before going on
       const [net] = await settleAll([
         hostNetwork ? Promise.resolve(undefined) : this.opts.network.setUp(id, { namespace: m.namespace, name: m.name, uid: m.uid }),
@@ -219,7 +219,7 @@ export class RuncRuntime implements Runtime {
       ...(netnsPath ? { netnsPath } : {}),
       logDirectory: config.logDirectory ?? join(this.dirs.pods, m.uid, 'logs'),
     };
-    await writeJsonAtomicAsync(join(p.dir, 'sandbox.json'), rec);
+    writeJsonAtomic(join(p.dir, 'sandbox.json'), rec);
     this.sandboxes.set(id, rec);
     t.lap('files');
     this.log(`runc: sandbox ready id=${id} pod=${m.namespace}/${m.name} ip=${ip ?? 'host'} ${t.text()}`);
@@ -297,9 +297,11 @@ export class RuncRuntime implements Runtime {
       const lower = this.opts.images.rootfsPath(image.id);
       const args = processArgs(config, image.config);
       const [user] = await Promise.all([resolveUser(lower, image.config.user), this.prepareDirs()]);
-      // off the event loop and side by side (synchronous mkdirs cost the loop ~9 ms per container under load)
-      await mkdir(bundle, { recursive: true });
-      await Promise.all([mkdir(rootfs), mkdir(join(bundle, 'upper')), mkdir(join(bundle, 'work')), mkdir(dirname(logPath), { recursive: true })]);
+      // synchronous: a few small files and directories, in directories of their own (top-dirs.ts); on
+      // the thread pool each cost more CPU in promises and callbacks than the system call itself
+      mkdirSync(bundle, { recursive: true });
+      for (const d of [rootfs, join(bundle, 'upper'), join(bundle, 'work')]) mkdirSync(d);
+      mkdirSync(dirname(logPath), { recursive: true });
       t.lap('prepare');
       const hostNetwork = s.config.hostNetwork === true;
       const spec = ociSpec({
@@ -316,7 +318,9 @@ export class RuncRuntime implements Runtime {
         etcFiles: { hosts: sp.hosts, resolvConf: sp.resolvConf, hostname: sp.hostname },
         cgroupV2: this.cgroupV2,
       });
-      await settleAll([writeJsonAtomicAsync(join(bundle, 'config.json'), spec), writeFile(join(bundle, OVERLAY_LOWER_FILE), `${lower}\n`), this.prepareCgroups()]);
+      writeJsonAtomic(join(bundle, 'config.json'), spec);
+      writeFileSync(join(bundle, OVERLAY_LOWER_FILE), `${lower}\n`);
+      await this.prepareCgroups();
       t.lap('spec');
       // the overlay root is mounted by conmon's runtime, a wrapper script in front of runc (no process of its own)
       mounted = true;
@@ -346,7 +350,7 @@ export class RuncRuntime implements Runtime {
         ...(start ? { startedAt: this.clock.now() } : {}),
       };
       t.lap(start ? 'mount+conmon+create+start' : 'mount+conmon+create');
-      await writeJsonAtomicAsync(join(bundle, 'container.json'), rec);
+      writeJsonAtomic(join(bundle, 'container.json'), rec);
       this.containers.set(id, rec);
       this.log(`runc: container ${start ? 'created and started' : 'created'} id=${id} name=${config.metadata.name} ${t.text()}`);
       this.emit('created', rec);

@@ -1,7 +1,7 @@
 // A sandbox's own files: /etc/hosts, /etc/resolv.conf and /etc/hostname (bind-mounted into each
 // of its containers) and its persistent UTS and IPC namespaces, bind-mounted to files (as
 // `ip netns` does for network namespaces) so containers join them by path and they outlive skiff.
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DNSConfig } from '../runtime.js';
 import { run as runHere, type Run } from './exec-file.js';
@@ -55,8 +55,9 @@ export function resolvConf(dns: DNSConfig): string {
  * network, so the runtime runs it while the network is set up.
  */
 export async function createSandboxNamespaces(p: SandboxPaths, o: { hostname: string; hostNetwork: boolean }, run: Run = runHere): Promise<void> {
-  await mkdir(p.dir, { recursive: true });
-  await Promise.all([writeFile(p.ipcNs, ''), o.hostNetwork ? undefined : writeFile(p.utsNs, '')]);
+  mkdirSync(p.dir, { recursive: true });
+  writeFileSync(p.ipcNs, '');
+  if (!o.hostNetwork) writeFileSync(p.utsNs, '');
   if (o.hostNetwork) {
     await run('unshare', [`--ipc=${p.ipcNs}`, 'true']);
   } else {
@@ -67,13 +68,19 @@ export async function createSandboxNamespaces(p: SandboxPaths, o: { hostname: st
 /** Writes the sandbox's hosts, resolv.conf and hostname files side by side (hostNetwork: the node's hosts file). */
 export async function writeSandboxFiles(p: SandboxPaths, o: { hostname: string; ip?: string; hostNetwork: boolean; dnsConfig?: DNSConfig; nodeEtc?: string }): Promise<void> {
   const etc = o.nodeEtc ?? '/etc';
-  await mkdir(p.dir, { recursive: true });
+  mkdirSync(p.dir, { recursive: true });
   const dns = o.dnsConfig && (o.dnsConfig.servers.length || o.dnsConfig.searches.length || o.dnsConfig.options.length) ? o.dnsConfig : undefined;
-  await Promise.all([
-    o.hostNetwork ? copyFile(join(etc, 'hosts'), p.hosts).catch(() => writeFile(p.hosts, hostsFile(undefined, o.hostname))) : writeFile(p.hosts, hostsFile(o.ip, o.hostname)),
-    dns ? writeFile(p.resolvConf, resolvConf(dns)) : readFile(join(etc, 'resolv.conf'), 'utf8').catch(() => '').then((text) => writeFile(p.resolvConf, text)),
-    writeFile(p.hostname, `${o.hostname}\n`),
-  ]);
+  // synchronous: three small files (on the thread pool each costs more CPU than its system calls)
+  if (!o.hostNetwork) writeFileSync(p.hosts, hostsFile(o.ip, o.hostname));
+  else {
+    try {
+      copyFileSync(join(etc, 'hosts'), p.hosts);
+    } catch {
+      writeFileSync(p.hosts, hostsFile(undefined, o.hostname));
+    }
+  }
+  writeFileSync(p.resolvConf, dns ? resolvConf(dns) : readOrEmpty(join(etc, 'resolv.conf')));
+  writeFileSync(p.hostname, `${o.hostname}\n`);
 }
 
 /** Both of the above: the namespaces, then the files. */
@@ -83,4 +90,12 @@ export async function createSandboxFiles(
 ): Promise<void> {
   await createSandboxNamespaces(p, o, runHere);
   await writeSandboxFiles(p, o);
+}
+
+function readOrEmpty(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
 }
