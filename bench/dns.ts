@@ -29,7 +29,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import dnsPacket from 'dns-packet';
 import { FakeClient } from '../src/client/fake-client.js';
-import { ClusterDNS, literalAddressLookup, SERVICES } from '../src/dns/server.js';
+import { ClusterDNS, literalAddressLookup, SERVICES, type UdpIO } from '../src/dns/server.js';
 
 const SERVICE_COUNT = Number(process.env.BENCH_DNS_SERVICES ?? 1000);
 const WINDOW = Number(process.env.BENCH_DNS_WINDOW ?? 200);
@@ -39,6 +39,15 @@ const NAMESPACES = 10;
 const DOMAIN = 'cluster.local';
 const SELF = fileURLToPath(import.meta.url);
 const DNSMASQ = ['/usr/sbin/dnsmasq', '/usr/bin/dnsmasq'].find((p) => existsSync(p));
+/** label, response cache size (or the echo floor), UDP layer; BENCH_DNS_SERVERS=label,label picks some */
+const SKIFF_SERVERS = (
+  [
+    ['skiff', 10_000, 'batched'],
+    ['skiff-dgram', 10_000, 'dgram'],
+    ['skiff-no-response-cache', 0, 'batched'],
+    ['node-udp-echo', 'echo', 'dgram'],
+  ] as const
+).filter(([label]) => !process.env.BENCH_DNS_SERVERS || process.env.BENCH_DNS_SERVERS.split(',').includes(label));
 const TASKSET = ['/usr/bin/taskset', '/bin/taskset'].find((p) => existsSync(p)) && cpus().length > 1;
 
 interface Record_ {
@@ -65,13 +74,14 @@ async function serveEcho(): Promise<void> {
 }
 
 /** Child process: serve the records with ClusterDNS, print {"port":N}, run until stdin closes. */
-async function serve(responseCacheSize: number): Promise<void> {
+async function serve(responseCacheSize: number, udpIO: UdpIO): Promise<void> {
   const client = new FakeClient();
   for (const r of records()) {
     await client.create(SERVICES, { apiVersion: 'v1', kind: 'Service', metadata: { name: r.name, namespace: r.namespace }, spec: { clusterIP: r.ip, clusterIPs: [r.ip], ports: [{ name: 'http', port: 80 }] } });
   }
-  const dns = new ClusterDNS({ client, listen: { host: '127.0.0.1', port: 0 }, upstreams: [], responseCacheSize });
+  const dns = new ClusterDNS({ client, listen: { host: '127.0.0.1', port: 0 }, upstreams: [], responseCacheSize, udpIO, log: (l) => process.stderr.write(`${l}\n`) });
   const { port } = await dns.start();
+  if (udpIO !== 'auto' && dns.udpIO() !== udpIO) throw new Error(`asked for ${udpIO} UDP I/O, got ${dns.udpIO()}`);
   while (!dns.ready()) await new Promise((r) => setTimeout(r, 10));
   process.stdout.write(`${JSON.stringify({ port })}\n`);
   process.stdin.resume();
@@ -82,8 +92,8 @@ function pinned(cmd: string, args: string[]): [string, string[]] {
   return TASKSET ? ['taskset', ['-c', '1', cmd, ...args]] : [cmd, args];
 }
 
-async function startSkiff(responseCacheSize: number | 'echo'): Promise<{ port: number; child: ChildProcess }> {
-  const [cmd, args] = pinned(process.execPath, [SELF, 'serve', String(responseCacheSize)]);
+async function startSkiff(responseCacheSize: number | 'echo', udpIO: UdpIO = 'auto'): Promise<{ port: number; child: ChildProcess }> {
+  const [cmd, args] = pinned(process.execPath, [SELF, 'serve', String(responseCacheSize), udpIO]);
   const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
@@ -255,12 +265,12 @@ export async function runDnsBench(): Promise<void> {
   const children: ChildProcess[] = [];
   try {
     const servers: [string, number, number | undefined][] = [];
-    for (const [label, cacheSize] of [['skiff', 10_000], ['skiff-no-response-cache', 0], ['node-udp-echo', 'echo']] as const) {
-      const s = await startSkiff(cacheSize);
+    for (const [label, cacheSize, io] of SKIFF_SERVERS) {
+      const s = await startSkiff(cacheSize, io);
       children.push(s.child);
       servers.push([label, s.port, s.child.pid]);
     }
-    if (DNSMASQ) {
+    if (DNSMASQ && (!process.env.BENCH_DNS_SERVERS || process.env.BENCH_DNS_SERVERS.split(',').includes('dnsmasq'))) {
       const d = await startDnsmasq(dir);
       children.push(d.child);
       servers.push(['dnsmasq', d.port, d.child.pid]);
@@ -276,7 +286,7 @@ export async function runDnsBench(): Promise<void> {
         qps[label] = median(rs.map((r) => r.qps));
         console.log(JSON.stringify({ bench: 'dns', figure, server: label, qps: qps[label], p50_us: median(rs.map((r) => r.p50_us)), p99_us: median(rs.map((r) => r.p99_us)), cpu_us_per_query: median(rs.map((r) => r.cpu_us_per_query ?? NaN)), lost: rs.reduce((a, r) => a + r.lost, 0), answered: rs.reduce((a, r) => a + r.answered, 0), wrongRcode: rs.reduce((a, r) => a + r.wrongRcode, 0), roundsQps: rs.map((r) => r.qps) }));
       }
-      if (qps.dnsmasq) console.log(JSON.stringify({ bench: 'dns', figure: `${figure}-qps-ratio-to-dnsmasq`, skiff: +(qps.skiff / qps.dnsmasq).toFixed(3), 'skiff-no-response-cache': +(qps['skiff-no-response-cache'] / qps.dnsmasq).toFixed(3) }));
+      if (qps.dnsmasq) console.log(JSON.stringify({ bench: 'dns', figure: `${figure}-qps-ratio-to-dnsmasq`, ...Object.fromEntries(Object.entries(qps).filter(([l]) => l !== 'dnsmasq').map(([l, q]) => [l, +(q / qps.dnsmasq).toFixed(3)])) }));
     }
     for (const c of children) c.stdin?.end();
   } finally {
@@ -288,6 +298,6 @@ export async function runDnsBench(): Promise<void> {
 // Run as a program (not when imported by bench/net.ts): `serve` children, or the bench.
 if (process.argv[1] === SELF) {
   if (process.argv[2] === 'serve' && process.argv[3] === 'echo') await serveEcho();
-  else if (process.argv[2] === 'serve') await serve(Number(process.argv[3] ?? 10_000));
+  else if (process.argv[2] === 'serve') await serve(Number(process.argv[3] ?? 10_000), (process.argv[4] ?? 'auto') as UdpIO);
   else await runDnsBench();
 }
