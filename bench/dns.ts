@@ -9,16 +9,20 @@
 // for the zone. Each server gets one CPU (taskset -c 1), the load generator the other (CPU 0),
 // when taskset exists.
 //
-// Load: one connected UDP socket keeping BENCH_DNS_WINDOW (default 200) queries outstanding,
+// Load: one UDP socket keeping BENCH_DNS_WINDOW (default 200) queries outstanding,
 // A questions over all the names in a shuffled order, 0.5 s warm-up then BENCH_DNS_SECONDS
 // (default 2) measured; a query unanswered after 1 s counts as lost and is replaced. The servers
-// take turns, BENCH_DNS_ROUNDS (default 5) rounds; each figure is the median round.
-// Servers: skiff with its response cache (default), skiff with it disabled, dnsmasq, and
-// node-udp-echo (a Node.js socket that sends each query straight back: the floor of any DNS
-// server written on node:dgram, with the serving socket's lookup as ClusterDNS has it; its
-// wrongRcode counts every reply, as an echo is no answer).
-// Each line also gives the server's CPU time per query (/proc/PID/stat), which other load on
-// the machine does not distort the way it distorts queries/s.
+// take turns, BENCH_DNS_ROUNDS (default 5) rounds; each figure is the median round. The generator
+// reads and writes its socket in batches through skiff's addon (native/udp-batch) when it is
+// built, so that a generator paying node:dgram's per-datagram cost is not what limits the faster
+// servers (a node:dgram socket otherwise; the first line says which).
+// Servers: skiff (its response cache on, UDP batched through the addon), skiff-dgram (the same
+// on node:dgram, the fallback), skiff-no-response-cache (batched), dnsmasq, and node-udp-echo (a
+// node:dgram socket that sends each query straight back: the floor of any DNS server written on
+// node:dgram, with the serving socket's lookup as ClusterDNS has it; its wrongRcode counts every
+// reply, as an echo is no answer). BENCH_DNS_SERVERS=skiff,dnsmasq runs only those.
+// Each line also gives the server's CPU time per query (/proc/PID/stat; sys_us_per_query is its
+// kernel part), which other load on the machine does not distort the way it distorts queries/s.
 // Figures: cluster-A (existing names) and search-path-NXDOMAIN (NAME.NS.svc.DOMAIN.NS.svc.DOMAIN,
 // what a pod's resolver tries first with ndots:5).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -94,7 +98,9 @@ function pinned(cmd: string, args: string[]): [string, string[]] {
 }
 
 async function startSkiff(responseCacheSize: number | 'echo', udpIO: UdpIO = 'auto'): Promise<{ port: number; child: ChildProcess }> {
-  const [cmd, args] = pinned(process.execPath, [SELF, 'serve', String(responseCacheSize), udpIO]);
+  // BENCH_DNS_NODE_ARGS: extra node flags for the skiff children, e.g. "--cpu-prof --cpu-prof-dir=/tmp/x"
+  const nodeArgs = (process.env.BENCH_DNS_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const [cmd, args] = pinned(process.execPath, [...nodeArgs, SELF, 'serve', String(responseCacheSize), udpIO]);
   const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
@@ -159,14 +165,16 @@ interface LoadResult {
   wrongRcode: number;
   /** server CPU time (user + system) per answered query, from /proc/PID/stat: independent of other load on the machine */
   cpu_us_per_query?: number;
+  /** the part of it spent in the kernel (system time): socket calls and loopback delivery */
+  sys_us_per_query?: number;
 }
 
-/** user + system CPU seconds of a process so far (Linux), or undefined */
-function cpuSeconds(pid: number | undefined): number | undefined {
+/** [user + system, system] CPU seconds of a process so far (Linux), or undefined */
+function cpuSeconds(pid: number | undefined): [number, number] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+    return [(Number(fields[11]) + Number(fields[12])) / 100, Number(fields[12]) / 100]; // utime, stime in clock ticks (USER_HZ 100)
   } catch {
     return undefined;
   }
@@ -294,8 +302,8 @@ async function load(port: number, names: readonly string[], pid?: number, expect
     for (let i = 0; i < hist.length; i++) if ((acc += hist[i]) >= want) return (i + 1) * BIN_US;
     return NaN;
   };
-  const cpu_us_per_query = cpu0 !== undefined && cpu1 !== undefined && answered ? +(((cpu1 - cpu0) * 1e6) / answered).toFixed(1) : undefined;
-  return { qps: Math.round(answered / elapsed), p50_us: pct(0.5), p99_us: pct(0.99), lost, answered, wrongRcode, cpu_us_per_query };
+  const perQuery = (i: 0 | 1) => (cpu0 !== undefined && cpu1 !== undefined && answered ? +(((cpu1[i] - cpu0[i]) * 1e6) / answered).toFixed(1) : undefined);
+  return { qps: Math.round(answered / elapsed), p50_us: pct(0.5), p99_us: pct(0.99), lost, answered, wrongRcode, cpu_us_per_query: perQuery(0), sys_us_per_query: perQuery(1) };
 }
 
 function median(xs: number[]): number {
@@ -346,11 +354,13 @@ export async function runDnsBench(): Promise<void> {
       const qps: Record<string, number> = {};
       for (const [label, rs] of rounds) {
         qps[label] = median(rs.map((r) => r.qps));
-        console.log(JSON.stringify({ bench: 'dns', figure, server: label, qps: qps[label], p50_us: median(rs.map((r) => r.p50_us)), p99_us: median(rs.map((r) => r.p99_us)), cpu_us_per_query: median(rs.map((r) => r.cpu_us_per_query ?? NaN)), lost: rs.reduce((a, r) => a + r.lost, 0), answered: rs.reduce((a, r) => a + r.answered, 0), wrongRcode: rs.reduce((a, r) => a + r.wrongRcode, 0), roundsQps: rs.map((r) => r.qps) }));
+        console.log(JSON.stringify({ bench: 'dns', figure, server: label, qps: qps[label], p50_us: median(rs.map((r) => r.p50_us)), p99_us: median(rs.map((r) => r.p99_us)), cpu_us_per_query: median(rs.map((r) => r.cpu_us_per_query ?? NaN)), sys_us_per_query: median(rs.map((r) => r.sys_us_per_query ?? NaN)), lost: rs.reduce((a, r) => a + r.lost, 0), answered: rs.reduce((a, r) => a + r.answered, 0), wrongRcode: rs.reduce((a, r) => a + r.wrongRcode, 0), roundsQps: rs.map((r) => r.qps) }));
       }
       if (qps.dnsmasq) console.log(JSON.stringify({ bench: 'dns', figure: `${figure}-qps-ratio-to-dnsmasq`, ...Object.fromEntries(Object.entries(qps).filter(([l]) => l !== 'dnsmasq').map(([l, q]) => [l, +(q / qps.dnsmasq).toFixed(3)])) }));
     }
     for (const c of children) c.stdin?.end();
+    // let them exit on their own (a --cpu-prof profile is written at exit); killed below if they hang
+    await Promise.all(children.map((c) => c.exitCode === null && new Promise((r) => (c.once('exit', r), setTimeout(r, 3000).unref()))));
   } finally {
     for (const c of children) if (c.exitCode === null && c.pid) c.kill();
     rmSync(dir, { recursive: true, force: true });
