@@ -247,7 +247,7 @@ export class ClusterDNS {
     const mode = this.opts.udpIO ?? 'auto';
     if (mode === 'dgram') return undefined;
     const { addon, error } = loadUdpBatch();
-    const why = !addon ? `addon ${error}` : isIP(host) === 0 ? `listen host ${host} is not an IP literal` : undefined;
+    const why = !addon ? `addon ${error}` : isIP(host) === 0 || host.includes('%') ? `listen host ${host} is not an IP literal without a zone` : undefined;
     if (why === undefined) return addon;
     if (mode === 'batched') throw new Error(`dns: batched UDP I/O unavailable: ${why}`);
     this.opts.log?.(`dns: batched UDP I/O unavailable (${why}); serving UDP with node:dgram`);
