@@ -261,7 +261,7 @@ export class ClusterDNS {
       let batch: BatchedUdpServer | undefined;
       let port: number;
       if (addon) {
-        batch = new BatchedUdpServer(addon, isIP(host) === 6 ? 6 : 4, host, wanted, UDP_RECV_BUFFER_BYTES, (m) => this.responder!.handle(m, 'udp'));
+        batch = new BatchedUdpServer(addon, isIP(host) === 6 ? 6 : 4, host, wanted, UDP_RECV_BUFFER_BYTES, (m) => this.responder!.handleAndCopyAtOnce(m, 'udp'));
         port = batch.port;
       } else {
         // a larger receive buffer absorbs bursts (the kernel caps it at net.core.rmem_max)

@@ -7,13 +7,16 @@
 //
 // Contract of BatchedUdpServer: the handler gets each datagram as a Buffer (a view of the batch,
 // valid as long as it is kept) and returns the reply, undefined for none, or a promise of either
-// (that reply is sent on its own when it settles, unless the server is closed by then). Replies
-// go to the datagram's source address. close() frees the port before it returns.
+// (that reply is sent on its own when it settles, unless the server is closed by then). A reply
+// returned at once is copied before the handler is called again, so it may be a buffer the
+// handler reuses. Replies go to the datagram's source address. close() frees the port before it
+// returns.
 //
 // loadUdpBatch() never throws: the addon is optional (Linux only, built by `npm install` with
 // node-gyp); when it is missing or does not load, callers use node:dgram.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { endianness } from 'node:os';
 import { dirname, join } from 'node:path';
 
 /** the native channel (an opaque object owned by the addon) */
@@ -49,6 +52,8 @@ let loaded: { addon?: UdpBatchAddon; error?: string } | undefined;
 /** The addon, or why it is not available. Loaded once per process. */
 export function loadUdpBatch(): { addon?: UdpBatchAddon; error?: string } {
   if (!loaded) {
+    // records are read as host-order words; the addon writes them little-endian
+    if (endianness() !== 'LE') return (loaded = { error: 'needs a little-endian host' });
     try {
       loaded = { addon: require(UDP_BATCH_PACKAGE) as UdpBatchAddon };
     } catch (e) {
@@ -76,6 +81,8 @@ export class BatchedUdpServer {
   readonly port: number;
   private readonly ch: Channel;
   private readonly out = Buffer.alloc(OUT_BYTES);
+  /** `out` as 32-bit words (records are 4-byte aligned), to copy peers without a view per reply */
+  private readonly outWords = new Uint32Array(this.out.buffer, this.out.byteOffset, OUT_BYTES >> 2);
   private readonly record: number;
   private readonly dataStart: number;
   private closed = false;
@@ -100,13 +107,17 @@ export class BatchedUdpServer {
 
   /** One batch: answer each datagram; returns how many replies were written to `out` for the addon to send. */
   private onBatch(batch: Buffer, count: number): number {
-    const { out, record, addon, ch } = this;
+    const { out, outWords, record, addon, ch } = this;
+    // the batch is a Buffer of its own (byteOffset 0), so its records can be read as words too
+    const words = new Uint32Array(batch.buffer, batch.byteOffset, (count * record) >> 2);
+    const recordWords = record >> 2;
     let replies = 0;
     let at = this.dataStart;
     for (let i = 0; i < count; i++) {
       const r = i * record;
-      const offset = batch.readUInt32LE(r);
-      const reply = this.handler(batch.subarray(offset, offset + batch.readUInt32LE(r + 4)));
+      const rw = i * recordWords;
+      const offset = words[rw];
+      const reply = this.handler(batch.subarray(offset, offset + words[rw + 1]));
       if (reply === undefined) continue;
       if (reply instanceof Promise) {
         const peer = batch.subarray(r + 8, r + record);
@@ -118,11 +129,11 @@ export class BatchedUdpServer {
         replies = 0;
         at = this.dataStart;
       }
-      const w = replies * record;
-      reply.copy(out, at);
-      out.writeUInt32LE(at, w);
-      out.writeUInt32LE(reply.length, w + 4);
-      batch.copy(out, w + 8, r + 8, r + record);
+      const ww = replies * recordWords;
+      out.set(reply, at);
+      outWords[ww] = at;
+      outWords[ww + 1] = reply.length;
+      for (let k = 2; k < recordWords; k++) outWords[ww + k] = words[rw + k]; // peer length and sockaddr
       at += reply.length;
       replies++;
     }
