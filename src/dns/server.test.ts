@@ -3,13 +3,17 @@
 // on both socket layers: 'batched' (the native addon; skipped only where it is not built, and
 // then the next test fails if it is built but not used) and 'dgram' (the fallback).
 import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import dnsPacket from 'dns-packet';
 import { FakeClient } from '../client/fake-client.js';
 import { ClusterDNS, ENDPOINT_SLICES, literalAddressLookup, SERVICES, type UdpIO } from './server.js';
 import { startTestUpstream } from './test-upstream.js';
-import { udpBatchBuilt } from './udp-batch.js';
+import { UDP_BATCH_PACKAGE, udpBatchBuilt } from './udp-batch.js';
 
 const BUILT = udpBatchBuilt();
 const MODES: [UdpIO, { skip: string | false }][] = [
@@ -99,6 +103,39 @@ test('fallback: a listen host that is not an IP literal is served with node:dgra
   assert.equal(lines.filter((l) => l.includes('batched UDP I/O unavailable') && l.includes('serving UDP with node:dgram')).length, 1, lines.join(' | '));
   assert.equal(decode((await raw(port, query('example.com')))!).rcode, 'SERVFAIL');
   await assert.rejects(new ClusterDNS({ client: new FakeClient(), listen: { host: 'localhost', port: 0 }, upstreams: [], udpIO: 'batched' }).start(), /batched UDP I\/O unavailable/);
+});
+
+test('fallback: without the addon (it does not load) ClusterDNS serves UDP with node:dgram and says why in one log line', async (t) => {
+  // a child process in which resolving the addon's package fails, as on a machine where it was not built
+  const dir = mkdtempSync(join(tmpdir(), 'skiff-dns-fallback-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const preload = join(dir, 'no-addon.cjs');
+  writeFileSync(preload, `const M = require('node:module'); const r = M._resolveFilename; M._resolveFilename = function (req, ...rest) { if (req === ${JSON.stringify(UDP_BATCH_PACKAGE)}) throw new Error('Cannot find module ' + req); return r.call(this, req, ...rest); };\n`);
+  const script = join(dir, 'serve.mjs');
+  writeFileSync(script, [
+    `import { FakeClient } from ${JSON.stringify(new URL('../client/fake-client.js', import.meta.url).href)};`,
+    `import { ClusterDNS } from ${JSON.stringify(new URL('./server.js', import.meta.url).href)};`,
+    `const lines = [];`,
+    `const dns = new ClusterDNS({ client: new FakeClient(), listen: { host: '127.0.0.1', port: 0 }, upstreams: [], log: (l) => lines.push(l) });`,
+    `const { port } = await dns.start();`,
+    `process.stdout.write(JSON.stringify({ port, udpIO: dns.udpIO(), lines }) + '\\n');`,
+    `process.stdin.resume(); process.stdin.on('end', () => void dns.stop());`,
+  ].join('\n'));
+  const child = spawn(process.execPath, ['--require', preload, script], { stdio: ['pipe', 'pipe', 'inherit'] });
+  t.after(() => void (child.exitCode === null && child.kill()));
+  const first = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()).includes('\n') && resolve(out.split('\n')[0]));
+    child.on('exit', (code) => reject(new Error(`child exited with ${code}`)));
+  });
+  const { port, udpIO, lines } = JSON.parse(first) as { port: number; udpIO: string; lines: string[] };
+  assert.equal(udpIO, 'dgram');
+  const fallback = lines.filter((l) => l.includes('batched UDP I/O unavailable'));
+  assert.equal(fallback.length, 1, lines.join(' | '));
+  assert.match(fallback[0], /addon Cannot find module skiff-udp-batch.*serving UDP with node:dgram/);
+  assert.equal(decode((await raw(port, query('example.com')))!).rcode, 'SERVFAIL', 'and it answers');
+  child.stdin!.end();
+  await new Promise((r) => child.once('exit', r));
 });
 
 for (const [udpIO, skip] of MODES) {
