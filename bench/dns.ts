@@ -9,16 +9,20 @@
 // for the zone. Each server gets one CPU (taskset -c 1), the load generator the other (CPU 0),
 // when taskset exists.
 //
-// Load: one connected UDP socket keeping BENCH_DNS_WINDOW (default 200) queries outstanding,
+// Load: one UDP socket keeping BENCH_DNS_WINDOW (default 200) queries outstanding,
 // A questions over all the names in a shuffled order, 0.5 s warm-up then BENCH_DNS_SECONDS
 // (default 2) measured; a query unanswered after 1 s counts as lost and is replaced. The servers
-// take turns, BENCH_DNS_ROUNDS (default 5) rounds; each figure is the median round.
-// Servers: skiff with its response cache (default), skiff with it disabled, dnsmasq, and
-// node-udp-echo (a Node.js socket that sends each query straight back: the floor of any DNS
-// server written on node:dgram, with the serving socket's lookup as ClusterDNS has it; its
-// wrongRcode counts every reply, as an echo is no answer).
-// Each line also gives the server's CPU time per query (/proc/PID/stat), which other load on
-// the machine does not distort the way it distorts queries/s.
+// take turns, BENCH_DNS_ROUNDS (default 5) rounds; each figure is the median round. The generator
+// reads and writes its socket in batches through skiff's addon (native/udp-batch) when it is
+// built, so that a generator paying node:dgram's per-datagram cost is not what limits the faster
+// servers (a node:dgram socket otherwise; the first line says which).
+// Servers: skiff (its response cache on, UDP batched through the addon), skiff-dgram (the same
+// on node:dgram, the fallback), skiff-no-response-cache (batched), dnsmasq, and node-udp-echo (a
+// node:dgram socket that sends each query straight back: the floor of any DNS server written on
+// node:dgram, with the serving socket's lookup as ClusterDNS has it; its wrongRcode counts every
+// reply, as an echo is no answer). BENCH_DNS_SERVERS=skiff,dnsmasq runs only those.
+// Each line also gives the server's CPU time per query (/proc/PID/stat; sys_us_per_query is its
+// kernel part), which other load on the machine does not distort the way it distorts queries/s.
 // Figures: cluster-A (existing names) and search-path-NXDOMAIN (NAME.NS.svc.DOMAIN.NS.svc.DOMAIN,
 // what a pod's resolver tries first with ndots:5).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -29,7 +33,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import dnsPacket from 'dns-packet';
 import { FakeClient } from '../src/client/fake-client.js';
-import { ClusterDNS, literalAddressLookup, SERVICES } from '../src/dns/server.js';
+import { ClusterDNS, literalAddressLookup, SERVICES, type UdpIO } from '../src/dns/server.js';
+import { loadUdpBatch } from '../src/dns/udp-batch.js';
 
 const SERVICE_COUNT = Number(process.env.BENCH_DNS_SERVICES ?? 1000);
 const WINDOW = Number(process.env.BENCH_DNS_WINDOW ?? 200);
@@ -39,6 +44,15 @@ const NAMESPACES = 10;
 const DOMAIN = 'cluster.local';
 const SELF = fileURLToPath(import.meta.url);
 const DNSMASQ = ['/usr/sbin/dnsmasq', '/usr/bin/dnsmasq'].find((p) => existsSync(p));
+/** label, response cache size (or the echo floor), UDP layer; BENCH_DNS_SERVERS=label,label picks some */
+const SKIFF_SERVERS = (
+  [
+    ['skiff', 10_000, 'batched'],
+    ['skiff-dgram', 10_000, 'dgram'],
+    ['skiff-no-response-cache', 0, 'batched'],
+    ['node-udp-echo', 'echo', 'dgram'],
+  ] as const
+).filter(([label]) => !process.env.BENCH_DNS_SERVERS || process.env.BENCH_DNS_SERVERS.split(',').includes(label));
 const TASKSET = ['/usr/bin/taskset', '/bin/taskset'].find((p) => existsSync(p)) && cpus().length > 1;
 
 interface Record_ {
@@ -65,13 +79,14 @@ async function serveEcho(): Promise<void> {
 }
 
 /** Child process: serve the records with ClusterDNS, print {"port":N}, run until stdin closes. */
-async function serve(responseCacheSize: number): Promise<void> {
+async function serve(responseCacheSize: number, udpIO: UdpIO): Promise<void> {
   const client = new FakeClient();
   for (const r of records()) {
     await client.create(SERVICES, { apiVersion: 'v1', kind: 'Service', metadata: { name: r.name, namespace: r.namespace }, spec: { clusterIP: r.ip, clusterIPs: [r.ip], ports: [{ name: 'http', port: 80 }] } });
   }
-  const dns = new ClusterDNS({ client, listen: { host: '127.0.0.1', port: 0 }, upstreams: [], responseCacheSize });
+  const dns = new ClusterDNS({ client, listen: { host: '127.0.0.1', port: 0 }, upstreams: [], responseCacheSize, udpIO, log: (l) => process.stderr.write(`${l}\n`) });
   const { port } = await dns.start();
+  if (udpIO !== 'auto' && dns.udpIO() !== udpIO) throw new Error(`asked for ${udpIO} UDP I/O, got ${dns.udpIO()}`);
   while (!dns.ready()) await new Promise((r) => setTimeout(r, 10));
   process.stdout.write(`${JSON.stringify({ port })}\n`);
   process.stdin.resume();
@@ -82,8 +97,10 @@ function pinned(cmd: string, args: string[]): [string, string[]] {
   return TASKSET ? ['taskset', ['-c', '1', cmd, ...args]] : [cmd, args];
 }
 
-async function startSkiff(responseCacheSize: number | 'echo'): Promise<{ port: number; child: ChildProcess }> {
-  const [cmd, args] = pinned(process.execPath, [SELF, 'serve', String(responseCacheSize)]);
+async function startSkiff(responseCacheSize: number | 'echo', udpIO: UdpIO = 'auto'): Promise<{ port: number; child: ChildProcess }> {
+  // BENCH_DNS_NODE_ARGS: extra node flags for the skiff children, e.g. "--cpu-prof --cpu-prof-dir=/tmp/x"
+  const nodeArgs = (process.env.BENCH_DNS_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const [cmd, args] = pinned(process.execPath, [...nodeArgs, SELF, 'serve', String(responseCacheSize), udpIO]);
   const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
@@ -148,17 +165,80 @@ interface LoadResult {
   wrongRcode: number;
   /** server CPU time (user + system) per answered query, from /proc/PID/stat: independent of other load on the machine */
   cpu_us_per_query?: number;
+  /** the part of it spent in the kernel (system time): socket calls and loopback delivery */
+  sys_us_per_query?: number;
 }
 
-/** user + system CPU seconds of a process so far (Linux), or undefined */
-function cpuSeconds(pid: number | undefined): number | undefined {
+/** [user + system, system] CPU seconds of a process so far (Linux), or undefined */
+function cpuSeconds(pid: number | undefined): [number, number] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+    return [(Number(fields[11]) + Number(fields[12])) / 100, Number(fields[12]) / 100]; // utime, stime in clock ticks (USER_HZ 100)
   } catch {
     return undefined;
   }
+}
+
+/** The load generator's socket: send() queues a query, flush() lets queued ones go, replies reach onReply. */
+interface Generator {
+  send(packet: Buffer): void;
+  flush(): void;
+  close(): void;
+}
+
+/**
+ * Batched (the addon: one recvmmsg per batch of replies, the next queries out with one sendmmsg),
+ * so that the generator is not what limits the faster servers; node:dgram when the addon is absent.
+ */
+async function generator(port: number, onReply: (m: Buffer) => void): Promise<Generator> {
+  const { addon } = loadUdpBatch();
+  if (!addon) {
+    const s = createSocket('udp4');
+    await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
+    await new Promise<void>((r) => s.connect(port, '127.0.0.1', () => r()));
+    s.on('message', onReply);
+    return { send: (p) => s.send(p), flush: () => undefined, close: () => s.close() };
+  }
+  const RECORD = addon.constants.RECORD_BYTES;
+  const MAX_RECORDS = 4096;
+  const out = Buffer.alloc(MAX_RECORDS * RECORD + (1 << 20));
+  const peer = addon.peer('127.0.0.1', port);
+  let queued = 0;
+  let at = MAX_RECORDS * RECORD;
+  let inBatch = false;
+  const ch = addon.open(4, '127.0.0.1', 0, 4 << 20, out, (batch, count) => {
+    inBatch = true;
+    for (let i = 0; i < count; i++) {
+      const offset = batch.readUInt32LE(i * RECORD);
+      onReply(batch.subarray(offset, offset + batch.readUInt32LE(i * RECORD + 4)));
+    }
+    inBatch = false;
+    const n = queued; // sent by the addon when this returns
+    queued = 0;
+    at = MAX_RECORDS * RECORD;
+    return n;
+  });
+  const flush = () => {
+    if (queued > 0) addon.flush(ch, queued);
+    queued = 0;
+    at = MAX_RECORDS * RECORD;
+  };
+  return {
+    send: (p) => {
+      if ((queued === MAX_RECORDS || at + p.length > out.length) && !inBatch) flush();
+      else if (queued === MAX_RECORDS || at + p.length > out.length) throw new Error('generator: more queries queued in one batch than fit');
+      const w = queued * RECORD;
+      p.copy(out, at);
+      out.writeUInt32LE(at, w);
+      out.writeUInt32LE(p.length, w + 4);
+      peer.copy(out, w + 8);
+      at += p.length;
+      queued++;
+    },
+    flush,
+    close: () => addon.close(ch),
+  };
 }
 
 /** Keeps `window` queries outstanding on one connected socket; see the header. */
@@ -169,9 +249,7 @@ async function load(port: number, names: readonly string[], pid?: number, expect
   const sentAt = new Float64Array(slots);
   const BIN_US = 5;
   const hist = new Uint32Array(200_000); // 5 µs bins up to 1 s
-  const s = createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-  await new Promise<void>((r) => s.connect(port, '127.0.0.1', () => r()));
+  const gen = await generator(port, (m) => onReply(m));
   let next = 0;
   let measuring = false;
   let answered = 0;
@@ -180,9 +258,9 @@ async function load(port: number, names: readonly string[], pid?: number, expect
   const send = () => {
     const id = next++ & 0xffff;
     sentAt[id] = performance.now();
-    s.send(packets[id]);
+    gen.send(packets[id]);
   };
-  s.on('message', (m) => {
+  const onReply = (m: Buffer) => {
     const id = m.readUInt16BE(0);
     const t0 = sentAt[id];
     if (t0 === 0) return; // late answer to a query counted as lost
@@ -194,7 +272,7 @@ async function load(port: number, names: readonly string[], pid?: number, expect
       if (expectNX ? (m.readUInt16BE(2) & 0xf) !== 3 : (m.readUInt16BE(2) & 0xf) !== 0 || m.readUInt16BE(6) === 0) wrongRcode++;
     }
     send();
-  });
+  };
   const sweeper = setInterval(() => {
     const now = performance.now();
     for (let id = 0; id < slots; id++) {
@@ -204,8 +282,10 @@ async function load(port: number, names: readonly string[], pid?: number, expect
         send();
       }
     }
+    gen.flush();
   }, 250);
   for (let i = 0; i < WINDOW; i++) send();
+  gen.flush();
   await new Promise((r) => setTimeout(r, 500));
   measuring = true;
   const start = performance.now();
@@ -215,15 +295,15 @@ async function load(port: number, names: readonly string[], pid?: number, expect
   const cpu1 = cpuSeconds(pid);
   const elapsed = (performance.now() - start) / 1000;
   clearInterval(sweeper);
-  s.close();
+  gen.close();
   const pct = (p: number) => {
     const want = Math.ceil(answered * p);
     let acc = 0;
     for (let i = 0; i < hist.length; i++) if ((acc += hist[i]) >= want) return (i + 1) * BIN_US;
     return NaN;
   };
-  const cpu_us_per_query = cpu0 !== undefined && cpu1 !== undefined && answered ? +(((cpu1 - cpu0) * 1e6) / answered).toFixed(1) : undefined;
-  return { qps: Math.round(answered / elapsed), p50_us: pct(0.5), p99_us: pct(0.99), lost, answered, wrongRcode, cpu_us_per_query };
+  const perQuery = (i: 0 | 1) => (cpu0 !== undefined && cpu1 !== undefined && answered ? +(((cpu1[i] - cpu0[i]) * 1e6) / answered).toFixed(1) : undefined);
+  return { qps: Math.round(answered / elapsed), p50_us: pct(0.5), p99_us: pct(0.99), lost, answered, wrongRcode, cpu_us_per_query: perQuery(0), sys_us_per_query: perQuery(1) };
 }
 
 function median(xs: number[]): number {
@@ -250,17 +330,17 @@ export async function runDnsBench(): Promise<void> {
     // what a pod's resolver asks first for a full name (search path, ndots:5): NXDOMAIN in the zone
     'search-path-NXDOMAIN': shuffle(records().map((r) => `${fqdn(r)}.${r.namespace}.svc.${DOMAIN}`)),
   };
-  console.log(JSON.stringify({ bench: 'dns', node: process.version, cpus: cpus().length, loadavg: loadavg()[0], services: SERVICE_COUNT, window: WINDOW, seconds: SECONDS, rounds: ROUNDS, pinned: !!TASKSET, dnsmasq: !!DNSMASQ }));
+  console.log(JSON.stringify({ bench: 'dns', node: process.version, cpus: cpus().length, loadavg: loadavg()[0], services: SERVICE_COUNT, window: WINDOW, seconds: SECONDS, rounds: ROUNDS, pinned: !!TASKSET, dnsmasq: !!DNSMASQ, generator: loadUdpBatch().addon ? 'batched' : 'dgram' }));
   const dir = mkdtempSync(join(tmpdir(), 'skiff-bench-dns-'));
   const children: ChildProcess[] = [];
   try {
     const servers: [string, number, number | undefined][] = [];
-    for (const [label, cacheSize] of [['skiff', 10_000], ['skiff-no-response-cache', 0], ['node-udp-echo', 'echo']] as const) {
-      const s = await startSkiff(cacheSize);
+    for (const [label, cacheSize, io] of SKIFF_SERVERS) {
+      const s = await startSkiff(cacheSize, io);
       children.push(s.child);
       servers.push([label, s.port, s.child.pid]);
     }
-    if (DNSMASQ) {
+    if (DNSMASQ && (!process.env.BENCH_DNS_SERVERS || process.env.BENCH_DNS_SERVERS.split(',').includes('dnsmasq'))) {
       const d = await startDnsmasq(dir);
       children.push(d.child);
       servers.push(['dnsmasq', d.port, d.child.pid]);
@@ -274,11 +354,13 @@ export async function runDnsBench(): Promise<void> {
       const qps: Record<string, number> = {};
       for (const [label, rs] of rounds) {
         qps[label] = median(rs.map((r) => r.qps));
-        console.log(JSON.stringify({ bench: 'dns', figure, server: label, qps: qps[label], p50_us: median(rs.map((r) => r.p50_us)), p99_us: median(rs.map((r) => r.p99_us)), cpu_us_per_query: median(rs.map((r) => r.cpu_us_per_query ?? NaN)), lost: rs.reduce((a, r) => a + r.lost, 0), answered: rs.reduce((a, r) => a + r.answered, 0), wrongRcode: rs.reduce((a, r) => a + r.wrongRcode, 0), roundsQps: rs.map((r) => r.qps) }));
+        console.log(JSON.stringify({ bench: 'dns', figure, server: label, qps: qps[label], p50_us: median(rs.map((r) => r.p50_us)), p99_us: median(rs.map((r) => r.p99_us)), cpu_us_per_query: median(rs.map((r) => r.cpu_us_per_query ?? NaN)), sys_us_per_query: median(rs.map((r) => r.sys_us_per_query ?? NaN)), lost: rs.reduce((a, r) => a + r.lost, 0), answered: rs.reduce((a, r) => a + r.answered, 0), wrongRcode: rs.reduce((a, r) => a + r.wrongRcode, 0), roundsQps: rs.map((r) => r.qps) }));
       }
-      if (qps.dnsmasq) console.log(JSON.stringify({ bench: 'dns', figure: `${figure}-qps-ratio-to-dnsmasq`, skiff: +(qps.skiff / qps.dnsmasq).toFixed(3), 'skiff-no-response-cache': +(qps['skiff-no-response-cache'] / qps.dnsmasq).toFixed(3) }));
+      if (qps.dnsmasq) console.log(JSON.stringify({ bench: 'dns', figure: `${figure}-qps-ratio-to-dnsmasq`, ...Object.fromEntries(Object.entries(qps).filter(([l]) => l !== 'dnsmasq').map(([l, q]) => [l, +(q / qps.dnsmasq).toFixed(3)])) }));
     }
     for (const c of children) c.stdin?.end();
+    // let them exit on their own (a --cpu-prof profile is written at exit); killed below if they hang
+    await Promise.all(children.map((c) => c.exitCode === null && new Promise((r) => (c.once('exit', r), setTimeout(r, 3000).unref()))));
   } finally {
     for (const c of children) if (c.exitCode === null && c.pid) c.kill();
     rmSync(dir, { recursive: true, force: true });
@@ -288,6 +370,6 @@ export async function runDnsBench(): Promise<void> {
 // Run as a program (not when imported by bench/net.ts): `serve` children, or the bench.
 if (process.argv[1] === SELF) {
   if (process.argv[2] === 'serve' && process.argv[3] === 'echo') await serveEcho();
-  else if (process.argv[2] === 'serve') await serve(Number(process.argv[3] ?? 10_000));
+  else if (process.argv[2] === 'serve') await serve(Number(process.argv[3] ?? 10_000), (process.argv[4] ?? 'auto') as UdpIO);
   else await runDnsBench();
 }

@@ -47,4 +47,17 @@ if (!existsSync(marker) || mtime(lock) > mtime(marker)) {
   console.error('setup: installing npm packages');
   run('npm', ['ci', '--no-audit', '--no-fund']);
 }
+// skiff's native addon (native/udp-batch, batched UDP for cluster DNS) is built by npm when it
+// installs it; rebuilt here when its sources are newer than its binary. It is optional: without it
+// ClusterDNS serves UDP with node:dgram (and says so in its log).
+const addon = join(root, 'native', 'udp-batch');
+const addonSources = ['binding.gyp', 'src/udp_batch.c'].map((f) => mtime(join(addon, f)));
+if (process.platform === 'linux' && existsSync(join(root, 'node_modules', 'skiff-udp-batch')) && Math.max(...addonSources) > mtime(join(addon, 'build', 'Release', 'udp_batch.node'))) {
+  console.error('setup: building native/udp-batch');
+  try {
+    run('npm', ['rebuild', 'skiff-udp-batch']);
+  } catch {
+    console.error('setup: building native/udp-batch failed; cluster DNS will serve UDP with node:dgram');
+  }
+}
 run(join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json']);

@@ -50,6 +50,20 @@ export class Responder {
 
   /** The response to `query`, or undefined when it must be dropped (not a readable query). Never rejects. */
   handle(query: Buffer, transport: Transport): Buffer | undefined | Promise<Buffer | undefined> {
+    return this.respond(query, transport, false);
+  }
+
+  /**
+   * handle(query, transport) for a caller that copies the response before it calls again (the
+   * batched UDP path packs replies into its send buffer): a response from the zone response cache
+   * is the cache's own buffer with this query's ID written in, not a copy, so it is valid only
+   * until the next call.
+   */
+  handleAndCopyAtOnce(query: Buffer, transport: Transport): Buffer | undefined | Promise<Buffer | undefined> {
+    return this.respond(query, transport, true);
+  }
+
+  private respond(query: Buffer, transport: Transport, shared: boolean): Buffer | undefined | Promise<Buffer | undefined> {
     if (query.length < HEADER_BYTES || query.readUInt16BE(2) & FLAG_QR) return undefined;
     const zone = this.opts.zone();
     // one map per transport (their size limits differ), keyed by the query without its ID
@@ -58,7 +72,7 @@ export class Responder {
     if (cacheKey) {
       const hit = cache.get(cacheKey);
       if (hit && hit.zone === zone) {
-        const out = Buffer.from(hit.bytes);
+        const out = shared ? hit.bytes : Buffer.from(hit.bytes);
         out.writeUInt16BE(query.readUInt16BE(0), 0);
         return out;
       }

@@ -6,6 +6,10 @@
 // one address over UDP and TCP (length-prefixed, any number of queries per connection, answered
 // as they complete). Names outside the cluster domain are forwarded (forwarder.ts).
 //
+// UDP I/O: batched through the native addon when it is built and the listen host is an IP
+// literal (udp-batch.ts: one recvmmsg, one JavaScript call and one sendmmsg per batch of up to 64
+// queries), node:dgram otherwise, with one log line saying why. Both serve the same Responder.
+//
 // Lifetime: start() binds the sockets (UDP first, then TCP on the same port, port 0 = a free one)
 // and starts the informers; it resolves once the sockets listen, before the informers have synced
 // (queries for the cluster domain meanwhile see an empty zone; ready() says when they will not).
@@ -27,6 +31,7 @@ import { ClusterZone, DEFAULT_TTL } from './cluster-zone.js';
 import { Forwarder } from './forwarder.js';
 import { defaultUpstreams, parseUpstream } from './resolv-conf.js';
 import { Responder } from './respond.js';
+import { BatchedUdpServer, loadUdpBatch } from './udp-batch.js';
 import { TcpFramer, tcpFrame } from './wire.js';
 
 export const DEFAULT_CLUSTER_DOMAIN = 'cluster.local';
@@ -72,8 +77,15 @@ export interface ClusterDNSOptions {
   readonly responseCacheSize?: number;
   /** milliseconds, for the forwarding cache's TTLs; default Date.now */
   readonly now?: () => number;
+  /**
+   * UDP socket layer: 'auto' (default) = batched when the native addon loads and the listen host
+   * is an IP literal, else node:dgram; 'batched' = the addon or start() fails; 'dgram' = node:dgram
+   */
+  readonly udpIO?: UdpIO;
   readonly log?: (line: string) => void;
 }
+
+export type UdpIO = 'auto' | 'batched' | 'dgram';
 
 type ServiceObject = Service & KubeObject;
 type SliceObject = EndpointSlice & KubeObject;
@@ -92,6 +104,7 @@ export class ClusterDNS {
   private buildMs = 0;
   private removers: (() => void)[] = [];
   private udp?: Socket;
+  private udpBatch?: BatchedUdpServer;
   private tcp?: Server;
   private health?: HttpServer;
   private readonly connections = new Set<TcpSocket>();
@@ -108,7 +121,7 @@ export class ClusterDNS {
 
   /** Binds UDP and TCP on the listen address and starts watching. Resolves with the bound port. */
   async start(): Promise<{ port: number; healthPort?: number }> {
-    if (this.udp) throw new Error('ClusterDNS already started');
+    if (this.udp || this.udpBatch) throw new Error('ClusterDNS already started');
     const { host } = this.opts.listen;
     const port = await this.bind(host, this.opts.listen.port);
     const self = selfAddresses(host, port);
@@ -144,7 +157,7 @@ export class ClusterDNS {
       });
       healthPort = (h.address() as { port: number }).port;
     }
-    this.opts.log?.(`dns: serving ${this.clusterDomain} on ${host}:${port} (udp, tcp); upstreams: ${upstreams.join(', ') || 'none'}`);
+    this.opts.log?.(`dns: serving ${this.clusterDomain} on ${host}:${port} (${this.udpBatch ? 'udp batched' : 'udp dgram'}, tcp); upstreams: ${upstreams.join(', ') || 'none'}`);
     return { port, healthPort };
   }
 
@@ -185,6 +198,8 @@ export class ClusterDNS {
     this.connections.clear();
     const udp = this.udp;
     this.udp = undefined;
+    this.udpBatch?.close();
+    this.udpBatch = undefined;
     await Promise.all([
       udp && new Promise<void>((r) => udp.close(() => r())),
       this.tcp && new Promise<void>((r) => this.tcp!.close(() => r())),
@@ -192,6 +207,16 @@ export class ClusterDNS {
     ]);
     this.tcp = undefined;
     this.health = undefined;
+  }
+
+  /** the UDP socket layer in use while started: 'batched' (native addon) or 'dgram' */
+  udpIO(): 'batched' | 'dgram' | undefined {
+    return this.udpBatch ? 'batched' : this.udp ? 'dgram' : undefined;
+  }
+
+  /** datagrams and batches of the batched UDP path so far (undefined on node:dgram) */
+  udpBatchStats(): ReturnType<BatchedUdpServer['stats']> | undefined {
+    return this.udpBatch?.stats();
   }
 
   /** questions forwarded upstream so far (for tests and metrics) */
@@ -217,18 +242,40 @@ export class ClusterDNS {
     return this.zone;
   }
 
+  /** The batched UDP layer when it is to be used (see ClusterDNSOptions.udpIO), logging why not when it is not. */
+  private batchedUdpAddon(host: string): ReturnType<typeof loadUdpBatch>['addon'] {
+    const mode = this.opts.udpIO ?? 'auto';
+    if (mode === 'dgram') return undefined;
+    const { addon, error } = loadUdpBatch();
+    const why = !addon ? `addon ${error}` : isIP(host) === 0 || host.includes('%') ? `listen host ${host} is not an IP literal without a zone` : undefined;
+    if (why === undefined) return addon;
+    if (mode === 'batched') throw new Error(`dns: batched UDP I/O unavailable: ${why}`);
+    this.opts.log?.(`dns: batched UDP I/O unavailable (${why}); serving UDP with node:dgram`);
+    return undefined;
+  }
+
   private async bind(host: string, wanted: number): Promise<number> {
+    const addon = this.batchedUdpAddon(host);
     for (let attempt = 0; ; attempt++) {
-      // a larger receive buffer absorbs bursts (the kernel caps it at net.core.rmem_max)
-      const udp = createSocket({ type: isIP(host) === 6 ? 'udp6' : 'udp4', recvBufferSize: UDP_RECV_BUFFER_BYTES, lookup: literalAddressLookup });
-      await new Promise<void>((resolve, reject) => {
-        udp.once('error', reject);
-        udp.bind(wanted, host, () => {
-          udp.off('error', reject);
-          resolve();
+      let udp: Socket | undefined;
+      let batch: BatchedUdpServer | undefined;
+      let port: number;
+      if (addon) {
+        batch = new BatchedUdpServer(addon, isIP(host) === 6 ? 6 : 4, host, wanted, UDP_RECV_BUFFER_BYTES, (m) => this.responder!.handleAndCopyAtOnce(m, 'udp'));
+        port = batch.port;
+      } else {
+        // a larger receive buffer absorbs bursts (the kernel caps it at net.core.rmem_max)
+        const s = createSocket({ type: isIP(host) === 6 ? 'udp6' : 'udp4', recvBufferSize: UDP_RECV_BUFFER_BYTES, lookup: literalAddressLookup });
+        udp = s;
+        await new Promise<void>((resolve, reject) => {
+          s.once('error', reject);
+          s.bind(wanted, host, () => {
+            s.off('error', reject);
+            resolve();
+          });
         });
-      });
-      const port = udp.address().port;
+        port = s.address().port;
+      }
       const tcp = createServer((c) => this.onConnection(c));
       try {
         await new Promise<void>((resolve, reject) => {
@@ -239,15 +286,20 @@ export class ClusterDNS {
           });
         });
       } catch (e) {
-        udp.close();
+        udp?.close();
+        batch?.close();
         // port 0 gave a UDP port whose TCP twin is taken: try another
         if (wanted === 0 && (e as NodeJS.ErrnoException).code === 'EADDRINUSE' && attempt < 20) continue;
         throw e;
       }
-      udp.on('message', (msg, rinfo) => this.onDatagram(udp, msg, rinfo.address, rinfo.port));
-      udp.on('error', (e) => this.opts.log?.(`dns: udp: ${e.message}`));
+      if (udp) {
+        const s = udp;
+        s.on('message', (msg, rinfo) => this.onDatagram(s, msg, rinfo.address, rinfo.port));
+        s.on('error', (e) => this.opts.log?.(`dns: udp: ${e.message}`));
+      }
       tcp.on('error', (e) => this.opts.log?.(`dns: tcp: ${e.message}`));
       this.udp = udp;
+      this.udpBatch = batch;
       this.tcp = tcp;
       return port;
     }
