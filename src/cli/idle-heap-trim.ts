@@ -2,9 +2,13 @@
 // the Kubernetes API server: V8 keeps the garbage of a burst (and a grown young generation) in
 // the heap until its own memory reducer notices idleness, tens of seconds later. Every
 // `checkMs` this looks at the event loop's utilisation; once the loop has been nearly idle for
-// `idleMs` and the heap has grown by at least `growthBytes` since the last trim, it runs one full
-// garbage collection. Costs nothing while busy (it never collects under load) and nothing when
-// idle without growth.
+// `idleMs` and the heap has grown by at least `growthBytes` since the last trim, it runs one full,
+// compacting garbage collection: a plain full collection frees only the pages left entirely
+// empty, and after a burst most old-space pages hold a few survivors each (10,000 stored pods
+// kept 74 MiB of old space for 45 MiB of live objects); compaction moves the survivors together
+// and gives every other page back. Costs nothing while busy (it never collects under load) and
+// nothing when idle without growth; the compaction pauses the loop for tens of milliseconds
+// (it copies the live heap), which is why it waits for a quiet second.
 import { performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -34,13 +38,29 @@ function fullCollection(): Collect {
   return collect;
 }
 
+/**
+ * One full collection that compacts the whole old generation. V8 reads --compact-on-every-full-gc
+ * when a collection starts, so the flag is on for this one collection only (unless node was
+ * started with it, which leaves it on).
+ */
+export function compactingCollection(): void {
+  const gc = fullCollection();
+  if (process.execArgv.includes('--compact-on-every-full-gc')) return gc();
+  setFlagsFromString('--compact-on-every-full-gc');
+  try {
+    gc();
+  } finally {
+    setFlagsFromString('--no-compact-on-every-full-gc');
+  }
+}
+
 /** Starts trimming until `signal` aborts. */
 export function startIdleHeapTrim(signal: AbortSignal, opts: IdleHeapTrimOptions = {}): void {
   const checkMs = opts.checkMs ?? 250;
   const idleChecks = Math.max(1, Math.ceil((opts.idleMs ?? 1000) / checkMs));
   const quiet = opts.quietUtilization ?? 0.05;
   const growth = opts.growthBytes ?? 32 * 2 ** 20;
-  const gc = fullCollection();
+  fullCollection();
   let baseline = process.memoryUsage().heapTotal;
   let last = performance.eventLoopUtilization();
   let quietChecks = 0;
@@ -53,7 +73,7 @@ export function startIdleHeapTrim(signal: AbortSignal, opts: IdleHeapTrimOptions
     const heap = process.memoryUsage().heapTotal;
     if (heap < baseline + growth) return;
     const t0 = performance.now();
-    gc();
+    compactingCollection();
     const after = process.memoryUsage();
     baseline = after.heapTotal;
     quietChecks = 0;
