@@ -60,7 +60,9 @@ export async function startServer(flags: ServerFlags, log: (line: string) => voi
   const lifetime = new AbortController();
   setMaxListeners(0, lifetime.signal); // every informer and controller listens for the end
   // Before start-up allocates much: V8 grows the young generation from its first collections on.
-  capYoungGeneration(lifetime.signal);
+  // Not with a worker thread: V8's flags are per process, so the cap would also stop the worker's
+  // young generation from growing (at whatever size it has when the main thread reaches the cap).
+  if (!flags.controlLoopsThread) capYoungGeneration(lifetime.signal);
   const serverDir = join(flags.dataDir, 'server');
   const kubeconfigPath = join(flags.dataDir, 'kubeconfig.yaml');
   await step('preparing the data directory', () => {

@@ -28,6 +28,8 @@ export function youngGenerationBytes(): number {
 /**
  * Keeps the young generation at most 2 × semiSpaceMiB until `signal` aborts. Does nothing when
  * node was started with --max-semi-space-size or --semi-space-growth-factor (the operator chose).
+ * The growth factor is a process-wide V8 flag: in a process with worker threads it would stop
+ * their young generations from growing too, so use it only in a process without them.
  */
 export function capYoungGeneration(signal: AbortSignal, semiSpaceMiB = DEFAULT_SEMI_SPACE_CAP_MIB): void {
   if (process.execArgv.some((a) => /^--(max[-_]semi[-_]space[-_]size|semi[-_]space[-_]growth[-_]factor)\b/.test(a))) return;
