@@ -29,7 +29,8 @@ export interface GroupRequest {
 export type RequestInfo = ResourceRequest | NonResourceRequest | GroupRequest;
 
 export function parseRequestPath(pathname: string): RequestInfo {
-  const parts = pathname.split('/').filter((p) => p !== '').map(decodeURIComponent);
+  const parts = pathname.split('/').filter((p) => p !== '');
+  if (pathname.includes('%')) for (let i = 0; i < parts.length; i++) parts[i] = decodeURIComponent(parts[i]!);
   if (parts[0] === 'api') {
     if (parts.length === 1) return { kind: 'discovery', legacy: true };
     if (parts.length === 2) return { kind: 'discovery', legacy: true, group: '', version: parts[1] };

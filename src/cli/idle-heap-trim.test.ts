@@ -27,3 +27,21 @@ test('a heap grown by a burst is collected once the event loop goes quiet, and o
     ac.abort();
   }
 });
+
+test('the idle collection compacts: old-space pages that kept a few survivors each are given back', async () => {
+  const { compactingCollection } = await import('./idle-heap-trim.js');
+  const { getHeapSpaceStatistics } = await import('node:v8');
+  const oldSpace = () => getHeapSpaceStatistics().find((s) => s.space_name === 'old_space')!;
+  // fill old space, then keep one object in 20: every page keeps a few survivors
+  let all: { i: number; s: string }[] = [];
+  for (let i = 0; i < 300_000; i++) all.push({ i, s: `item-${i}` });
+  compactingCollection(); // promotes them all to old space
+  const survivors = all.filter((_, i) => i % 20 === 0);
+  all = [];
+  const before = oldSpace().space_size;
+  compactingCollection();
+  const after = oldSpace();
+  assert.equal(survivors.length, 15_000);
+  assert.ok(after.space_size < before / 2, `old space ${before} → ${after.space_size} bytes, expected less than half`);
+  assert.ok(after.space_size < 2 * after.space_used_size + 2 * 2 ** 20, `old space ${after.space_size} bytes for ${after.space_used_size} used: not compacted`);
+});

@@ -23,6 +23,7 @@ import type { ControlLoops, ControlLoopsSpec } from './control-loops.js';
 import type { RunningAgent } from './agent.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { startIdleHeapTrim } from './idle-heap-trim.js';
+import { capYoungGeneration } from './young-generation-cap.js';
 
 export interface RunningServer {
   readonly port: number;
@@ -56,6 +57,12 @@ function localAddresses(): string[] {
 }
 
 export async function startServer(flags: ServerFlags, log: (line: string) => void = () => {}): Promise<RunningServer> {
+  const lifetime = new AbortController();
+  setMaxListeners(0, lifetime.signal); // every informer and controller listens for the end
+  // Before start-up allocates much: V8 grows the young generation from its first collections on.
+  // Not with a worker thread: V8's flags are per process, so the cap would also stop the worker's
+  // young generation from growing (at whatever size it has when the main thread reaches the cap).
+  if (!flags.controlLoopsThread) capYoungGeneration(lifetime.signal);
   const serverDir = join(flags.dataDir, 'server');
   const kubeconfigPath = join(flags.dataDir, 'kubeconfig.yaml');
   await step('preparing the data directory', () => {
@@ -116,8 +123,6 @@ export async function startServer(flags: ServerFlags, log: (line: string) => voi
   await step('creating system namespaces', () => registries.bootstrap());
 
   const compactor = new Compactor(store);
-  const lifetime = new AbortController();
-  setMaxListeners(0, lifetime.signal); // every informer and controller listens for the end
   compactor.start(lifetime.signal);
   startIdleHeapTrim(lifetime.signal, { log: flags.verbosity >= 2 ? log : undefined });
 

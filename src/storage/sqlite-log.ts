@@ -35,6 +35,13 @@ const PAGE_CACHE_KIB = 2048;
 /** The WAL file is truncated to at most this after checkpoints. */
 const JOURNAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
 
+// No index on name: reads of the latest state are served from memory, and the queries below
+// read recent revisions by id; only opening groups the rows by name, once. An index on
+// (name, id) cost every write a b-tree insert at a random place (and its page in the WAL):
+// without it the store's CPU per create fell from 51–61 to 36–48 µs (10,000 creates of 2.4 KB,
+// 32 at a time, alternated runs), and opening a database of 10,000 keys takes ~40 ms longer
+// (160–175 → 180–230 ms). Databases made by earlier versions lose the index on open; a version
+// that still creates it opens this schema too.
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS log (
   id INTEGER PRIMARY KEY,
@@ -45,7 +52,7 @@ CREATE TABLE IF NOT EXISTS log (
   prev_revision INTEGER NOT NULL,
   value TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS log_name_id ON log (name, id);
+DROP INDEX IF EXISTS log_name_id;
 CREATE TABLE IF NOT EXISTS meta (
   key TEXT PRIMARY KEY,
   value INTEGER NOT NULL

@@ -71,8 +71,13 @@ export function describeManager(r: ManagerRecord): string {
 
 /** RFC 3339 with seconds precision, as metav1.Time serializes. */
 export function formatTime(d: Date): string {
-  return d.toISOString().replace(/\.\d+Z$/, 'Z');
+  const second = Math.floor(d.getTime() / 1000);
+  if (second !== lastFormatted.second) lastFormatted = { second, text: d.toISOString().replace(/\.\d+Z$/, 'Z') };
+  return lastFormatted.text;
 }
+
+/** The last second formatTime wrote: writes come many per second, each with the same text. */
+let lastFormatted = { second: NaN, text: '' };
 
 /** Which fields the main resource and each subresource may not change, as Kubernetes' strategies reset them. */
 export function defaultResetFields(subresource: string | undefined): ResetFields {

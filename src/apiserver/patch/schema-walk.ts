@@ -33,6 +33,15 @@ export function memberSchema(parent: SchemaNode | undefined, key: string): Schem
  */
 export function listInfo(schema: SchemaNode | undefined): ListInfo {
   if (schema?.type !== 'array') return ATOMIC;
+  let info = listInfos.get(schema);
+  if (!info) listInfos.set(schema, (info = listInfoOf(schema)));
+  return info;
+}
+
+/** listInfo of each schema node, worked out once (nodes are built once per definition and kept). */
+const listInfos = new WeakMap<SchemaNode, ListInfo>();
+
+function listInfoOf(schema: SchemaNode): ListInfo {
   if (schema.listType === 'map') {
     const keys = schema.listMapKeys?.length ? schema.listMapKeys : schema.patchMergeKey ? [schema.patchMergeKey] : [];
     return keys.length ? { kind: 'map', keys } : ATOMIC;

@@ -119,37 +119,38 @@ function everything(v: unknown, schema: SchemaNode | undefined, path: FieldPath,
  */
 export function encodeEverything(v: unknown, schema: SchemaNode | undefined, withSelf: boolean): JsonObject | undefined {
   const out: JsonObject = withSelf ? { '.': {} } : {};
-  const shape = shapeOf(v, schema);
-  if (shape === 'map' && isObject(v)) {
-    const keys = Object.keys(v);
-    if (keys.length > 1) keys.sort();
-    for (const k of keys) {
-      const x = v[k];
-      const s = memberSchema(schema, k);
-      const below = hasPathsBelow(x, s) ? encodeEverything(x, s, true) : {};
-      if (below === undefined) return undefined;
-      out[fieldElement(k)] = below;
-    }
-  } else if (shape === 'list' && Array.isArray(v)) {
+  if (Array.isArray(v)) {
     const info = listInfo(schema);
-    const items = v.map((item) => ({ item, el: itemElement(item, info, schema?.items) }));
+    if (info.kind === 'atomic') return out;
+    const itemSchema = schema?.items;
+    const items = v.map((item) => ({ item, el: itemElement(item, info, itemSchema) }));
     if (items.length > 1) items.sort((a, b) => compareElements(a.el, b.el));
     for (let i = 0; i < items.length; i++) {
       const { item, el } = items[i]!;
       if (i > 0 && items[i - 1]!.el === el) return undefined;
-      const below = info.kind !== 'set' && hasPathsBelow(item, schema?.items) ? encodeEverything(item, schema?.items, true) : {};
+      const below = info.kind !== 'set' ? encodeBelow(item, itemSchema) : {};
       if (below === undefined) return undefined;
       out[el] = below;
+    }
+  } else if (isObject(v) && !isAtomicMap(schema)) {
+    const keys = Object.keys(v);
+    if (keys.length > 1) keys.sort();
+    for (const k of keys) {
+      const below = encodeBelow(v[k], memberSchema(schema, k));
+      if (below === undefined) return undefined;
+      out[fieldElement(k)] = below;
     }
   }
   return out;
 }
 
-/** True when `v` is walked into (a granular map or a non-atomic list) and has members or items. */
-function hasPathsBelow(v: unknown, schema: SchemaNode | undefined): boolean {
-  const shape = shapeOf(v, schema);
-  if (shape === 'map') return Object.keys(v as JsonObject).length > 0;
-  return shape === 'list' && (v as unknown[]).length > 0;
+/** encodeEverything(x, s, true) when x is walked into and has members or items, else {} (its own path only). */
+function encodeBelow(x: unknown, s: SchemaNode | undefined): JsonObject | undefined {
+  if (Array.isArray(x)) return x.length > 0 && listInfo(s).kind !== 'atomic' ? encodeEverything(x, s, true) : {};
+  if (isObject(x) && !isAtomicMap(s)) {
+    for (const _ in x) return encodeEverything(x, s, true);
+  }
+  return {};
 }
 
 /** Items by path element; the first of duplicates wins. */
