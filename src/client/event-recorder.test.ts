@@ -35,7 +35,9 @@ describe('EventRecorder', () => {
     await recorder.flush();
     const [ev, ...rest] = await events('prod');
     assert.equal(rest.length, 0);
-    assert.equal(ev!.metadata?.name, `web-1.${(BigInt(T0) * 1_000_000n).toString(16)}`);
+    // <name>.<hex nanoseconds>, within the millisecond of the clock
+    const [, hex] = /^web-1\.([0-9a-f]+)$/.exec(ev!.metadata?.name ?? '') ?? [];
+    assert.equal(BigInt(`0x${hex}`) / 1_000_000n, BigInt(T0));
     assert.equal(ev!.metadata?.namespace, 'prod');
     assert.deepEqual(
       { ...ev, metadata: undefined, apiVersion: undefined, kind: undefined },
@@ -80,6 +82,16 @@ describe('EventRecorder', () => {
     const list = await events('prod');
     assert.equal(list.length, 4);
     assert.equal(new Set(list.map((e) => e.metadata?.name)).size, 4, 'distinct names even within one millisecond');
+  });
+
+  test("two recorders' Events about one object in one millisecond get distinct names (a scheduler's and a kubelet's)", async () => {
+    const kubelet = new EventRecorder({ client, component: 'kubelet', host: 'node-a', clock, log: (l) => logs.push(l) });
+    recorder.event(pod, 'Normal', 'Scheduled', 'Successfully assigned prod/web-1 to node-a');
+    kubelet.event(pod, 'Normal', 'Pulled', 'Container image "pause" already present on machine');
+    await Promise.all([recorder.flush(), kubelet.flush()]);
+    const list = await events('prod');
+    assert.deepEqual(list.map((e) => e.reason).sort(), ['Pulled', 'Scheduled']);
+    assert.deepEqual(logs, []);
   });
 
   test('events about cluster-scoped objects go to the default namespace', async () => {

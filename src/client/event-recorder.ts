@@ -5,7 +5,9 @@
 //   EVENT_CACHE_SIZE most recent Events remembers which);
 // - a per-object token bucket (burst SPAM_BURST, one more every SPAM_REFILL_MS) drops floods;
 // - Events are named `<object name>.<hex nanosecond timestamp>` in the object's namespace
-//   ("default" for cluster-scoped objects).
+//   ("default" for cluster-scoped objects); the clock has milliseconds, so the nanoseconds below
+//   them count Events of the whole thread (from a random start), and two recorders (a scheduler's
+//   and a kubelet's about one pod, say) never make the same name in the same millisecond.
 // Recording is best-effort and asynchronous: event() never throws and never waits; writes happen
 // in order in the background, failures are logged and dropped. flush() waits for pending writes.
 import { isNotFound } from '../api/errors.js';
@@ -25,6 +27,9 @@ export const SPAM_REFILL_MS = 5 * 60_000;
 export const MAX_PENDING_WRITES = 1000;
 
 const EVENTS = resourceInfo('', 'v1', 'events');
+
+/** The sub-millisecond part of Event names: one sequence for every recorder of this thread. */
+let nameSequence = Math.floor(Math.random() * 1_000_000);
 
 export interface EventRecorderOptions {
   readonly client: Client;
@@ -55,7 +60,6 @@ export class EventRecorder {
   private readonly buckets = new Map<string, Bucket>();
   private tail: Promise<void> = Promise.resolve();
   private pending = 0;
-  private seq = 0;
   private stopped = false;
 
   constructor(private readonly opts: EventRecorderOptions) {
@@ -82,7 +86,7 @@ export class EventRecorder {
       if (this.pending >= MAX_PENDING_WRITES) return this.warn(`dropping event ${reason} for ${involved.kind} ${m.name}: ${MAX_PENDING_WRITES} writes pending`);
       const key = JSON.stringify([objectId, type, reason, message]);
       const at = this.clock.now();
-      const nanos = BigInt(at) * 1_000_000n + BigInt(this.seq++ % 1_000_000);
+      const nanos = BigInt(at) * 1_000_000n + BigInt(nameSequence++ % 1_000_000);
       this.pending++;
       this.tail = this.tail.then(() => this.write(key, { involved, type, reason, message, at, nanos })).finally(() => this.pending--);
     } catch (e) {
