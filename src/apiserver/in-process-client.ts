@@ -408,19 +408,6 @@ export class InProcessClient {
   }
 }
 
-/** Freezes `o` and everything in it; returns it. */
-export function deepFreeze<T>(o: T): T {
-  if (typeof o !== 'object' || o === null || Object.isFrozen(o)) return o;
-  Object.freeze(o); // first: a cycle ends at the frozen check
-  // for...in and an index loop instead of Object.values: no array of values per object (half the cost on a parsed pod)
-  if (Array.isArray(o)) {
-    for (let i = 0; i < o.length; i++) deepFreeze(o[i]);
-  } else {
-    for (const k in o) deepFreeze((o as Record<string, unknown>)[k]);
-  }
-  return o;
-}
-
 export function parse<T>(json: string): T {
   const o: unknown = JSON.parse(json);
   if (!isObject(o)) throw new InternalError(`expected a JSON object, got ${typeof o}`);
