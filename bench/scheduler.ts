@@ -19,7 +19,7 @@
 // (per scenario, default 600), BENCH_CPU_PROF_DIR (when set, the server runs with --cpu-prof and
 // writes its profile to <dir>/<scenario>-<nodes>n/), BENCH_SERVER_NODE_ARGS (extra Node flags for
 // the server, space-separated, e.g. --max-old-space-size=768), BENCH_SERVER_ARGS (extra `skiff server`
-// flags, space-separated, e.g. --control-loops-thread).
+// flags, space-separated, e.g. --no-control-loops-thread: the control loops on the API thread; they run in a worker thread by default with simulated nodes).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:https';

@@ -408,15 +408,6 @@ export class InProcessClient {
   }
 }
 
-/** Freezes `o` and everything in it; returns it. */
-export function deepFreeze<T>(o: T): T {
-  if (typeof o === 'object' && o !== null && !Object.isFrozen(o)) {
-    Object.freeze(o);
-    for (const v of Object.values(o)) deepFreeze(v);
-  }
-  return o;
-}
-
 export function parse<T>(json: string): T {
   const o: unknown = JSON.parse(json);
   if (!isObject(o)) throw new InternalError(`expected a JSON object, got ${typeof o}`);

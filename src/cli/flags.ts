@@ -25,7 +25,10 @@ export interface ServerFlags {
   readonly defaultTolerationSeconds: number;
   /** run no controller manager and no scheduler (API only) */
   readonly disableControllers: boolean;
-  /** run the controller manager, the scheduler and the simulated nodes in a worker thread (default true) */
+  /**
+   * run the controller manager, the scheduler and the simulated nodes in a worker thread; default
+   * (--control-loops-thread / --no-control-loops-thread not given): when simulated nodes run
+   */
   readonly controlLoopsThread: boolean;
   /** size of each node's podCIDR (default 24) */
   readonly nodeCIDRMaskSize: number;
@@ -73,8 +76,9 @@ Flags:
   --node-monitor-grace-period D   a node whose Lease is older than D is unreachable (default 50s)
   --default-toleration-seconds N  not-ready/unreachable tolerations added to pods (default 300)
   --disable-controllers           no controller manager and no scheduler (API only)
-  --control-loops-thread          run the controllers, the scheduler and the simulated nodes in a
-                                  worker thread, on another core (default: the API server's thread)
+  --[no-]control-loops-thread     run the controllers, the scheduler and the simulated nodes in a
+                                  worker thread, on another core (default: with --simulated-nodes;
+                                  else on the API server's thread)
   --node-cidr-mask-size N         prefix length of each node's podCIDR (default 24)
   -v, --v N                       log verbosity (default 0; 4 logs every request)
 
@@ -126,6 +130,7 @@ export function parseServerFlags(argv: readonly string[]): ServerFlags {
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
+      allowNegative: true,
       allowPositionals: false,
     });
   } catch (e) {
@@ -192,7 +197,7 @@ export function parseServerFlags(argv: readonly string[]): ServerFlags {
     nodeMonitorGracePeriodMs: grace,
     defaultTolerationSeconds: toleration,
     disableControllers: v['disable-controllers'] ?? false,
-    controlLoopsThread: v['control-loops-thread'] ?? false,
+    controlLoopsThread: v['control-loops-thread'] ?? simulatedNodes > 0,
     dataDir: v['data-dir'] ?? defaultDataDir(),
     port,
     bind: v.bind ?? '0.0.0.0',

@@ -5,7 +5,7 @@ import { beforeEach, describe, test } from 'node:test';
 import { ApiError } from '../api/errors.js';
 import type { KubeObject } from '../api/object.js';
 import { resourceInfo } from './client.js';
-import { EventRecorder, SPAM_BURST, SPAM_REFILL_MS } from './event-recorder.js';
+import { AGGREGATE_INTERVAL_MS, AGGREGATE_MAX_EVENTS, COMBINED_MESSAGE_PREFIX, EventRecorder, SPAM_BURST, SPAM_REFILL_MS } from './event-recorder.js';
 import { FakeClient } from './fake-client.js';
 import { FakeClock } from './fake-clock.js';
 
@@ -35,7 +35,9 @@ describe('EventRecorder', () => {
     await recorder.flush();
     const [ev, ...rest] = await events('prod');
     assert.equal(rest.length, 0);
-    assert.equal(ev!.metadata?.name, `web-1.${(BigInt(T0) * 1_000_000n).toString(16)}`);
+    // <name>.<hex nanoseconds>, within the millisecond of the clock
+    const [, hex] = /^web-1\.([0-9a-f]+)$/.exec(ev!.metadata?.name ?? '') ?? [];
+    assert.equal(BigInt(`0x${hex}`) / 1_000_000n, BigInt(T0));
     assert.equal(ev!.metadata?.namespace, 'prod');
     assert.deepEqual(
       { ...ev, metadata: undefined, apiVersion: undefined, kind: undefined },
@@ -71,6 +73,28 @@ describe('EventRecorder', () => {
     assert.equal(list[0]!.lastTimestamp, '2025-01-01T12:00:20Z');
   });
 
+  test('similar Events (same object, type, reason; other messages) are combined into one after the ninth, as client-go aggregates them', async () => {
+    const rs: KubeObject = { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'web-5d4', namespace: 'prod', uid: 'uid-rs' } };
+    const rsRecorder = new EventRecorder({ client, component: 'replicaset-controller', clock, log: (l) => logs.push(l) });
+    for (let i = 0; i < AGGREGATE_MAX_EVENTS + 2; i++) rsRecorder.event(rs, 'Normal', 'SuccessfulCreate', `Created pod: web-5d4-${i}`);
+    await rsRecorder.flush();
+    const list = (await events('prod')).filter((e) => (e as { reason?: string }).reason === 'SuccessfulCreate') as (KubeObject & { message: string; count: number })[];
+    const single = list.filter((e) => !e.message.startsWith(COMBINED_MESSAGE_PREFIX));
+    const combined = list.filter((e) => e.message.startsWith(COMBINED_MESSAGE_PREFIX));
+    assert.equal(single.length, AGGREGATE_MAX_EVENTS - 1);
+    assert.deepEqual(
+      combined.map((e) => [e.message, e.count]),
+      [[`${COMBINED_MESSAGE_PREFIX}Created pod: web-5d4-${AGGREGATE_MAX_EVENTS + 1}`, 3]],
+    );
+    // another reason is not similar; and after the interval the count starts again
+    rsRecorder.event(rs, 'Normal', 'SuccessfulDelete', 'Deleted pod: web-5d4-0');
+    await clock.advance(AGGREGATE_INTERVAL_MS + 1);
+    rsRecorder.event(rs, 'Normal', 'SuccessfulCreate', 'Created pod: web-5d4-late');
+    await rsRecorder.flush();
+    const messages = (await events('prod')).map((e) => (e as { message?: string }).message);
+    assert.ok(messages.includes('Deleted pod: web-5d4-0') && messages.includes('Created pod: web-5d4-late'));
+  });
+
   test('a different message, reason or type is a different Event', async () => {
     recorder.event(pod, 'Warning', 'FailedScheduling', 'a');
     recorder.event(pod, 'Warning', 'FailedScheduling', 'b');
@@ -80,6 +104,16 @@ describe('EventRecorder', () => {
     const list = await events('prod');
     assert.equal(list.length, 4);
     assert.equal(new Set(list.map((e) => e.metadata?.name)).size, 4, 'distinct names even within one millisecond');
+  });
+
+  test("two recorders' Events about one object in one millisecond get distinct names (a scheduler's and a kubelet's)", async () => {
+    const kubelet = new EventRecorder({ client, component: 'kubelet', host: 'node-a', clock, log: (l) => logs.push(l) });
+    recorder.event(pod, 'Normal', 'Scheduled', 'Successfully assigned prod/web-1 to node-a');
+    kubelet.event(pod, 'Normal', 'Pulled', 'Container image "pause" already present on machine');
+    await Promise.all([recorder.flush(), kubelet.flush()]);
+    const list = await events('prod');
+    assert.deepEqual(list.map((e) => e.reason).sort(), ['Pulled', 'Scheduled']);
+    assert.deepEqual(logs, []);
   });
 
   test('events about cluster-scoped objects go to the default namespace', async () => {
@@ -115,14 +149,15 @@ describe('EventRecorder', () => {
   });
 
   test('a flood about one object is cut at the burst, then refills slowly', async () => {
-    for (let i = 0; i < SPAM_BURST + 5; i++) recorder.event(pod, 'Warning', 'BackOff', `restart ${i}`);
+    // distinct reasons: nothing here is similar enough to be combined, every Event is a write
+    for (let i = 0; i < SPAM_BURST + 5; i++) recorder.event(pod, 'Warning', `Reason${i}`, `restart ${i}`);
     recorder.event(node, 'Normal', 'Other', 'other objects are not affected');
     await recorder.flush();
     assert.equal((await events('prod')).length, SPAM_BURST);
     assert.equal((await events('default')).length, 1);
     await clock.advance(SPAM_REFILL_MS);
-    recorder.event(pod, 'Warning', 'BackOff', 'one more');
-    recorder.event(pod, 'Warning', 'BackOff', 'and no more');
+    recorder.event(pod, 'Warning', 'OneMore', 'one more');
+    recorder.event(pod, 'Warning', 'NoMore', 'and no more');
     await recorder.flush();
     assert.equal((await events('prod')).length, SPAM_BURST + 1);
   });

@@ -3,9 +3,15 @@
 // - repeats of the same (object, type, reason, message) from this component update one Event —
 //   count + 1 and a new lastTimestamp, by PATCH — instead of creating another (an LRU of the
 //   EVENT_CACHE_SIZE most recent Events remembers which);
+// - similar Events (same object, type and reason, other messages) are folded as client-go's
+//   EventAggregator folds them: once AGGREGATE_MAX_EVENTS distinct messages were seen within
+//   AGGREGATE_INTERVAL_MS, each further one updates ONE Event "(combined from similar events): <message>"
+//   (a ReplicaSet's "Created pod: ..." after the ninth pod, say) instead of creating another;
 // - a per-object token bucket (burst SPAM_BURST, one more every SPAM_REFILL_MS) drops floods;
 // - Events are named `<object name>.<hex nanosecond timestamp>` in the object's namespace
-//   ("default" for cluster-scoped objects).
+//   ("default" for cluster-scoped objects); the clock has milliseconds, so the nanoseconds below
+//   them count Events of the whole thread (from a random start), and two recorders (a scheduler's
+//   and a kubelet's about one pod, say) never make the same name in the same millisecond.
 // Recording is best-effort and asynchronous: event() never throws and never waits; writes happen
 // in order in the background, failures are logged and dropped. flush() waits for pending writes.
 import { isNotFound } from '../api/errors.js';
@@ -21,10 +27,19 @@ export const EVENT_CACHE_SIZE = 4096;
 /** Per object: this many Events at once, then one more per SPAM_REFILL_MS (client-go's spam filter). */
 export const SPAM_BURST = 25;
 export const SPAM_REFILL_MS = 5 * 60_000;
+/** Distinct messages of similar Events before they are combined (client-go's defaultAggregateMaxEvents). */
+export const AGGREGATE_MAX_EVENTS = 10;
+/** Similar Events further apart than this start a new count (client-go's defaultAggregateIntervalInSeconds). */
+export const AGGREGATE_INTERVAL_MS = 600_000;
+/** The message prefix of a combined Event (client-go's EventAggregatorByReasonMessageFunc). */
+export const COMBINED_MESSAGE_PREFIX = '(combined from similar events): ';
 /** Writes waiting in the background beyond this are dropped (client-go's broadcaster queue length). */
 export const MAX_PENDING_WRITES = 1000;
 
 const EVENTS = resourceInfo('', 'v1', 'events');
+
+/** The sub-millisecond part of Event names: one sequence for every recorder of this thread. */
+let nameSequence = Math.floor(Math.random() * 1_000_000);
 
 export interface EventRecorderOptions {
   readonly client: Client;
@@ -48,14 +63,20 @@ interface Bucket {
   last: number;
 }
 
+/** The messages seen recently for one (object, type, reason). */
+interface Similar {
+  readonly messages: Set<string>;
+  last: number;
+}
+
 export class EventRecorder {
   private readonly clock: Clock;
   private readonly log: (line: string) => void;
   private readonly aggregates = new Map<string, Aggregate>();
   private readonly buckets = new Map<string, Bucket>();
+  private readonly similar = new Map<string, Similar>();
   private tail: Promise<void> = Promise.resolve();
   private pending = 0;
-  private seq = 0;
   private stopped = false;
 
   constructor(private readonly opts: EventRecorderOptions) {
@@ -78,13 +99,17 @@ export class EventRecorder {
         ...(m.resourceVersion ? { resourceVersion: m.resourceVersion } : {}),
       };
       const objectId = JSON.stringify([this.opts.component, this.opts.host ?? '', involved.kind, m.namespace ?? '', m.name, m.uid ?? '', obj.apiVersion ?? '']);
+      const at = this.clock.now();
+      // as client-go's correlator: aggregate first, then the spam filter
+      const combined = this.aggregate(JSON.stringify([objectId, type, reason]), message, at);
+      const text = combined ? `${COMBINED_MESSAGE_PREFIX}${message}` : message;
       if (!this.allow(objectId)) return this.warn(`dropping event ${reason} for ${involved.kind} ${m.name}: too many events for this object`);
       if (this.pending >= MAX_PENDING_WRITES) return this.warn(`dropping event ${reason} for ${involved.kind} ${m.name}: ${MAX_PENDING_WRITES} writes pending`);
-      const key = JSON.stringify([objectId, type, reason, message]);
-      const at = this.clock.now();
-      const nanos = BigInt(at) * 1_000_000n + BigInt(this.seq++ % 1_000_000);
+      // a combined Event is one per (object, type, reason), whatever its latest message
+      const key = JSON.stringify(combined ? [objectId, type, reason] : [objectId, type, reason, text]);
+      const nanos = BigInt(at) * 1_000_000n + BigInt(nameSequence++ % 1_000_000);
       this.pending++;
-      this.tail = this.tail.then(() => this.write(key, { involved, type, reason, message, at, nanos })).finally(() => this.pending--);
+      this.tail = this.tail.then(() => this.write(key, { involved, type, reason, message: text, at, nanos })).finally(() => this.pending--);
     } catch (e) {
       this.warn(`dropping event ${reason}: ${e instanceof Error ? e.message : String(e)}`);
     }
@@ -150,6 +175,24 @@ export class EventRecorder {
     this.aggregates.delete(key);
     this.aggregates.set(key, a);
     if (this.aggregates.size > EVENT_CACHE_SIZE) this.aggregates.delete(this.aggregates.keys().next().value!);
+  }
+
+  /**
+   * Notes `message` among the recent ones of `similarKey` (object, type, reason); true when it is
+   * to be folded into the combined Event: AGGREGATE_MAX_EVENTS distinct messages seen within
+   * AGGREGATE_INTERVAL_MS of each other (the set then stays at one less than that, as client-go's).
+   */
+  private aggregate(similarKey: string, message: string, now: number): boolean {
+    let r = this.similar.get(similarKey);
+    if (!r || now - r.last > AGGREGATE_INTERVAL_MS) r = { messages: new Set(), last: now };
+    r.messages.add(message);
+    r.last = now;
+    this.similar.delete(similarKey);
+    this.similar.set(similarKey, r);
+    if (this.similar.size > EVENT_CACHE_SIZE) this.similar.delete(this.similar.keys().next().value!);
+    if (r.messages.size < AGGREGATE_MAX_EVENTS) return false;
+    r.messages.delete(r.messages.values().next().value!);
+    return true;
   }
 
   /** Takes a token from the object's bucket, if it has one. */

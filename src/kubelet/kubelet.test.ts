@@ -11,7 +11,7 @@ import { resourceInfo } from '../client/client.js';
 import { FakeClient } from '../client/fake-client.js';
 import { FakeClock, settle } from '../client/fake-clock.js';
 import { SimulatedRuntime } from '../runtime/simulated/simulated-runtime.js';
-import { Kubelet, type KubeletOptions } from './kubelet.js';
+import { Kubelet, NODE_STATUS_REPORT_MS, type KubeletOptions } from './kubelet.js';
 import type { MachineInfo } from './node-status.js';
 
 const PODS = resourceInfo('', 'v1', 'pods');
@@ -140,14 +140,16 @@ describe('Kubelet', () => {
     await until('the pod runs with an IP of the existing podCIDR', async () => (await getPod('web')).status?.podIP === '10.42.9.2');
   });
 
-  test('renews the Lease every 10 s, posts status every 60 s, and stops both while annotated simulate-down', async () => {
+  test('renews the Lease every 10 s, posts an unchanged status every 5 min, and stops both while annotated simulate-down', async () => {
     await start();
     await clock.advance(10_000);
     assert.equal((await getLease()).spec?.renewTime, '2025-01-01T00:00:10.000000Z');
     const heartbeat = async () => (await getNode()).status?.conditions?.find((c) => c.type === 'Ready')?.lastHeartbeatTime;
     assert.equal(await heartbeat(), '2025-01-01T00:00:00Z');
     await clock.advance(50_000);
-    assert.equal(await heartbeat(), '2025-01-01T00:01:00Z');
+    assert.equal(await heartbeat(), '2025-01-01T00:00:00Z', 'nothing changed: no status write within nodeStatusReportFrequency');
+    await clock.advance(NODE_STATUS_REPORT_MS - 60_000);
+    assert.equal(await heartbeat(), '2025-01-01T00:05:00Z');
 
     const node = await client.get<KubeObject>(NODES, undefined, 'node-1');
     node.metadata!.annotations = { 'skiff.io/simulate-down': 'true' };
@@ -155,16 +157,16 @@ describe('Kubelet', () => {
     await settle();
     assert.equal(kubelet.isDown(), true);
     await clock.advance(120_000);
-    assert.equal((await getLease()).spec?.renewTime, '2025-01-01T00:01:00.000000Z', 'no renewal while down');
-    assert.equal(await heartbeat(), '2025-01-01T00:01:00Z', 'no status while down');
+    assert.equal((await getLease()).spec?.renewTime, '2025-01-01T00:05:00.000000Z', 'no renewal while down');
+    assert.equal(await heartbeat(), '2025-01-01T00:05:00Z', 'no status while down');
 
     const down = await client.get<KubeObject>(NODES, undefined, 'node-1');
     delete down.metadata!.annotations!['skiff.io/simulate-down'];
     await client.update(NODES, down);
-    await until('the lease is renewed at once', async () => (await getLease()).spec?.renewTime === '2025-01-01T00:03:00.000000Z');
-    await until('the status is posted at once', async () => (await heartbeat()) === '2025-01-01T00:03:00Z');
+    await until('the lease is renewed at once', async () => (await getLease()).spec?.renewTime === '2025-01-01T00:07:00.000000Z');
+    await until('the status is posted at once', async () => (await heartbeat()) === '2025-01-01T00:07:00Z');
     await clock.advance(10_000);
-    assert.equal((await getLease()).spec?.renewTime, '2025-01-01T00:03:10.000000Z');
+    assert.equal((await getLease()).spec?.renewTime, '2025-01-01T00:07:10.000000Z');
   });
 
   test('a pod goes Pending → Running, gets an IP of the podCIDR, and is Ready after readinessProbe.initialDelaySeconds', async () => {

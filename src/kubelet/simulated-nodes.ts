@@ -35,7 +35,14 @@ export const SIMULATED_NODE_LABEL = 'skiff.io/simulated';
 export const SIMULATED_NODE_IP_BASE = '198.19.0.1';
 /** Heartbeat slots: with the 10 s lease period, one slot's nodes renew every second. */
 const HEARTBEAT_SLOTS = 10;
-/** Lease renewals / status posts in flight at once across all simulated nodes. */
+/**
+ * Lease renewals / status posts in flight at once across all simulated nodes: at least this many,
+ * and at least one slot's worth (count / HEARTBEAT_SLOTS), so that every node of a slot renews at
+ * its turn however slow the API answers, as independent kubelets would. With a fixed 32, a
+ * thousand nodes renewed at most 32 / latency times a second: under a burst of writes (API
+ * latency ~1 s) about 350 Leases per 10 s instead of 1,000, each node every ~30 s, close to the
+ * 50 s node-monitor grace period.
+ */
 const HEARTBEAT_CONCURRENCY = 32;
 /** Kubelets registering at once at start-up. */
 const START_CONCURRENCY = 50;
@@ -123,7 +130,7 @@ export async function startSimulatedNodes(opts: SimulatedNodesOptions, signal?: 
     own.push(podInformer, nodeInformer);
   }
   const source = new InformerKubeletSource(podInformer, nodeInformer);
-  const heartbeats = new HeartbeatScheduler({ clock, periodMs: opts.leaseRenewIntervalMs ?? NODE_LEASE_RENEW_INTERVAL_MS, slots: HEARTBEAT_SLOTS, concurrency: HEARTBEAT_CONCURRENCY });
+  const heartbeats = new HeartbeatScheduler({ clock, periodMs: opts.leaseRenewIntervalMs ?? NODE_LEASE_RENEW_INTERVAL_MS, slots: HEARTBEAT_SLOTS, concurrency: Math.max(HEARTBEAT_CONCURRENCY, Math.ceil(opts.count / HEARTBEAT_SLOTS)) });
 
   const prefix = opts.namePrefix ?? 'sim-';
   const first = opts.firstIndex ?? 0;

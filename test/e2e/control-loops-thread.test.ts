@@ -1,6 +1,8 @@
-// `skiff server --control-loops-thread`: the controller manager, the scheduler and the simulated
-// nodes run in a worker thread and reach the API through a MessagePort; driven with the real
-// kubectl, a Deployment rolls out, its pods are bound and Running, and deleting it cascades.
+// `skiff server --simulated-nodes N` (the worker thread is the default with simulated nodes;
+// --control-loops-thread asks for it always): the controller manager, the scheduler and the
+// simulated nodes run in a worker thread and reach the API through a MessagePort; driven with the
+// real kubectl, a Deployment rolls out, its pods are bound and Running, and deleting it cascades.
+// `--no-control-loops-thread` keeps them on the API server's thread.
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
 import { kubectlOk, startSkiff, type Skiff } from './harness.js';
@@ -8,7 +10,7 @@ import { kubectlOk, startSkiff, type Skiff } from './harness.js';
 describe('control loops in a worker thread', () => {
   let s: Skiff;
   before(async () => {
-    s = await startSkiff({ args: ['--storage', 'memory', '--simulated-nodes', '2', '--control-loops-thread'] });
+    s = await startSkiff({ args: ['--storage', 'memory', '--simulated-nodes', '2'] });
   });
   after(async () => {
     await s?.destroy();
@@ -32,5 +34,22 @@ describe('control loops in a worker thread', () => {
       assert.ok(Date.now() < deadline, 'ReplicaSet and pods gone within 30 s');
       await new Promise((r) => setTimeout(r, 250));
     }
+  });
+});
+
+describe('control loops on the API server thread (--no-control-loops-thread)', () => {
+  let s: Skiff;
+  before(async () => {
+    s = await startSkiff({ args: ['--storage', 'memory', '--simulated-nodes', '1', '--no-control-loops-thread'] });
+  });
+  after(async () => {
+    await s?.destroy();
+  });
+
+  it('pods are bound and Running with the loops in-process', async () => {
+    assert.doesNotMatch(s.output(), /run in a worker thread/);
+    await kubectlOk(s, ['wait', '--for=condition=Ready', 'nodes', '--all', '--timeout=30s']);
+    await kubectlOk(s, ['run', 'inproc', '--image=busybox']);
+    await kubectlOk(s, ['wait', '--for=condition=Ready', 'pod/inproc', '--timeout=30s']);
   });
 });
