@@ -204,6 +204,22 @@ describe('Kubelet', () => {
     assert.equal((await getPod('web')).metadata?.resourceVersion, rv, 'no status write without a change');
   });
 
+  test('serviceEnv: containers get the variables of the Services the kubelet watches, created before and after it starts', async () => {
+    const SERVICES = resourceInfo('', 'v1', 'services');
+    const svc = (name: string, ip: string) => ({ apiVersion: 'v1', kind: 'Service', metadata: { namespace: 'default', name }, spec: { clusterIP: ip, ports: [{ port: 80 }] } }) as KubeObject;
+    const envs: string[][] = [];
+    const create = runtime.createContainer.bind(runtime);
+    runtime.createContainer = (id, config) => (envs.push((config.env ?? []).map((e) => `${e.name}=${e.value}`)), create(id, config));
+    await client.create(SERVICES, svc('kubernetes', '10.43.0.1'));
+    await start({ serviceEnv: true });
+    await client.create(SERVICES, svc('web-api', '10.43.0.20'));
+    await settle();
+    await client.create(PODS, podSpec('web'));
+    await until('the pod runs', async () => (await getPod('web')).status?.phase === 'Running');
+    assert.equal(envs.length, 1);
+    for (const v of ['KUBERNETES_SERVICE_HOST=10.43.0.1', 'WEB_API_SERVICE_HOST=10.43.0.20', 'WEB_API_PORT=tcp://10.43.0.20:80']) assert.ok(envs[0]!.includes(v), `${v} in ${envs[0]!.join(' ')}`);
+  });
+
   test('waits for spec.podCIDR before starting pods that need an IP; host-network pods start at once', async () => {
     await start({ podCIDR: undefined });
     await client.create(PODS, podSpec('web'));

@@ -7,7 +7,7 @@
 // A node annotated `skiff.io/simulate-down: "true"` plays dead until the annotation goes: no Lease
 // renewal, no node or pod status, no pod changes (its containers keep "running" in the runtime).
 import type { ClusterDNSSettings } from './dns-config.js';
-import type { Node, Pod, Taint } from 'kubernetes-types/core/v1.js';
+import type { Node, Pod, Service, Taint } from 'kubernetes-types/core/v1.js';
 import { isAlreadyExists, isConflict, isNotFound } from '../api/errors.js';
 import type { KubeObject } from '../api/object.js';
 import type { Client } from '../client/client.js';
@@ -16,7 +16,7 @@ import type { Clock } from '../client/clock.js';
 import { sleep, systemClock } from '../client/clock.js';
 import { EventRecorder } from '../client/event-recorder.js';
 import { Backoff } from '../client/backoff.js';
-import type { Informer } from '../client/informer.js';
+import { Informer } from '../client/informer.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { HeartbeatScheduler } from './heartbeat.js';
 import type { KubeletSource, NodeObject, PodObject } from './kubelet-source.js';
@@ -27,7 +27,7 @@ import type { MachineInfo, NodeDescription, NodeHealth } from './node-status.js'
 import { DEFAULT_KUBELET_PORT, DEFAULT_SIMULATED_CAPACITY, missingLabels, nodeStatus, nodeStatusChanged, registrationNode } from './node-status.js';
 import { PodLifecycle } from './pod-lifecycle.js';
 import type { PodObjects } from './pod-objects.js';
-import { ClientPodObjects } from './pod-objects.js';
+import { ClientPodObjects, SERVICES } from './pod-objects.js';
 import { VolumeManager } from './volumes/volume-manager.js';
 import { Pleg } from './pleg.js';
 import type { ProbeManagerFactory } from './probes/prober.js';
@@ -125,6 +125,8 @@ export class Kubelet {
   private desc?: NodeDescription;
   private controller?: AbortController;
   private cleanups: (() => void)[] = [];
+  /** every Service, for service env vars (when the kubelet makes its own PodObjects) */
+  private readonly servicesInformer?: Informer<Service & KubeObject>;
   private tasks = new Set<Promise<unknown>>();
   private nodeUid?: string;
   private node?: Node;
@@ -147,7 +149,9 @@ export class Kubelet {
     this.lease = new NodeLease({ client: opts.client, nodeName: opts.nodeName, clock: this.clock, durationSeconds: Math.max(1, Math.ceil((4 * (opts.leaseRenewIntervalMs ?? NODE_LEASE_RENEW_INTERVAL_MS)) / 1000)) });
     this.ownsRecorder = opts.recorder === undefined;
     this.recorder = opts.recorder === undefined ? new EventRecorder({ client: opts.client, component: 'kubelet', host: opts.nodeName, clock: this.clock, log: this.log }) : (opts.recorder ?? undefined);
-    const objects = opts.objects ?? new ClientPodObjects(opts.client);
+    // service env vars from a watch of Services (the real kubelet's service lister), not a LIST per container
+    if (opts.serviceEnv === true && !opts.objects) this.servicesInformer = new Informer({ client: opts.client, resource: SERVICES, clock: this.clock });
+    const objects = opts.objects ?? new ClientPodObjects(opts.client, this.servicesInformer ? { services: this.servicesInformer } : {});
     const allocatable = () => this.desc?.allocatable ?? opts.allocatable ?? opts.capacity ?? DEFAULT_SIMULATED_CAPACITY;
     this.pods = new PodLifecycle({
       client: opts.client,
@@ -206,6 +210,7 @@ export class Kubelet {
       this.ownInformers = own.informers;
       for (const inf of own.informers) inf.start(ac.signal);
     }
+    this.servicesInformer?.start(ac.signal);
     this.cleanups.push(
       this.source.subscribe(this.nodeName, {
         onPod: (pod) => this.pods.podChanged(pod),
@@ -240,6 +245,7 @@ export class Kubelet {
     await this.pleg.stop();
     await this.pods.stop();
     if (this.ownInformers) await Promise.all(this.ownInformers.map((i) => i.stop()));
+    await this.servicesInformer?.stop();
     while (this.tasks.size) await Promise.all([...this.tasks]);
     if (this.ownsRecorder) await this.recorder?.stop();
   }

@@ -1,18 +1,21 @@
 // The cluster objects a pod's containers and volumes read besides the pod itself: ConfigMaps and
 // Secrets (env, envFrom, configMap/secret/projected volumes) and the Services of the pod's
-// namespace (service environment variables). Read through the kubelet's client with a GET (or a
-// LIST for services) only when a pod references them, so nodes whose pods reference nothing make
-// no extra request (simulated nodes stay cheap). Each call reads the API afresh; the kubelet calls
-// them when it starts a container and on every pod sync (volume refresh, at least every minute).
+// namespace (service environment variables). ConfigMaps and Secrets are read through the kubelet's
+// client with a GET only when a pod references them, so nodes whose pods reference nothing make no
+// extra request (simulated nodes stay cheap); each call reads the API afresh (the kubelet calls them
+// when it starts a container and on every pod sync: volume refresh, at least every minute).
+// Services come from a watch-fed cache when one is given (as the real kubelet's service lister:
+// no LIST per container start), else from a LIST per call.
 import type { ConfigMap, Secret, Service } from 'kubernetes-types/core/v1.js';
 import { isNotFound } from '../api/errors.js';
 import type { KubeObject } from '../api/object.js';
 import type { Client } from '../client/client.js';
 import { resourceInfo } from '../client/client.js';
+import { Informer } from '../client/informer.js';
 
 const CONFIGMAPS = resourceInfo('', 'v1', 'configmaps');
 const SECRETS = resourceInfo('', 'v1', 'secrets');
-const SERVICES = resourceInfo('', 'v1', 'services');
+export const SERVICES = resourceInfo('', 'v1', 'services');
 
 /** Reads objects a pod references. `undefined`: the object does not exist; other failures reject. */
 export interface PodObjects {
@@ -22,9 +25,16 @@ export interface PodObjects {
   services(namespace: string): Promise<Service[]>;
 }
 
-/** PodObjects through a Client (GET / LIST per call). */
+/** PodObjects through a Client (a GET per call; services: the informer's cache, or a LIST per call without one). */
 export class ClientPodObjects implements PodObjects {
-  constructor(private readonly client: Client) {}
+  /**
+   * `services`: an informer of every namespace's Services (started by the caller); a call waits
+   * for its first list, and LISTs instead when it stops before that
+   */
+  constructor(
+    private readonly client: Client,
+    private readonly opts: { services?: Informer<Service & KubeObject> } = {},
+  ) {}
 
   configMap(namespace: string, name: string): Promise<ConfigMap | undefined> {
     return this.getOrUndefined(CONFIGMAPS, namespace, name);
@@ -35,6 +45,9 @@ export class ClientPodObjects implements PodObjects {
   }
 
   async services(namespace: string): Promise<Service[]> {
+    const inf = this.opts.services;
+    // the cache's own objects: callers only read them
+    if (inf && (inf.hasSynced() || (await inf.waitForSync()))) return inf.lister.listInNamespace(namespace);
     return (await this.client.list<Service & KubeObject>(SERVICES, namespace)).items;
   }
 

@@ -1,8 +1,8 @@
 // Real namespaces, veths and bridges through `ip` (root only). CIDRs inside 198.18.64.0/20, one per
 // test; bridges `skt…`, namespaces `sktn-…`; everything removed in t.after.
 import { strict as assert } from 'node:assert';
-import { type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { execFileSync, type ChildProcess } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { get } from 'node:http';
@@ -339,4 +339,35 @@ test('runInNetns passes stdin and stdout, and rejects with the exit code; mtu ap
     assert.match(e.message, /oops/);
     return true;
   });
+});
+
+test('setUp makes the namespaces it is asked for by the process making the network namespace, and on its own for a complete sandbox', { skip }, async (t) => {
+  const { net } = await testPodNetwork(t, '198.18.78.0/24');
+  const dir = await mkdtemp(join(tmpdir(), 'skiff-net-ns-'));
+  const files = (n: string) => ({ uts: join(dir, `${n}-uts`), ipc: join(dir, `${n}-ipc`) });
+  const mounted: string[] = [];
+  t.after(async () => {
+    for (const f of mounted) execFileSync('umount', [f]);
+    await rm(dir, { recursive: true, force: true });
+  });
+  const hostUts = statSync('/proc/self/ns/uts').ino;
+  const hostIpc = statSync('/proc/self/ns/ipc').ino;
+  const nsfsDev = statSync('/proc/self/ns/uts').dev;
+  const seen = new Set<number>();
+  for (const [i, round] of ['fresh', 'again'].entries()) {
+    const f = files(round);
+    await writeFile(f.uts, '');
+    await writeFile(f.ipc, '');
+    const a = await net.setUp('nsx', pod('nsx'), { namespaces: f });
+    mounted.push(f.uts, f.ipc);
+    if (i === 0) assert.match((await runInNetns(a.netnsPath, 'ip', ['-o', '-4', 'addr', 'show', 'eth0'])).stdout, /198\.18\.78\.2\/24/);
+    for (const [file, host] of [[f.uts, hostUts], [f.ipc, hostIpc]] as const) {
+      const { ino, dev } = statSync(file);
+      assert.equal(dev, nsfsDev, `${file} is a namespace (nsfs bind mount)`);
+      assert.notEqual(ino, host, `${file} is a new namespace`);
+      assert.ok(!seen.has(ino), `${file} is not an earlier namespace`);
+      seen.add(ino);
+    }
+  }
+  await net.tearDown('nsx');
 });

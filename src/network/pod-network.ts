@@ -31,6 +31,14 @@ export const DEFAULT_NETNS_PREFIX = 'skiff-';
 export const NETNS_DIR = '/run/netns';
 /** the interface name inside every pod */
 export const POD_INTERFACE = 'eth0';
+/** util-linux unshare: makes a sandbox's namespaces and bind-mounts them on files */
+export const UNSHARE_BINARY = 'unshare';
+
+/** Files (existing, empty) on which `setUp` bind-mounts new UTS / IPC namespaces for the sandbox. */
+export interface SandboxNamespaces {
+  readonly uts?: string;
+  readonly ipc?: string;
+}
 
 export interface PodNetworkOptions {
   /** DATA/agent/network; the IPAM state lives in its `ipam/` folder */
@@ -80,8 +88,8 @@ export class PodNetwork {
   readonly netnsPrefix: string;
   private readonly mtu: number | undefined;
   private readonly ipam: HostLocalIPAM;
-  /** pod-side `ip -batch` files, alive while a set-up runs */
-  private readonly batchDir: string;
+  /** the node's network namespace, where the host side of each veth pair is born */
+  private readonly nodeNetns = `/proc/${process.pid}/ns/net`;
   private readonly serial = new KeyedSerial();
   /** node-side commands of concurrent set-ups and tear-downs share one ip process */
   private readonly nodeSide: IpBatcher;
@@ -104,7 +112,6 @@ export class PodNetwork {
       throw new TypeError(`netnsPrefix: expected letters, digits, '_', '.', '-', got "${this.netnsPrefix}"`);
     }
     this.ipam = new HostLocalIPAM(ipamDir(opts.stateDir));
-    this.batchDir = batchDir(opts.stateDir);
   }
 
   /** The node's pod CIDR (Node.spec.podCIDR). Throws a TypeError when it is not an IPv4 CIDR of at most /30. */
@@ -127,8 +134,12 @@ export class PodNetwork {
   /**
    * Creates the sandbox's network (see the file comment) and resolves with its namespace path and
    * address. Idempotent per sandbox id. Rejects with NetworkNotReady before `setPodCIDR`.
+   * `namespaces`: the sandbox's other namespaces, made by the same process as the network namespace
+   * and bind-mounted on these (existing) files; for a sandbox whose network is already complete
+   * they are made by a process of their own.
    */
-  setUp(sandboxId: string, pod: PodRef): Promise<PodNetworkSetUp> {
+  setUp(sandboxId: string, pod: PodRef, opts: { namespaces?: SandboxNamespaces } = {}): Promise<PodNetworkSetUp> {
+    const namespaces = opts.namespaces ?? {};
     checkSandboxId(sandboxId);
     return this.serial.run(sandboxId, async () => {
       const subnet = this.subnet;
@@ -137,11 +148,14 @@ export class PodNetwork {
       }
       await this.ensureBridge(subnet);
       let a = this.ipam.get(sandboxId);
-      if (a && (await this.isComplete(a))) return setUpResult(a);
+      if (a && (await this.isComplete(a))) {
+        if (namespaces.uts || namespaces.ipc) await this.unshareOnly(namespaces);
+        return setUpResult(a);
+      }
       try {
         a ??= await this.ipam.allocate(subnet, sandboxId, (address) => this.newAllocation(sandboxId, address, subnet, pod));
         await this.deleteLinks(a.netnsName, a.hostVeth); // leftovers of a half set-up attempt
-        await this.createLinks(a);
+        await this.createLinks(a, namespaces);
         return setUpResult(a);
       } catch (e) {
         const held = this.ipam.get(sandboxId);
@@ -244,41 +258,45 @@ export class PodNetwork {
   }
 
   /**
-   * One `ip -batch` process, shared with concurrent set-ups: namespace + veth pair + bridge port on
-   * the node, then the pod's side through `netns exec <ns> ip -batch <file>` (a fork inside ip,
-   * cheaper than a second spawn from Node). When the state dir's path has whitespace (it cannot be
-   * one batch token) the pod's side is a second process (`ip -n <ns> -batch -`).
+   * Two processes per sandbox, neither of which is `ip netns exec` (a fork that also makes a mount
+   * namespace and mounts sysfs):
+   * 1. `unshare --net=/run/netns/<ns> [--uts=F --ipc=F] ip -batch -` makes the namespace(s) and, from
+   *    inside the new network namespace, the veth pair (eth0 here, the host side born in the node's
+   *    namespace, `/proc/<this pid>/ns/net`), `lo` and eth0 up, the pod's address and default route;
+   * 2. the host side into the bridge, hairpin, up — in the `ip -batch` shared with concurrent set-ups.
    */
-  private async createLinks(a: Allocation): Promise<void> {
+  private async createLinks(a: Allocation, namespaces: SandboxNamespaces): Promise<void> {
     const mtu = this.mtu ? ` mtu ${this.mtu}` : '';
-    const nodeSide = [
-      `netns add ${a.netnsName}`,
-      `link add name ${a.hostVeth}${mtu} type veth peer name ${POD_INTERFACE}${mtu} netns ${a.netnsName}`,
-      `link set dev ${a.hostVeth} master ${this.bridgeName}`,
-      // hairpin: a pod reaching itself through a Service VIP (issue 5) goes out and back this port
-      `link set dev ${a.hostVeth} type bridge_slave hairpin on`,
-      `link set dev ${a.hostVeth} up`,
-    ];
+    const netnsFile = join(NETNS_DIR, a.netnsName);
+    mkdirSync(NETNS_DIR, { recursive: true });
+    writeFileSync(netnsFile, '', { mode: 0 }); // unshare bind-mounts the namespace on an existing file, as `ip netns add` does
     const podSide = [
+      `link add name ${POD_INTERFACE}${mtu} type veth peer name ${a.hostVeth}${mtu} netns ${this.nodeNetns}`,
       'link set dev lo up',
       `addr add ${a.ip}/${a.prefixLength} dev ${POD_INTERFACE}`,
       `link set dev ${POD_INTERFACE} up`,
       `route add default via ${a.gateway} dev ${POD_INTERFACE}`,
     ];
-    if (/\s/.test(this.batchDir)) {
-      await this.nodeSide.run(nodeSide);
-      await ipBatch(podSide, { netns: a.netnsName, runner: this.runner });
-      return;
+    const o = await this.runner({
+      file: UNSHARE_BINARY,
+      args: [`--net=${netnsFile}`, ...unshareArgs(namespaces), IP_BINARY, '-batch', '-'],
+      input: podSide.join('\n') + '\n',
+    });
+    if (o.code !== 0) {
+      throw new NetworkError('NetworkSetupFailed', `unshare --net=${netnsFile} ip -batch (${podSide.join('; ')}): ${(o.stderr || o.error || `exit status ${o.code}`).trim()}`);
     }
-    // a small file in the state dir: written synchronously, as the thread pool is busy when many pods start
-    mkdirSync(this.batchDir, { recursive: true });
-    const file = join(this.batchDir, `${a.netnsName}.ip`);
-    writeFileSync(file, podSide.join('\n') + '\n');
-    try {
-      await this.nodeSide.run([...nodeSide, `netns exec ${a.netnsName} ${IP_BINARY} -batch ${file}`]);
-    } finally {
-      rmSync(file, { force: true });
-    }
+    await this.nodeSide.run([
+      `link set dev ${a.hostVeth} master ${this.bridgeName}`,
+      // hairpin: a pod reaching itself through a Service VIP (issue 5) goes out and back this port
+      `link set dev ${a.hostVeth} type bridge_slave hairpin on`,
+      `link set dev ${a.hostVeth} up`,
+    ]);
+  }
+
+  private async unshareOnly(namespaces: SandboxNamespaces): Promise<void> {
+    const args = [...unshareArgs(namespaces), 'true'];
+    const o = await this.runner({ file: UNSHARE_BINARY, args });
+    if (o.code !== 0) throw new NetworkError('NetworkSetupFailed', `unshare ${args.join(' ')}: ${(o.stderr || o.error || `exit status ${o.code}`).trim()}`);
   }
 
   /** Whether everything `createLinks` makes is there (namespace, port of our bridge, eth0 with the IP). */
@@ -331,6 +349,10 @@ function checkSandboxId(sandboxId: string): void {
       `sandbox id: expected 1-200 letters, digits, '_', '.', '-' (not starting with '.', '_' or '-'), got "${sandboxId}"`,
     );
   }
+}
+
+function unshareArgs(n: SandboxNamespaces): string[] {
+  return [...(n.uts ? [`--uts=${n.uts}`] : []), ...(n.ipc ? [`--ipc=${n.ipc}`] : [])];
 }
 
 function setUpResult(a: Allocation): PodNetworkSetUp {

@@ -43,8 +43,11 @@ export interface PodNetworkSetup {
 export interface PodNetworkProvider {
   /** the node's pod CIDR; until set, setUp rejects */
   setPodCIDR(cidr: string): void;
-  /** idempotent per sandboxId */
-  setUp(sandboxId: string, pod: { namespace: string; name: string; uid: string }): Promise<PodNetworkSetup>;
+  /**
+   * idempotent per sandboxId; `namespaces`: also make new UTS/IPC namespaces, bind-mounted on these
+   * existing files (by the process that makes the network namespace, where it can)
+   */
+  setUp(sandboxId: string, pod: { namespace: string; name: string; uid: string }, opts?: { namespaces?: { uts?: string; ipc?: string } }): Promise<PodNetworkSetup>;
   /** idempotent; unknown ids resolve */
   tearDown(sandboxId: string): Promise<void>;
   get(sandboxId: string): { netnsPath: string; ip: string } | undefined;

@@ -58,6 +58,11 @@ export interface SpecInput {
   readonly netnsPath?: string;
   readonly utsnsPath?: string;
   readonly ipcnsPath?: string;
+  /**
+   * with `utsnsPath`: the pod's hostname, which the OCI runtime sets in that (shared) UTS namespace
+   * as each container starts — the sandbox's namespace is made without one (no process of its own)
+   */
+  readonly hostname?: string;
   /** the sandbox's /etc/hosts, /etc/resolv.conf, /etc/hostname */
   readonly etcFiles: { hosts: string; resolvConf: string; hostname: string };
   readonly cgroupV2: boolean;
@@ -118,6 +123,7 @@ export function ociSpec(s: SpecInput): Record<string, unknown> {
       noNewPrivileges: false,
       oomScoreAdj: 0,
     },
+    ...(s.utsnsPath && s.hostname ? { hostname: s.hostname } : {}),
     root: { path: s.rootfs, readonly: false },
     mounts,
     linux: {

@@ -54,7 +54,7 @@ import { ociRuntimePath, type OciRuntimeName } from './oci-runtimes.js';
 import { ProcessHelper } from './process-helper.js';
 import { markTopDirs } from './top-dirs.js';
 import { readJson, writeJsonAtomic, type ContainerRecord, type SandboxRecord } from './records.js';
-import { createSandboxNamespaces, sandboxPaths, writeSandboxFiles } from './sandbox-files.js';
+import { createHostNetworkSandboxNamespaces, sandboxNamespaceFiles, sandboxPaths, writeSandboxFiles } from './sandbox-files.js';
 import { OVERLAY_LOWER_FILE, WRAPPER_FILES, wrapperScript } from './runtime-wrapper.js';
 import { resolveUser } from './user.js';
 
@@ -197,11 +197,11 @@ export class RuncRuntime implements Runtime {
     try {
       await this.prepareDirs();
       mkdirSync(p.dir, { recursive: true });
-      // the UTS/IPC namespaces (unshare) and the network (ip) are made side by side; both settle before going on
-      const [net] = await settleAll([
-        hostNetwork ? Promise.resolve(undefined) : this.opts.network.setUp(id, { namespace: m.namespace, name: m.name, uid: m.uid }),
-        createSandboxNamespaces(p, { hostname: config.hostname, hostNetwork }, this.runProgram),
-      ]);
+      // hostNetwork: only an IPC namespace (unshare); else the network makes the UTS and IPC namespaces in the
+      // process that makes the network namespace, and the OCI runtime sets the hostname as containers start
+      const net = hostNetwork
+        ? await createHostNetworkSandboxNamespaces(p, this.runProgram)
+        : await this.opts.network.setUp(id, { namespace: m.namespace, name: m.name, uid: m.uid }, { namespaces: sandboxNamespaceFiles(p) });
       netnsPath = net?.netnsPath;
       ip = net?.ip;
       t.lap('network+namespaces');
@@ -313,7 +313,7 @@ export class RuncRuntime implements Runtime {
         rootfs,
         cgroupsPath: `/${this.cgroupParent}/${id}`,
         ...(s.netnsPath && !hostNetwork ? { netnsPath: s.netnsPath } : {}),
-        ...(!hostNetwork ? { utsnsPath: sp.utsNs } : {}),
+        ...(!hostNetwork ? { utsnsPath: sp.utsNs, hostname: s.config.hostname } : {}),
         ipcnsPath: sp.ipcNs,
         etcFiles: { hosts: sp.hosts, resolvConf: sp.resolvConf, hostname: sp.hostname },
         cgroupV2: this.cgroupV2,
@@ -697,14 +697,6 @@ function sandboxStatus(s: SandboxRecord): PodSandboxStatus {
     labels: { ...s.config.labels },
     annotations: { ...s.config.annotations },
   };
-}
-
-/** Like Promise.all, but rejects only once every promise settled (so a failure's clean-up never races a step still running). */
-async function settleAll<T extends readonly unknown[]>(ps: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
-  const r = await Promise.allSettled(ps);
-  const failed = r.find((x): x is PromiseRejectedResult => x.status === 'rejected');
-  if (failed) throw failed.reason;
-  return r.map((x) => (x as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
 
 /** Durations of the steps of one operation, for the log line (`network=12ms files=3ms total=15ms`). */

@@ -50,19 +50,23 @@ export function resolvConf(dns: DNSConfig): string {
 }
 
 /**
- * Makes the sandbox's namespaces (one `unshare`): a new IPC namespace always; a new UTS namespace
- * with `hostname` set unless `hostNetwork` (which shares the node's). Needs nothing from the pod
- * network, so the runtime runs it while the network is set up.
+ * Creates the (empty) files the sandbox's UTS and IPC namespaces are bind-mounted on and returns
+ * them, for the pod network to make both namespaces in the process that makes the network namespace
+ * (the hostname is set by the OCI runtime as containers start: see oci-spec.ts).
  */
-export async function createSandboxNamespaces(p: SandboxPaths, o: { hostname: string; hostNetwork: boolean }, run: Run = runHere): Promise<void> {
+export function sandboxNamespaceFiles(p: SandboxPaths): { uts: string; ipc: string } {
+  mkdirSync(p.dir, { recursive: true });
+  writeFileSync(p.utsNs, '');
+  writeFileSync(p.ipcNs, '');
+  return { uts: p.utsNs, ipc: p.ipcNs };
+}
+
+/** A hostNetwork sandbox's namespace: a new IPC namespace only (one `unshare`); it shares the node's UTS and network. */
+export async function createHostNetworkSandboxNamespaces(p: SandboxPaths, run: Run = runHere): Promise<undefined> {
   mkdirSync(p.dir, { recursive: true });
   writeFileSync(p.ipcNs, '');
-  if (!o.hostNetwork) writeFileSync(p.utsNs, '');
-  if (o.hostNetwork) {
-    await run('unshare', [`--ipc=${p.ipcNs}`, 'true']);
-  } else {
-    await run('unshare', [`--uts=${p.utsNs}`, `--ipc=${p.ipcNs}`, 'hostname', o.hostname]);
-  }
+  await run('unshare', [`--ipc=${p.ipcNs}`, 'true']);
+  return undefined;
 }
 
 /** Writes the sandbox's hosts, resolv.conf and hostname files side by side (hostNetwork: the node's hosts file). */
@@ -81,15 +85,6 @@ export async function writeSandboxFiles(p: SandboxPaths, o: { hostname: string; 
   }
   writeFileSync(p.resolvConf, dns ? resolvConf(dns) : readOrEmpty(join(etc, 'resolv.conf')));
   writeFileSync(p.hostname, `${o.hostname}\n`);
-}
-
-/** Both of the above: the namespaces, then the files. */
-export async function createSandboxFiles(
-  p: SandboxPaths,
-  o: { hostname: string; ip?: string; hostNetwork: boolean; dnsConfig?: DNSConfig; nodeEtc?: string },
-): Promise<void> {
-  await createSandboxNamespaces(p, o, runHere);
-  await writeSandboxFiles(p, o);
 }
 
 function readOrEmpty(file: string): string {

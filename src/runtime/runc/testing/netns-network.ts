@@ -1,6 +1,6 @@
 // Test-only: a small real pod network. Each sandbox gets a network namespace from `ip netns add`
 // (<prefix><first 12 hex of the id>) with lo up and its pod IP as a /32 on lo: containers of a
-// pod share it, nothing leaves it. IPs come sequentially from the CIDR given to setPodCIDR.
+// pod share it, nothing leaves it. UTS/IPC namespaces asked for come from a separate `unshare`. IPs come sequentially from the CIDR given to setPodCIDR.
 import { execFileSync } from 'node:child_process';
 import { run } from '../exec-file.js';
 import type { PodNetworkProvider, PodNetworkSetup } from '../deps.js';
@@ -16,7 +16,9 @@ export class NetnsNetwork implements PodNetworkProvider {
     this.cidr = cidr;
   }
 
-  async setUp(sandboxId: string): Promise<PodNetworkSetup> {
+  async setUp(sandboxId: string, _pod?: unknown, opts: { namespaces?: { uts?: string; ipc?: string } } = {}): Promise<PodNetworkSetup> {
+    const n = opts.namespaces ?? {};
+    if (n.uts || n.ipc) await run('unshare', [...(n.uts ? [`--uts=${n.uts}`] : []), ...(n.ipc ? [`--ipc=${n.ipc}`] : []), 'true']);
     const have = this.sandboxes.get(sandboxId);
     if (have) return have;
     if (!this.cidr) throw new Error('no pod CIDR');
