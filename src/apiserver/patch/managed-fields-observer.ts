@@ -9,6 +9,9 @@ import { updateManagedFields } from './managed-fields.js';
 export function trackManagedFields(schemas: SchemaLookup, now: () => Date = () => new Date()): WriteObserver {
   return (oldObj, newObj, info) => {
     if (info.operation === 'Apply') return;
+    // pods/binding writes the pod straight to storage in Kubernetes (BindingREST), past the field
+    // manager: a bound pod gets no entry for the scheduler, and spec.nodeName has no owner.
+    if (info.subresource === 'binding') return;
     const apiVersion = typeof newObj.apiVersion === 'string' ? newObj.apiVersion : 'v1';
     const { group, version } = parseGroupVersion(apiVersion);
     const schema = typeof newObj.kind === 'string' ? schemas.forKind(group, version, newObj.kind) : undefined;
@@ -17,7 +20,7 @@ export function trackManagedFields(schemas: SchemaLookup, now: () => Date = () =
       operation: 'Update',
       apiVersion,
       now: now(),
-      subresource: info.subresource === 'binding' || info.subresource === 'finalize' ? undefined : info.subresource,
+      subresource: info.subresource === 'finalize' ? undefined : info.subresource,
       schema,
     });
   };
