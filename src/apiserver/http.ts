@@ -60,14 +60,15 @@ export function decodeObjectBody(raw: Buffer | string, contentType: string | und
   return v as Record<string, unknown>;
 }
 
-export function sendJSON(res: ServerResponse, code: number, body: string | object, headers: Record<string, string> = {}): void {
+export function sendJSON(res: ServerResponse, code: number, body: string | object, headers?: Record<string, string>): void {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
-  res.writeHead(code, {
-    'Content-Type': 'application/json',
-    'Cache-Control': 'no-cache, private',
-    'Content-Length': Buffer.byteLength(text),
-    ...headers,
-  });
+  const length = Buffer.byteLength(text);
+  if (headers) {
+    res.writeHead(code, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Content-Length': length, ...headers });
+  } else {
+    // a flat name/value list: Node writes it without walking an object's keys
+    res.writeHead(code, ['Content-Type', 'application/json', 'Cache-Control', 'no-cache, private', 'Content-Length', String(length)]);
+  }
   res.end(text);
 }
 
