@@ -562,8 +562,13 @@ export function generateName(base: string): string {
 
 /** Kubernetes' timestamps: RFC 3339 in UTC with second precision. */
 export function rfc3339(d: Date): string {
-  return `${d.toISOString().slice(0, 19)}Z`;
+  const second = Math.floor(d.getTime() / 1000);
+  if (second !== lastStamp.second) lastStamp = { second, text: `${d.toISOString().slice(0, 19)}Z` };
+  return lastStamp.text;
 }
+
+/** The second rfc3339 last wrote: creates come many per second, each stamped with the same text. */
+let lastStamp = { second: NaN, text: '' };
 
 function encodeContinue(rv: number, start: string): string {
   return Buffer.from(JSON.stringify({ v: 'skiff.io/v1', rv, start })).toString('base64url');
