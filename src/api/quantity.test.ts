@@ -130,3 +130,15 @@ test('arithmetic keeps the first operand format', () => {
   assert.equal(quantityFromMilli(1500).toString(), '1500m');
   assert.equal(quantityFromMilli(2048000n, 'BinarySI').toString(), '2Ki');
 });
+
+test('a text parsed again gives the same value; bad texts keep failing; non-strings are refused', () => {
+  for (let i = 0; i < 2; i++) {
+    const q = parseQuantity('1500m');
+    assert.equal(q.nano, 1_500_000_000n);
+    assert.equal(q.toString(), '1500m');
+    assert.equal(JSON.stringify({ q }), '{"q":"1500m"}');
+    assert.throws(() => parseQuantity('1.5.5'), /quantities must match/);
+  }
+  assert.throws(() => parseQuantity({} as unknown as string), /quantities must match/);
+  assert.equal(parseQuantity(0.5).toString(), '500m');
+});

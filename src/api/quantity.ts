@@ -162,7 +162,23 @@ function numberText(v: number): string {
  * Kubernetes' message on bad syntax (callers turn it into a FieldError).
  */
 export function parseQuantity(v: string | number): ParsedQuantity {
-  const str = typeof v === 'number' ? numberText(v) : v;
+  if (typeof v === 'number') return parseQuantityText(numberText(v));
+  if (typeof v !== 'string') throw new Error(ERR_FORMAT); // from untyped callers
+  // Quantities repeat ("100m", "128Mi") and every write parses each several times (defaulting,
+  // QoS class, validation): parsed values, which are immutable, are kept for their text.
+  let q = parsedQuantities.get(v);
+  if (q === undefined) {
+    q = parseQuantityText(v);
+    if (parsedQuantities.size >= PARSED_QUANTITIES_MAX) parsedQuantities.clear();
+    parsedQuantities.set(v, q);
+  }
+  return q;
+}
+
+const PARSED_QUANTITIES_MAX = 1024;
+const parsedQuantities = new Map<string, ParsedQuantity>();
+
+function parseQuantityText(str: string): ParsedQuantity {
   if (typeof str !== 'string' || str.length === 0) throw new Error(ERR_FORMAT);
   if (str === '0') return new QuantityValue(0n, 'DecimalSI');
   const { positive, num, denom, suffix } = split(str);

@@ -11,21 +11,35 @@ interface Histogram {
   count: number;
 }
 
+/** One verb and resource: its request counts by code and its latency histogram. */
+interface Series {
+  /** `verb="...",resource="..."` */
+  readonly labels: string;
+  /** request counts by response code, in the order codes were first seen */
+  readonly codes: Map<number, number>;
+  /** undefined for watches (long-running: latency is meaningless) */
+  readonly latency: Histogram | undefined;
+}
+
 export class ApiMetrics {
-  private readonly requests = new Map<string, number>();
-  private readonly latency = new Map<string, Histogram>();
+  /** by verb, then resource: found per request without building a label string */
+  private readonly series = new Map<string, Map<string, Series>>();
   private watches = 0;
 
   constructor(private readonly storeRevision: () => number) {}
 
   /** Records one finished request. */
   observe(verb: string, resource: string, code: number, seconds: number): void {
-    const rk = `verb="${verb}",resource="${resource}",code="${code}"`;
-    this.requests.set(rk, (this.requests.get(rk) ?? 0) + 1);
-    if (verb === 'watch') return; // long-running: latency is meaningless
-    const lk = `verb="${verb}",resource="${resource}"`;
-    let h = this.latency.get(lk);
-    if (!h) this.latency.set(lk, (h = { counts: BUCKETS.map(() => 0), sum: 0, count: 0 }));
+    let byResource = this.series.get(verb);
+    if (!byResource) this.series.set(verb, (byResource = new Map()));
+    let s = byResource.get(resource);
+    if (!s) {
+      const latency = verb === 'watch' ? undefined : { counts: BUCKETS.map(() => 0), sum: 0, count: 0 };
+      byResource.set(resource, (s = { labels: `verb="${verb}",resource="${resource}"`, codes: new Map(), latency }));
+    }
+    s.codes.set(code, (s.codes.get(code) ?? 0) + 1);
+    const h = s.latency;
+    if (!h) return;
     for (let i = 0; i < BUCKETS.length; i++) if (seconds <= BUCKETS[i]) h.counts[i]++;
     h.sum += seconds;
     h.count++;
@@ -43,10 +57,12 @@ export class ApiMetrics {
     const out: string[] = [];
     out.push('# HELP apiserver_request_total Counter of apiserver requests broken out by verb, resource and HTTP response code.');
     out.push('# TYPE apiserver_request_total counter');
-    for (const [k, v] of this.requests) out.push(`apiserver_request_total{${k}} ${v}`);
+    const all = [...this.series.values()].flatMap((m) => [...m.values()]);
+    for (const s of all) for (const [code, n] of s.codes) out.push(`apiserver_request_total{${s.labels},code="${code}"} ${n}`);
     out.push('# HELP apiserver_request_duration_seconds Response latency distribution in seconds for each verb and resource.');
     out.push('# TYPE apiserver_request_duration_seconds histogram');
-    for (const [k, h] of this.latency) {
+    for (const { labels: k, latency: h } of all) {
+      if (!h) continue;
       BUCKETS.forEach((b, i) => out.push(`apiserver_request_duration_seconds_bucket{${k},le="${b}"} ${h.counts[i]}`));
       out.push(`apiserver_request_duration_seconds_bucket{${k},le="+Inf"} ${h.count}`);
       out.push(`apiserver_request_duration_seconds_sum{${k}} ${h.sum}`);

@@ -217,7 +217,7 @@ export class ResourceHandler {
   // ---- writes ----
 
   private async create(req: IncomingMessage, res: ServerResponse, reg: GenericRegistry, ns: string | undefined, query: URLSearchParams): Promise<void> {
-    const raw = await readBody(req);
+    const raw = bodyText(await readBody(req), req.headers['content-type']);
     const obj = decodeObjectBody(raw, req.headers['content-type'], reg.info);
     const { entry, warnings } = await this.createObject(reg, ns, obj, { ...writeParams(req, query), raw, contentType: req.headers['content-type'], owned: true });
     sendJSON(res, 201, entry.json, warningHeader(warnings));
@@ -246,7 +246,7 @@ export class ResourceHandler {
     query: URLSearchParams,
     subresource: string | undefined,
   ): Promise<void> {
-    const raw = await readBody(req);
+    const raw = bodyText(await readBody(req), req.headers['content-type']);
     const obj = decodeObjectBody(raw, req.headers['content-type'], subresource === 'status' || !subresource ? reg.info : undefined);
     const { entry, created, warnings } = await this.updateObject(reg, ns, name, obj, subresource, { ...writeParams(req, query), raw, contentType: req.headers['content-type'], owned: true });
     sendJSON(res, created ? 201 : 200, entry.json, warningHeader(warnings));
@@ -468,7 +468,7 @@ export class ResourceHandler {
     const warnings: string[] = [];
     const unknown = schema ? checkFields(obj, schema).unknown : [];
     if (p.validation !== 'Ignore') {
-      const text = p.raw !== undefined && isJsonMediaType(p.contentType) ? p.raw.toString('utf8') : undefined;
+      const text = p.raw !== undefined && isJsonMediaType(p.contentType) ? (typeof p.raw === 'string' ? p.raw : p.raw.toString('utf8')) : undefined;
       const dups = text === undefined || hasNoDuplicateFields(text, obj) ? [] : findDuplicateFields(text);
       if (p.validation === 'Strict' && (dups.length || unknown.length)) throw strictError(unknown, dups);
       warnings.push(...unknown.map((u) => `unknown field "${u}"`), ...dups.map((d) => `duplicate field "${d}"`));
@@ -493,6 +493,14 @@ const PATCH_TYPES = new Set(['application/json-patch+json', 'application/merge-p
 /** The 404 for a path that names no resource or subresource this server serves. */
 export function notFoundPath(): ApiError {
   return new ApiError(404, 'NotFound', 'the server could not find the requested resource', { causes: [{ reason: 'UnexpectedServerResponse', message: '404 page not found' }] });
+}
+
+/**
+ * A JSON body as text, decoded once for both JSON.parse and the duplicate-field check; any
+ * other body stays bytes (protobuf is binary; YAML is decoded by its own parser).
+ */
+function bodyText(raw: Buffer, contentType: string | undefined): Buffer | string {
+  return isJsonMediaType(contentType) ? raw.toString('utf8') : raw;
 }
 
 function isJsonMediaType(contentType: string | undefined): boolean {
@@ -602,8 +610,8 @@ function toScale(obj: KubeObject): Record<string, unknown> {
   };
 }
 
-function warningHeader(warnings: string[]): Record<string, string> {
-  if (!warnings.length) return {};
+function warningHeader(warnings: string[]): Record<string, string> | undefined {
+  if (!warnings.length) return undefined;
   return { Warning: warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(', ') };
 }
 

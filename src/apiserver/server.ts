@@ -27,6 +27,7 @@ import { ApiMetrics } from './metrics.js';
 import { InProcessListener } from './in-process.js';
 import { openapiV2Served } from './openapi/v2.js';
 import { openapiV3Index, openapiV3Served } from './openapi/v3.js';
+import { parseRequestTarget } from './request-target.js';
 import { parseRequestPath } from './request-info.js';
 import { ResourceHandler, requestVerb, type RegistryLookup } from './resource-handler.js';
 import type { ServingMaterial } from './pki.js';
@@ -192,7 +193,7 @@ export class ApiServer {
 
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = process.hrtime.bigint();
-    const url = new URL(req.url ?? '/', 'https://skiff');
+    const url = parseRequestTarget(req.url);
     const path = url.pathname;
     let verb = (req.method ?? 'GET').toLowerCase();
     let resource = '';

@@ -185,6 +185,8 @@ it('hasNoDuplicateFields agrees with findDuplicateFields', () => {
     '{ "a" : "b:\\"c\\":" , "c" : [ "d" , { } ] }',
     '{"":1,"x":{"":2}}',
     '[{"a":1},{"a":1}]',
+    '{"a"\n\t:1,"b" \r\n: {"a":1,"b":"a:"}}',
+    '{"a"\n\t:1,"b" \r\n: {"a":1,"a":"a:"}}',
     '{"s":"\\\\","t":"\\\\\\"","s":3}',
   ];
   for (const text of cases) {

@@ -57,26 +57,33 @@ function walk(value: unknown, node: SchemaNode, path: string, out: string[], pru
       if (!isObject(value)) return;
       for (const key of Object.keys(value)) {
         const child = node.property?.(key);
-        const childPath = join(path, key);
         if (!child) {
           if (path === '' && ALWAYS_KNOWN.has(key)) continue;
-          out.push(childPath);
+          out.push(join(path, key));
           if (prune) delete value[key];
           continue;
         }
-        walk(value[key], child, childPath, out, prune);
+        // scalars hold no fields: their paths are not built
+        const v = value[key];
+        if (typeof v === 'object' && v !== null) walk(v, child, join(path, key), out, prune);
       }
       return;
     }
     case 'map': {
       if (!isObject(value) || !node.items) return;
-      for (const key of Object.keys(value)) walk(value[key], node.items, join(path, key), out, prune);
+      for (const key of Object.keys(value)) {
+        const v = value[key];
+        if (typeof v === 'object' && v !== null) walk(v, node.items, join(path, key), out, prune);
+      }
       return;
     }
     case 'array': {
       if (!Array.isArray(value) || !node.items) return;
       const items = node.items;
-      value.forEach((el, i) => walk(el, items, `${path}[${i}]`, out, prune));
+      for (let i = 0; i < value.length; i++) {
+        const el: unknown = value[i];
+        if (typeof el === 'object' && el !== null) walk(el, items, `${path}[${i}]`, out, prune);
+      }
       return;
     }
     default:
@@ -99,9 +106,6 @@ interface Frame {
   readonly seen: Set<string>;
   index: number;
 }
-
-/** Every string token of JSON text; those ending in `:` are keys. */
-const JSON_STRING_TOKEN = /"(?:[^"\\]|\\.)*"(?:\s*:)?/g;
 
 /** The number of members of every object in a decoded JSON value. */
 function memberCount(v: unknown): number {
@@ -126,10 +130,36 @@ function memberCount(v: unknown): number {
  * has members. A native regular-expression pass, much cheaper than findDuplicateFields' scan.
  */
 export function hasNoDuplicateFields(rawJson: string, decoded: unknown): boolean {
-  const tokens = rawJson.match(JSON_STRING_TOKEN) ?? [];
+  return countKeys(rawJson) === memberCount(decoded);
+}
+
+/**
+ * The number of string tokens of JSON text followed (after whitespace) by `:`, i.e. its keys.
+ * Scans the characters without allocating (a create's body is checked on every request).
+ */
+function countKeys(text: string): number {
   let keys = 0;
-  for (const t of tokens) if (t.charCodeAt(t.length - 1) === 0x3a) keys++;
-  return keys === memberCount(decoded);
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    if (text.charCodeAt(i) !== 0x22 /* " */) continue;
+    // the end of the string token that starts at i
+    for (i++; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 0x5c /* \ */) i++;
+      else if (c === 0x22) break;
+    }
+    let j = i + 1;
+    while (j < n) {
+      const c = text.charCodeAt(j);
+      if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) break;
+      j++;
+    }
+    if (j < n && text.charCodeAt(j) === 0x3a /* : */) {
+      keys++;
+      i = j;
+    }
+  }
+  return keys;
 }
 
 /**

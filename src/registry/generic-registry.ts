@@ -463,36 +463,7 @@ export class GenericRegistry {
   }
 
   entry(kv: KeyValue): Entry {
-    if (this.strategy.storage) {
-      const conv = this.strategy.storage;
-      let obj: KubeObject | undefined;
-      let json: string | undefined;
-      return {
-        kv,
-        get object() {
-          return (obj ??= conv.fromStorage(decode(kv)));
-        },
-        get json() {
-          return (json ??= JSON.stringify(this.object));
-        },
-        get jsonPieces() {
-          return [this.json];
-        },
-      };
-    }
-    let json: string | undefined;
-    return {
-      kv,
-      get object() {
-        return decodeShared(kv);
-      },
-      get json() {
-        return (json ??= withResourceVersion(kv.value, kv.modRevision));
-      },
-      get jsonPieces() {
-        return json === undefined ? withResourceVersionPieces(kv.value, kv.modRevision) : [json];
-      },
-    };
+    return this.strategy.storage ? new ConvertedEntry(kv, this.strategy.storage) : new StoredEntry(kv);
   }
 
   private dryEntry(stored: KubeObject, revision: number): Entry {
@@ -591,8 +562,13 @@ export function generateName(base: string): string {
 
 /** Kubernetes' timestamps: RFC 3339 in UTC with second precision. */
 export function rfc3339(d: Date): string {
-  return `${d.toISOString().slice(0, 19)}Z`;
+  const second = Math.floor(d.getTime() / 1000);
+  if (second !== lastStamp.second) lastStamp = { second, text: `${d.toISOString().slice(0, 19)}Z` };
+  return lastStamp.text;
 }
+
+/** The second rfc3339 last wrote: creates come many per second, each stamped with the same text. */
+let lastStamp = { second: NaN, text: '' };
 
 function encodeContinue(rv: number, start: string): string {
   return Buffer.from(JSON.stringify({ v: 'skiff.io/v1', rv, start })).toString('base64url');
@@ -610,3 +586,39 @@ function decodeContinue(token: string, prefix: string): { rv: number; start: str
   throw new BadRequestError('continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
 }
 
+// Entries are classes rather than object literals with getters: a literal with accessors is
+// created through V8's slow path, and every read and list makes one per object.
+
+/** An Entry of a kind stored as it is served: `json` is the stored text with resourceVersion spliced in. */
+class StoredEntry implements Entry {
+  #json: string | undefined;
+  constructor(readonly kv: KeyValue) {}
+  get object(): KubeObject {
+    return decodeShared(this.kv);
+  }
+  get json(): string {
+    return (this.#json ??= withResourceVersion(this.kv.value, this.kv.modRevision));
+  }
+  get jsonPieces(): readonly (string | undefined)[] {
+    return this.#json === undefined ? withResourceVersionPieces(this.kv.value, this.kv.modRevision) : [this.#json];
+  }
+}
+
+/** An Entry of a kind whose stored form differs from what is served (Strategy.storage). */
+class ConvertedEntry implements Entry {
+  #object: KubeObject | undefined;
+  #json: string | undefined;
+  constructor(
+    readonly kv: KeyValue,
+    private readonly conv: NonNullable<Strategy['storage']>,
+  ) {}
+  get object(): KubeObject {
+    return (this.#object ??= this.conv.fromStorage(decode(this.kv)));
+  }
+  get json(): string {
+    return (this.#json ??= JSON.stringify(this.object));
+  }
+  get jsonPieces(): readonly (string | undefined)[] {
+    return [this.json];
+  }
+}

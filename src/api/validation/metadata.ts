@@ -21,8 +21,9 @@ const BANNED_OWNERS: ReadonlySet<string> = new Set(['/v1/Event']);
 
 const typeInvalid = (field: string, badValue: unknown, detail: string): FieldError => ({ type: 'FieldValueTypeInvalid', field, badValue, detail });
 
+/** UTF-8 length (a lone surrogate counts as U+FFFD, 3 bytes), without encoding the string. */
 function byteLength(v: string): number {
-  return new TextEncoder().encode(v).length;
+  return Buffer.byteLength(v, 'utf8');
 }
 
 /** Go's `%#v` of a []string, as Kubernetes prints it inside some messages. */

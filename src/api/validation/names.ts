@@ -104,6 +104,23 @@ export function isDNS1035Label(v: string): string[] {
 
 /** Label, annotation and finalizer keys: `[prefix/]name`, prefix a DNS subdomain, name at most 63 characters. */
 export function isQualifiedName(v: string): string[] {
+  if (validQualifiedNames.has(v)) return [];
+  const errs = qualifiedNameErrors(v);
+  if (errs.length === 0) {
+    if (validQualifiedNames.size >= VALID_QUALIFIED_NAMES_MAX) validQualifiedNames.clear();
+    validQualifiedNames.add(v);
+  }
+  return errs;
+}
+
+/**
+ * Recently checked valid qualified names: the same label and annotation keys come with write
+ * after write. Bounded (cleared when full); invalid names are never kept.
+ */
+const validQualifiedNames = new Set<string>();
+const VALID_QUALIFIED_NAMES_MAX = 4096;
+
+function qualifiedNameErrors(v: string): string[] {
   const errs: string[] = [];
   const parts = v.split('/');
   let name: string;

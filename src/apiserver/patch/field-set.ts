@@ -13,7 +13,23 @@ import { isObject, sortedJson, type JsonObject } from './json-value.js';
 export type PathElement = string;
 export type FieldPath = readonly PathElement[];
 
-export const fieldElement = (name: string): PathElement => `f:${name}`;
+/**
+ * `f:<name>`. Field names repeat on every write (spec, containers, image, ...): their elements
+ * are kept, so the same string, already a V8 property key, is returned rather than a new one
+ * to be hashed each time. Bounded: a names map is cleared when it holds FIELD_ELEMENTS_MAX.
+ */
+export function fieldElement(name: string): PathElement {
+  let el = fieldElements.get(name);
+  if (el === undefined) {
+    if (fieldElements.size >= FIELD_ELEMENTS_MAX) fieldElements.clear();
+    el = `f:${name}`;
+    fieldElements.set(name, el);
+  }
+  return el;
+}
+
+const FIELD_ELEMENTS_MAX = 4096;
+const fieldElements = new Map<string, PathElement>();
 export const keyElement = (key: JsonObject): PathElement => `k:${sortedJson(key)}`;
 export const valueElement = (value: unknown): PathElement => `v:${sortedJson(value)}`;
 

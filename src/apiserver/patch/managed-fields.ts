@@ -90,6 +90,7 @@ export function defaultResetFields(subresource: string | undefined): ResetFields
 const UNTRACKED_METADATA = ['name', 'namespace', 'creationTimestamp', 'selfLink', 'uid', 'clusterName', 'generation', 'managedFields', 'resourceVersion'];
 
 /** Fields never tracked: identity, system metadata and managedFields itself. */
+const UNTRACKED_METADATA_SET: ReadonlySet<string> = new Set(UNTRACKED_METADATA);
 const UNTRACKED: readonly FieldPath[] = [['f:apiVersion'], ['f:kind'], ['f:metadata'], ...UNTRACKED_METADATA.map((n) => ['f:metadata', fieldElement(n)])];
 
 const startsWith = (path: FieldPath, prefix: FieldPath): boolean => prefix.length <= path.length && prefix.every((el, i) => path[i] === el);
@@ -280,8 +281,9 @@ function createdFieldsV1(obj: KubeObject, reset: ResetFields, schema: SchemaNode
   const view: Record<string, unknown> = rest;
   if (metadata) {
     const tracked: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(metadata)) {
-      if (!UNTRACKED_METADATA.includes(k)) tracked[k] = v;
+    for (const k of Object.keys(metadata)) {
+      const v = metadata[k];
+      if (!UNTRACKED_METADATA_SET.has(k)) tracked[k] = v;
       else if (!isScalar(v)) return undefined;
     }
     view.metadata = tracked;
@@ -289,9 +291,11 @@ function createdFieldsV1(obj: KubeObject, reset: ResetFields, schema: SchemaNode
   const fields = encodeEverything(view, schema, false);
   const meta = fields?.['f:metadata'];
   if (isObject(meta)) {
-    // metadata itself is not tracked, only what is below it
-    delete meta['.'];
-    if (Object.keys(meta).length === 0) delete fields!['f:metadata'];
+    // metadata itself is not tracked, only what is below it (a copy without '.' rather than a
+    // delete, which would leave the object in V8's slow dictionary mode for the encoding)
+    const { '.': _self, ...below } = meta;
+    if (Object.keys(below).length === 0) delete fields!['f:metadata'];
+    else fields!['f:metadata'] = below;
   }
   return fields;
 }

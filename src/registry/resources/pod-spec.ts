@@ -871,7 +871,7 @@ const configMapKeyRe = new RegExp(`^${CONFIG_MAP_KEY_FMT}$`);
 /** IsConfigMapKey: at most 253 characters of `[-._a-zA-Z0-9]`, not `.`/`..`-prefixed. */
 function isConfigMapKey(v: string): string[] {
   const errs: string[] = [];
-  if (new TextEncoder().encode(v).length > 253) errs.push(maxLenError(253));
+  if (Buffer.byteLength(v, 'utf8') > 253) errs.push(maxLenError(253));
   if (!configMapKeyRe.test(v)) {
     errs.push(regexError("a valid config key must consist of alphanumeric characters, '-', '_' or '.'", CONFIG_MAP_KEY_FMT, 'key.name', 'KEY_NAME', 'key-name'));
   }
