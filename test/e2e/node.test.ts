@@ -159,7 +159,10 @@ spec:
     assert.equal(readFileSync(back, 'utf8'), readFileSync(local, 'utf8'));
   });
 
-  it('two containers of one pod talk over localhost; env from a ConfigMap and the pod name arrive; a configMap volume is mounted', async () => {
+  it('two containers of one pod talk over localhost; env from a ConfigMap, the pod name and the Services arrive; a configMap volume is mounted', async () => {
+    // a Service that exists before the pod: its docker-link style variables reach the container
+    await ok('create', 'service', 'clusterip', 'greeter', '--tcp=8080:9090');
+    const greeterIP = (await ok('get', 'service', 'greeter', '-o', 'jsonpath={.spec.clusterIP}')).trim();
     await ok('create', 'configmap', 'greeting', '--from-literal=GREETING=hello', '--from-literal=file.txt=from the volume');
     await ok(
       'apply',
@@ -183,7 +186,7 @@ spec:
     - {name: GREETING, valueFrom: {configMapKeyRef: {name: greeting, key: GREETING}}}
     - {name: MY_POD, valueFrom: {fieldRef: {fieldPath: metadata.name}}}
     volumeMounts: [{name: cfg, mountPath: /cfg, readOnly: true}]
-    command: [sh, -c, 'echo "$GREETING $MY_POD"; cat /cfg/file.txt; echo; until wget -qO- http://127.0.0.1:9090/index.html; do sleep 0.2; done; exec sleep 3600']
+    command: [sh, -c, 'echo "$GREETING $MY_POD"; echo "greeter at $GREETER_SERVICE_HOST:$GREETER_SERVICE_PORT"; cat /cfg/file.txt; echo; until wget -qO- http://127.0.0.1:9090/index.html; do sleep 0.2; done; exec sleep 3600']
 `,
       ),
     );
@@ -192,6 +195,8 @@ spec:
       const logs = await ok('logs', 'duo', '-c', 'client');
       return logs.includes('hello duo\n') && logs.includes('from the volume') && logs.includes('served over localhost');
     });
+    assert.match(await ok('logs', 'duo', '-c', 'client'), new RegExp(`greeter at ${greeterIP.replaceAll('.', '\\.')}:8080\n`));
+    await ok('delete', 'service', 'greeter');
   });
 
   it('kubectl logs -f streams, with --tail and --timestamps', async () => {
