@@ -35,28 +35,11 @@ export function isScalarResourceName(name: string): boolean {
   return name.includes('/') && !name.startsWith('requests.');
 }
 
-// Parsing a quantity costs microseconds (bigint arithmetic); the same few strings ("100m",
-// "128Mi") recur across thousands of pods, so parsed values are memoized (bounded).
-const MAX_MEMO = 4096;
-const milliMemo = new Map<string, number>();
-const unitMemo = new Map<string, number>();
-
-function memoized(memo: Map<string, number>, v: string | number, parse: (v: string | number) => number): number {
-  if (typeof v === 'number') return parse(v);
-  let n = memo.get(v);
-  if (n === undefined) {
-    n = parse(v);
-    if (memo.size >= MAX_MEMO) memo.clear();
-    memo.set(v, n);
-  }
-  return n;
-}
-
 /** MilliValue() of a quantity; bad syntax counts as 0 (validation rejects it before it reaches us). */
 export function milliValue(v: string | number | undefined): number {
   if (v === undefined) return 0;
   try {
-    return memoized(milliMemo, v, quantityToMilli);
+    return quantityToMilli(v); // parseQuantity keeps recently parsed texts
   } catch {
     return 0;
   }
@@ -66,7 +49,7 @@ export function milliValue(v: string | number | undefined): number {
 export function unitValue(v: string | number | undefined): number {
   if (v === undefined) return 0;
   try {
-    return memoized(unitMemo, v, quantityToNumber);
+    return quantityToNumber(v);
   } catch {
     return 0;
   }

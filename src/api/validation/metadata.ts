@@ -5,7 +5,7 @@
 import type { FieldError } from '../field-errors.js';
 import { forbidden, invalid, required, tooLong } from '../field-errors.js';
 import { isObject } from '../object.js';
-import { isDNS1123Label, isQualifiedName, isValidLabelValue } from './names.js';
+import { byteLength, isDNS1123Label, isQualifiedName, isValidLabelValue } from './names.js';
 
 /** Total bytes of annotation keys and values an object may carry (256 KiB). */
 export const TOTAL_ANNOTATION_SIZE_LIMIT_BYTES = 256 * 1024;
@@ -20,11 +20,6 @@ export const FINALIZER_DELETE_DEPENDENTS = 'foregroundDeletion';
 const BANNED_OWNERS: ReadonlySet<string> = new Set(['/v1/Event']);
 
 const typeInvalid = (field: string, badValue: unknown, detail: string): FieldError => ({ type: 'FieldValueTypeInvalid', field, badValue, detail });
-
-/** UTF-8 length (a lone surrogate counts as U+FFFD, 3 bytes), without encoding the string. */
-function byteLength(v: string): number {
-  return Buffer.byteLength(v, 'utf8');
-}
 
 /** Go's `%#v` of a []string, as Kubernetes prints it inside some messages. */
 function goStringSlice(v: readonly string[]): string {

@@ -66,12 +66,9 @@ const PERCENT_FMT = '[0-9]+%';
 const PERCENT_ERR = "a valid percent string must be a numeric string followed by an ending '%'";
 const percentRe = new RegExp(`^${PERCENT_FMT}$`);
 
-const utf8 = new TextEncoder();
-
-/** Length in bytes, as Go's len() counts a string. */
-function byteLength(v: string): number {
-  for (let i = 0; i < v.length; i++) if (v.charCodeAt(i) > 0x7f) return utf8.encode(v).length;
-  return v.length;
+/** Length in UTF-8 bytes, as Go's len() counts a string (a lone surrogate counts as U+FFFD, 3 bytes). */
+export function byteLength(v: string): number {
+  return Buffer.byteLength(v, 'utf8');
 }
 
 /** RFC 1123 subdomain (most object names): at most 253 characters, lower-case labels joined by dots. */

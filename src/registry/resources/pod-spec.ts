@@ -15,6 +15,7 @@ import { isObject } from '../../api/object.js';
 import { parseQuantity } from '../../api/quantity.js';
 import { maskTrailingDash, validateAnnotations, validateLabels } from '../../api/validation/metadata.js';
 import {
+  byteLength,
   hasChDirPrefix,
   inclusiveRangeError,
   isDNS1123Label,
@@ -871,7 +872,7 @@ const configMapKeyRe = new RegExp(`^${CONFIG_MAP_KEY_FMT}$`);
 /** IsConfigMapKey: at most 253 characters of `[-._a-zA-Z0-9]`, not `.`/`..`-prefixed. */
 function isConfigMapKey(v: string): string[] {
   const errs: string[] = [];
-  if (Buffer.byteLength(v, 'utf8') > 253) errs.push(maxLenError(253));
+  if (byteLength(v) > 253) errs.push(maxLenError(253));
   if (!configMapKeyRe.test(v)) {
     errs.push(regexError("a valid config key must consist of alphanumeric characters, '-', '_' or '.'", CONFIG_MAP_KEY_FMT, 'key.name', 'KEY_NAME', 'key-name'));
   }
