@@ -68,33 +68,21 @@ export class ApiMetrics {
       out.push(`apiserver_request_duration_seconds_sum{${k}} ${h.sum}`);
       out.push(`apiserver_request_duration_seconds_count{${k}} ${h.count}`);
     }
-    out.push('# HELP apiserver_longrunning_requests Number of open watch requests.');
-    out.push('# TYPE apiserver_longrunning_requests gauge');
-    out.push(`apiserver_longrunning_requests{verb="watch"} ${this.watches}`);
-    out.push('# HELP etcd_current_revision The store revision of the latest write.');
-    out.push('# TYPE etcd_current_revision gauge');
-    out.push(`etcd_current_revision ${this.storeRevision()}`);
+    const gauge = (name: string, help: string, samples: readonly (readonly [labels: string, value: number])[]) => {
+      out.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`);
+      for (const [labels, value] of samples) out.push(`${name}${labels} ${value}`);
+    };
+    gauge('apiserver_longrunning_requests', 'Number of open watch requests.', [['{verb="watch"}', this.watches]]);
+    gauge('etcd_current_revision', 'The store revision of the latest write.', [['', this.storeRevision()]]);
     // Process memory, named as Prometheus' process collector and Node.js clients name it.
     const m = process.memoryUsage();
-    out.push('# HELP process_resident_memory_bytes Resident memory size in bytes.');
-    out.push('# TYPE process_resident_memory_bytes gauge');
-    out.push(`process_resident_memory_bytes ${m.rss}`);
-    out.push('# HELP nodejs_heap_size_total_bytes Process heap size from Node.js in bytes.');
-    out.push('# TYPE nodejs_heap_size_total_bytes gauge');
-    out.push(`nodejs_heap_size_total_bytes ${m.heapTotal}`);
-    out.push('# HELP nodejs_heap_size_used_bytes Process heap size used from Node.js in bytes.');
-    out.push('# TYPE nodejs_heap_size_used_bytes gauge');
-    out.push(`nodejs_heap_size_used_bytes ${m.heapUsed}`);
-    out.push('# HELP nodejs_external_memory_bytes Node.js external memory size in bytes (array buffers included).');
-    out.push('# TYPE nodejs_external_memory_bytes gauge');
-    out.push(`nodejs_external_memory_bytes ${m.external}`);
-    out.push('# HELP nodejs_heap_space_size_total_bytes Process heap space size total from Node.js in bytes.');
-    out.push('# TYPE nodejs_heap_space_size_total_bytes gauge');
-    const spaces = getHeapSpaceStatistics();
-    for (const s of spaces) out.push(`nodejs_heap_space_size_total_bytes{space="${s.space_name.replace(/_space$/, '')}"} ${s.space_size}`);
-    out.push('# HELP nodejs_heap_space_size_used_bytes Process heap space size used from Node.js in bytes.');
-    out.push('# TYPE nodejs_heap_space_size_used_bytes gauge');
-    for (const s of spaces) out.push(`nodejs_heap_space_size_used_bytes{space="${s.space_name.replace(/_space$/, '')}"} ${s.space_used_size}`);
+    gauge('process_resident_memory_bytes', 'Resident memory size in bytes.', [['', m.rss]]);
+    gauge('nodejs_heap_size_total_bytes', 'Process heap size from Node.js in bytes.', [['', m.heapTotal]]);
+    gauge('nodejs_heap_size_used_bytes', 'Process heap size used from Node.js in bytes.', [['', m.heapUsed]]);
+    gauge('nodejs_external_memory_bytes', 'Node.js external memory size in bytes (array buffers included).', [['', m.external]]);
+    const spaces = getHeapSpaceStatistics().map((s) => ({ ...s, label: `{space="${s.space_name.replace(/_space$/, '')}"}` }));
+    gauge('nodejs_heap_space_size_total_bytes', 'Process heap space size total from Node.js in bytes.', spaces.map((s) => [s.label, s.space_size]));
+    gauge('nodejs_heap_space_size_used_bytes', 'Process heap space size used from Node.js in bytes.', spaces.map((s) => [s.label, s.space_used_size]));
     return out.join('\n') + '\n';
   }
 }

@@ -8,7 +8,7 @@
 // not stop the caller's later lines (callers clean up on rejection). Rejects with NetworkError
 // (NetworkSetupFailed) carrying ip's messages for the caller's failed lines.
 import { NetworkError } from './errors.js';
-import { IP_BINARY, localRunner, type ProcessRunner } from './ip-command.js';
+import { failureText, IP_BINARY, localRunner, type ProcessRunner } from './ip-command.js';
 
 interface Job {
   readonly lines: readonly string[];
@@ -65,7 +65,7 @@ export class IpBatcher {
       }
       if (failures.size === 0) {
         // ip failed without naming a line (could not start, killed): every caller fails.
-        const e = new NetworkError('NetworkSetupFailed', `ip -batch: ${(stderr || o.error || `exit status ${o.code}`).trim()}`);
+        const e = new NetworkError('NetworkSetupFailed', `ip -batch: ${failureText(o)}`);
         return jobs.forEach((j) => j.reject(e));
       }
       for (const j of jobs) {

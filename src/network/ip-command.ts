@@ -14,6 +14,11 @@ export const IP_BINARY = 'ip';
  */
 export type ProcessRunner = (req: { file: string; args: readonly string[]; input?: string }) => Promise<{ code: number | null; stdout: string; stderr: string; error?: string }>;
 
+/** Why a program a ProcessRunner ran failed, for an error message: its stderr, else how it ended. */
+export function failureText(o: { code: number | null; stderr: string; error?: string }): string {
+  return (o.stderr || o.error || `exit status ${o.code}`).trim();
+}
+
 /** `ProcessRunner` from this process (execFile). */
 export const localRunner: ProcessRunner = (req) =>
   new Promise((resolve) => {
@@ -59,5 +64,5 @@ async function run(args: string[], input: string | undefined, runner: ProcessRun
   const o = await runner({ file: IP_BINARY, args, ...(input !== undefined ? { input } : {}) });
   if (o.code === 0) return o.stdout;
   const what = input === undefined ? `ip ${args.join(' ')}` : `ip ${args.join(' ')} <<< ${JSON.stringify(input.trimEnd())}`;
-  throw new NetworkError('NetworkSetupFailed', `${what}: ${(o.stderr || o.error || `exit status ${o.code}`).trim()}`);
+  throw new NetworkError('NetworkSetupFailed', `${what}: ${failureText(o)}`);
 }

@@ -21,7 +21,7 @@ import { ensureBridge, linkExists, masterOf } from './bridge.js';
 import { NetworkError } from './errors.js';
 import { IpBatcher } from './ip-batcher.js';
 import { HostLocalIPAM, type Allocation, type PodRef } from './ipam.js';
-import { IP_BINARY, ipBatch, ipJson, localRunner, type ProcessRunner } from './ip-command.js';
+import { failureText, IP_BINARY, ipBatch, ipJson, localRunner, type ProcessRunner } from './ip-command.js';
 import { formatIPv4, PodSubnet } from './ipv4.js';
 import { KeyedSerial } from './serial.js';
 
@@ -283,7 +283,7 @@ export class PodNetwork {
       input: podSide.join('\n') + '\n',
     });
     if (o.code !== 0) {
-      throw new NetworkError('NetworkSetupFailed', `unshare --net=${netnsFile} ip -batch (${podSide.join('; ')}): ${(o.stderr || o.error || `exit status ${o.code}`).trim()}`);
+      throw new NetworkError('NetworkSetupFailed', `unshare --net=${netnsFile} ip -batch (${podSide.join('; ')}): ${failureText(o)}`);
     }
     await this.nodeSide.run([
       `link set dev ${a.hostVeth} master ${this.bridgeName}`,
@@ -296,7 +296,7 @@ export class PodNetwork {
   private async unshareOnly(namespaces: SandboxNamespaces): Promise<void> {
     const args = [...unshareArgs(namespaces), 'true'];
     const o = await this.runner({ file: UNSHARE_BINARY, args });
-    if (o.code !== 0) throw new NetworkError('NetworkSetupFailed', `unshare ${args.join(' ')}: ${(o.stderr || o.error || `exit status ${o.code}`).trim()}`);
+    if (o.code !== 0) throw new NetworkError('NetworkSetupFailed', `unshare ${args.join(' ')}: ${failureText(o)}`);
   }
 
   /** Whether everything `createLinks` makes is there (namespace, port of our bridge, eth0 with the IP). */

@@ -250,6 +250,19 @@ static channel *unwrap(napi_env env, napi_value v) {
   return p;
 }
 
+/*
+ * The arguments of a call on a channel: up to `capacity` into argv, the channel from argv[0].
+ * NULL, with a TypeError `usage` thrown, when fewer than `need` arguments came or the first is no
+ * channel.
+ */
+static channel *channel_call(napi_env env, napi_callback_info info, napi_value *argv, size_t capacity, size_t need, const char *usage) {
+  size_t argc = capacity;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  channel *c = argc >= need ? unwrap(env, argv[0]) : NULL;
+  if (!c) throw_type(env, usage);
+  return c;
+}
+
 /* open(family 4|6, host (IP literal), port, recvBufferBytes (0 = system default), out Buffer, onBatch) → channel */
 static napi_value js_open(napi_env env, napi_callback_info info) {
   size_t argc = 6;
@@ -326,24 +339,20 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
 
 /* flush(ch, count): sends `count` records of `out` now. */
 static napi_value js_flush(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
   napi_value argv[2];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  channel *c = argc >= 1 ? unwrap(env, argv[0]) : NULL;
+  channel *c = channel_call(env, info, argv, 2, 1, "not a channel");
   uint32_t count;
-  if (!c) return throw_type(env, "not a channel");
-  if (argc < 2 || napi_get_value_uint32(env, argv[1], &count) != napi_ok) return throw_type(env, "count must be a number");
+  if (!c) return NULL;
+  if (napi_get_value_uint32(env, argv[1], &count) != napi_ok) return throw_type(env, "count must be a number");
   if (!c->closed) send_records(c, count);
   return NULL;
 }
 
 /* sendTo(ch, data Buffer, peer Buffer (u32 address length + sockaddr, as in a record from byte 8)) */
 static napi_value js_send_to(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
   napi_value argv[3];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  channel *c = argc >= 3 ? unwrap(env, argv[0]) : NULL;
-  if (!c) return throw_type(env, "sendTo(ch, data, peer)");
+  channel *c = channel_call(env, info, argv, 3, 3, "sendTo(ch, data, peer)");
+  if (!c) return NULL;
   void *data, *peer;
   size_t len, plen;
   if (napi_get_buffer_info(env, argv[1], &data, &len) != napi_ok || napi_get_buffer_info(env, argv[2], &peer, &plen) != napi_ok) return throw_type(env, "data and peer must be Buffers");
@@ -378,11 +387,9 @@ static napi_value js_peer(napi_env env, napi_callback_info info) {
 
 /* localPort(ch) → the bound port */
 static napi_value js_local_port(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1], result;
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  channel *c = argc >= 1 ? unwrap(env, argv[0]) : NULL;
-  if (!c) return throw_type(env, "not a channel");
+  channel *c = channel_call(env, info, argv, 1, 1, "not a channel");
+  if (!c) return NULL;
   if (c->closed) return throw_errno(env, EBADF, "getsockname");
   struct sockaddr_storage sa;
   socklen_t len = sizeof sa;
@@ -400,11 +407,9 @@ static void set_number(napi_env env, napi_value obj, const char *name, double v)
 
 /* stats(ch) → { datagrams, batches, replies, sendErrors } */
 static napi_value js_stats(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1], result;
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  channel *c = argc >= 1 ? unwrap(env, argv[0]) : NULL;
-  if (!c) return throw_type(env, "not a channel");
+  channel *c = channel_call(env, info, argv, 1, 1, "not a channel");
+  if (!c) return NULL;
   napi_create_object(env, &result);
   set_number(env, result, "datagrams", c->datagrams);
   set_number(env, result, "batches", c->batches);
@@ -415,11 +420,9 @@ static napi_value js_stats(napi_env env, napi_callback_info info) {
 
 /* close(ch): idempotent */
 static napi_value js_close(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  channel *c = argc >= 1 ? unwrap(env, argv[0]) : NULL;
-  if (!c) return throw_type(env, "not a channel");
+  channel *c = channel_call(env, info, argv, 1, 1, "not a channel");
+  if (!c) return NULL;
   close_channel(c);
   return NULL;
 }
