@@ -199,7 +199,7 @@ async function benchStorage(storage: 'sqlite' | 'memory'): Promise<void> {
     const idleRss = rssMB(proc.pid!);
     emit('rss-idle', { afterMs: RSS_IDLE_MS, mb: idleRss, ...(await heapFigures()) });
   } finally {
-    c.agent.destroy();
+    await c.close();
     proc.kill('SIGTERM');
     await new Promise((r) => proc.once('exit', r));
     rmSync(dataDir, { recursive: true, force: true });

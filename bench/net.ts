@@ -249,7 +249,7 @@ async function startCluster(m: (typeof MODES)[number], clusters: Cluster[]): Pro
 }
 
 async function stopCluster(c: Cluster): Promise<void> {
-  c.conn?.agent.destroy();
+  await c.conn?.close();
   if (c.proc.exitCode === null && c.proc.signalCode === null) {
     const exited = new Promise((r) => c.proc.once('exit', r));
     c.proc.kill('SIGTERM');

@@ -289,7 +289,7 @@ async function measure(runtime: string): Promise<void> {
     await sleep(2000);
     fig(`skiff RSS with ${BATCH} pods running`, { unit: 'MB', value: rssMB(proc.pid!), ...helperMemoryMB(proc.pid!) });
     await deleteRun(c, 'batch');
-    c.agent.destroy();
+    await c.close();
   } finally {
     proc.kill('SIGTERM');
     await new Promise((r) => proc.once('exit', r));

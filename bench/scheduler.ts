@@ -212,7 +212,7 @@ async function startServer(nodes: number, label: string): Promise<Server> {
 
 /** Stops the server this benchmark started (by its PID only) and removes its data dir. */
 async function stopServer(s: { proc: ChildProcess; dataDir: string; exited: Promise<void>; conn?: Conn }): Promise<void> {
-  s.conn?.agent.destroy();
+  await s.conn?.close();
   if (s.proc.exitCode === null && s.proc.signalCode === null) {
     s.proc.kill('SIGTERM');
     // a CPU profile is written on exit: give it time before SIGKILL

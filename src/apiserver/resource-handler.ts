@@ -268,11 +268,14 @@ export class ResourceHandler {
       throw new BadRequestError(`the name of the object (${String(meta.name)}) does not match the name on the URL (${name})`);
     }
     const allowCreate = !subresource && CREATE_ON_UPDATE.has(reg.info.plural);
-    const { entry, created } = await reg.update(ns, name, () => body as KubeObject, {
+    // As createObject: a JSON body decoded for this request is the registry's to keep.
+    const owned = p.owned === true && p.raw !== undefined && isJsonMediaType(p.contentType);
+    const { entry, created } = await reg.replace(ns, name, body as KubeObject, {
       dryRun: p.dryRun,
       fieldManager: p.fieldManager,
       subresource,
       allowCreate,
+      owned,
     });
     return { entry, created, warnings };
   }

@@ -58,8 +58,8 @@ export interface WriteOptions {
   /** 'Apply' for server-side apply (which maintains managedFields itself); default 'Update' */
   readonly operation?: 'Apply' | 'Update';
   /**
-   * create only: the caller hands the input over, a JSON value it made for this call (decoded
-   * from a request body) and never touches again, so the registry uses it instead of a copy
+   * create and replace: the caller hands the input over, a JSON value it made for this call
+   * (decoded from a request body) and never touches again, so the registry uses it instead of a copy
    */
   readonly owned?: boolean;
 }
@@ -274,9 +274,11 @@ export class GenericRegistry {
 
   /**
    * Read-modify-write with compare-and-swap. `tryUpdate` gets a caller-owned copy of the live
-   * object (or undefined when missing and `allowCreate`) and returns the desired object. If
-   * the desired object carries a resourceVersion, it must equal the live one (409 otherwise);
-   * without one, a concurrent write makes the loop run again on the newer object.
+   * object (or undefined when missing and `allowCreate`) and returns the desired object: that
+   * copy changed, or an object made in this call, which the registry then owns and changes (it
+   * must not be kept or shared). If the desired object carries a resourceVersion, it must equal
+   * the live one (409 otherwise); without one, a concurrent write makes the loop run again on
+   * the newer object.
    */
   async update(
     namespace: string | undefined,
@@ -284,29 +286,61 @@ export class GenericRegistry {
     tryUpdate: (live: KubeObject | undefined) => KubeObject,
     opts: WriteOptions & { allowCreate?: boolean } = {},
   ): Promise<{ entry: Entry; created: boolean }> {
+    return this.#readModifyWrite(namespace, name, opts, (kv) => ({ desired: tryUpdate(kv ? this.fromStorage(decode(kv)) : undefined), owned: true }));
+  }
+
+  /**
+   * Replaces the object with `desired` (PUT), with compare-and-swap as update does, but without
+   * copying the live object for a caller that does not read it. `desired` is copied, except when
+   * `opts.owned` and it pins a resourceVersion: such a write is never tried again (a conflict is
+   * the caller's), so the registry may change `desired` itself.
+   */
+  async replace(
+    namespace: string | undefined,
+    name: string,
+    desired: KubeObject,
+    opts: WriteOptions & { allowCreate?: boolean } = {},
+  ): Promise<{ entry: Entry; created: boolean }> {
+    const rv = desired.metadata?.resourceVersion;
+    const owned = opts.owned === true && typeof rv === 'string' && rv !== '';
+    return this.#readModifyWrite(namespace, name, opts, (kv) => ({ desired, owned: kv !== undefined && owned, once: kv !== undefined && owned }));
+  }
+
+  /**
+   * update's and replace's loop. `desiredFor` gives the desired object for the live key-value
+   * (undefined when missing), whether the registry owns it, and whether it is the caller's own
+   * object that this attempt changes (`once`), which leaves nothing to try again with.
+   */
+  async #readModifyWrite(
+    namespace: string | undefined,
+    name: string,
+    opts: WriteOptions & { allowCreate?: boolean },
+    desiredFor: (kv: KeyValue | undefined) => { desired: KubeObject; owned: boolean; once?: boolean },
+  ): Promise<{ entry: Entry; created: boolean }> {
     const key = objectStoreKey(this.storageInfo, namespace, name);
     for (let attempt = 0; ; attempt++) {
       const kv = await this.store.get(key);
       if (!kv) {
         if (!opts.allowCreate) throw new NotFoundError(this.subject(name));
-        const desired = tryUpdate(undefined);
+        const { desired: input, owned } = desiredFor(undefined);
+        const desired = owned ? input : copyJSON(input);
         const meta = (desired.metadata ??= {});
         if (meta.name && meta.name !== name) throw this.nameMismatch(meta.name, name);
         meta.name = name;
         delete meta.resourceVersion;
         try {
-          return { entry: await this.create(namespace, desired, opts), created: true };
+          return { entry: await this.create(namespace, desired, { ...opts, owned: true }), created: true };
         } catch (e) {
           if (e instanceof ApiError && e.reason === 'AlreadyExists' && attempt < MAX_CAS_RETRIES) continue;
           throw e;
         }
       }
       const live = this.fromStorage(decode(kv));
-      const desired = tryUpdate(this.fromStorage(decode(kv)));
+      const { desired, owned, once } = desiredFor(kv);
       const pinned = desired.metadata?.resourceVersion;
       if (pinned && pinned !== String(kv.modRevision)) throw new ConflictError(this.subject(name));
       try {
-        const entry = await this.writeUpdate(kv, live, desired, opts);
+        const entry = await this.writeUpdate(kv, live, owned ? desired : copyJSON(desired), opts);
         return { entry, created: false };
       } catch (e) {
         if (e instanceof RevisionConflictError) {
@@ -314,7 +348,7 @@ export class GenericRegistry {
           continue;
         }
         if (e instanceof KeyNotFoundError) {
-          if (attempt >= MAX_CAS_RETRIES) throw new NotFoundError(this.subject(name));
+          if (once || attempt >= MAX_CAS_RETRIES) throw new NotFoundError(this.subject(name));
           continue;
         }
         throw e;
@@ -322,9 +356,9 @@ export class GenericRegistry {
     }
   }
 
-  private async writeUpdate(kv: KeyValue, live: KubeObject, input: KubeObject, opts: WriteOptions): Promise<Entry> {
+  /** Writes `obj` (owned by this call, changed here) over `live`, the object at `kv`. */
+  private async writeUpdate(kv: KeyValue, live: KubeObject, obj: KubeObject, opts: WriteOptions): Promise<Entry> {
     const ctx = this.deps.context();
-    const obj = copyJSON(input);
     const name = live.metadata?.name ?? '';
     const meta = (obj.metadata ??= {});
     if (meta.name !== undefined && meta.name !== name) throw this.nameMismatch(meta.name, name);
