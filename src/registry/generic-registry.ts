@@ -246,7 +246,7 @@ export class GenericRegistry {
     if ('spec' in obj) meta.generation = 1;
     else delete meta.generation;
     this.strategy.prepareForCreate(obj, ctx);
-    this.strategy.defaults(obj, ctx);
+    if (!this.strategy.prepareForCreateDefaults) this.strategy.defaults(obj, ctx);
     const errors = [...this.validateMeta(obj), ...this.strategy.validate(obj, ctx)];
     if (errors.length) throw new InvalidError(this.subject(meta.name), errors);
     if (namespace && this.info.namespaced && this.deps.checkNamespace) await this.deps.checkNamespace(namespace, true);

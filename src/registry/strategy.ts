@@ -58,6 +58,12 @@ export interface Strategy {
   /** On create: resets fields clients may not set (usually status), before validation. */
   prepareForCreate(obj: KubeObject, ctx: StrategyContext): void;
 
+  /**
+   * True when prepareForCreate fills the defaults itself, because it needs them (a pod's QoS
+   * class and admitted tolerations): the registry then does not run `defaults` again on create.
+   */
+  readonly prepareForCreateDefaults?: boolean;
+
   /** On update of the main resource: keeps what the main resource may not change (usually status) from oldObj. */
   prepareForUpdate(newObj: KubeObject, oldObj: KubeObject, ctx: StrategyContext): void;
 

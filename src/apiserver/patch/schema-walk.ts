@@ -65,13 +65,37 @@ export const isStruct = (schema: SchemaNode | undefined): boolean => schema?.typ
  */
 export function itemElement(item: unknown, info: ListInfo, itemSchema: SchemaNode | undefined): PathElement {
   if (info.kind !== 'map' || !isObject(item)) return valueElement(item);
+  // The common case, key fields with scalar values (a name; a port and a protocol), is written
+  // straight from the sorted key names: what keyElement would write, without a sorted copy.
+  const names = sortedKeyNames(info.keys);
+  let text = 'k:{';
+  for (const name of names) {
+    const v = item[name] ?? keyDefault(itemSchema, name);
+    if (v === undefined || v === null) continue;
+    if (typeof v === 'object') return keyElementOf(item, info.keys, itemSchema);
+    text += `${text.length > 3 ? ',' : ''}${JSON.stringify(name)}:${JSON.stringify(v)}`;
+  }
+  return `${text}}`;
+}
+
+function keyElementOf(item: JsonObject, keys: readonly string[], itemSchema: SchemaNode | undefined): PathElement {
   const key: JsonObject = {};
-  for (const name of info.keys) {
+  for (const name of keys) {
     const v = item[name] ?? keyDefault(itemSchema, name);
     if (v !== undefined && v !== null) key[name] = v;
   }
   return keyElement(key);
 }
+
+/** A list-map's key names in sorted order (as keyElement writes them), kept per key list. */
+function sortedKeyNames(keys: readonly string[]): readonly string[] {
+  if (keys.length < 2) return keys;
+  let sorted = sortedKeys.get(keys);
+  if (!sorted) sortedKeys.set(keys, (sorted = [...keys].sort()));
+  return sorted;
+}
+
+const sortedKeys = new WeakMap<readonly string[], readonly string[]>();
 
 function keyDefault(itemSchema: SchemaNode | undefined, name: string): unknown {
   const field = memberSchema(itemSchema, name);

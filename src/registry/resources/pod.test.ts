@@ -347,3 +347,20 @@ test('garbage never throws: wrong shapes give FieldErrors, tables still render',
   }
   assert.ok(isObject(stored.status));
 });
+
+test('create: prepareForCreate leaves the pod fully defaulted (the registry does not run defaults again on create)', () => {
+  assert.equal(podStrategy.prepareForCreateDefaults, true);
+  const inputs: KubeObject[] = [
+    { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'a' }, spec: { containers: [{ name: 'c', image: 'busybox', ports: [{ containerPort: 80 }], resources: { limits: { cpu: '1' } } }] } },
+    { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'b' }, spec: { priorityClassName: 'system-node-critical', tolerations: [{ key: 'k', value: 'v' }], initContainers: [{ name: 'i', image: 'busybox' }], containers: [{ name: 'c', image: 'busybox:1.36' }] } },
+    { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'c' } },
+  ];
+  for (const input of inputs) {
+    const obj = structuredClone(input);
+    podStrategy.prepareForCreate(obj, ctx);
+    const again = structuredClone(obj);
+    podStrategy.defaults(again, ctx);
+    assert.deepEqual(obj, again, String(input.metadata?.name));
+    assert.equal((obj.spec as JsonObject).serviceAccount, 'default');
+  }
+});

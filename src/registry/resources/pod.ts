@@ -401,12 +401,16 @@ export const podStrategy: Strategy = {
     defaultPod(obj);
   },
 
+  prepareForCreateDefaults: true,
+
   prepareForCreate(obj, ctx) {
-    defaultPod(obj);
+    if (obj.spec === undefined || obj.spec === null) obj.spec = {};
     const spec = specOf(obj);
+    // Admission first, so that what it adds (the service account, tolerations) is defaulted with the rest.
+    if (spec) admitNewPod(spec, ctx);
+    defaultPod(obj);
     const status: JsonObject = { phase: 'Pending', qosClass: podQOSClass(spec) };
     if (spec) {
-      admitNewPod(spec, ctx);
       if (Array.isArray(spec.schedulingGates) && spec.schedulingGates.length > 0) {
         status.conditions = [
           { type: 'PodScheduled', status: 'False', reason: 'SchedulingGated', message: 'Scheduling is blocked due to non-empty scheduling gates', lastProbeTime: null, lastTransitionTime: null },
