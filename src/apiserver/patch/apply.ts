@@ -80,7 +80,7 @@ export function applyServerSide(live: KubeObject | undefined, applied: KubeObjec
   const liveObj: JsonObject = live ? deepCopy(live) : {};
   if (isObject(liveObj.metadata)) delete liveObj.metadata.managedFields;
 
-  const managers = live ? decodeManagedFields(live.metadata?.managedFields) : new Map<string, ManagerRecord>();
+  const managers = live ? decodeManagedFields(live.metadata?.managedFields, true) : new Map<string, ManagerRecord>();
   if (!managers) throw unclassifiedPatchError('failed to decode managed fields: metadata.managedFields is not a list of FieldsV1 entries');
   if (live && managers.size === 0) claimExistingFields(managers, liveObj, opts, reset);
 

@@ -88,3 +88,39 @@ test('FieldSet algebra and Kubernetes iteration order', () => {
     ['f:spec', 'f:template', 'f:x'],
   ]);
 });
+
+test('a set from a stored FieldsV1 answers like the decoded set, is decoded only when needed, and encodes as the stored object', () => {
+  const stored = {
+    'f:metadata': { 'f:labels': { '.': {}, 'f:app': {} } },
+    'f:spec': { 'f:containers': { 'k:{"name":"web"}': { '.': {}, 'f:image': {}, 'f:name': {} } }, 'f:replicas': {} },
+  };
+  const lazy = FieldSet.fromOwnFieldsV1(stored);
+  const eager = fromFieldsV1(stored);
+  const web = keyElement({ name: 'web' });
+  const probes: FieldPath[] = [
+    ['f:metadata', 'f:labels'],
+    ['f:metadata', 'f:labels', 'f:app'],
+    ['f:metadata'],
+    ['f:spec', 'f:containers', web],
+    ['f:spec', 'f:containers', web, 'f:image'],
+    ['f:spec', 'f:containers'],
+    ['f:spec', 'f:replicas'],
+    ['f:status'],
+    ['f:spec', 'f:replicas', 'f:x'],
+  ];
+  for (const p of probes) assert.equal(lazy.has(p), eager.has(p), p.join('.'));
+  assert.equal(lazy.isEmpty(), false);
+  assert.equal(FieldSet.fromOwnFieldsV1({}).isEmpty(), true);
+
+  // A difference that takes nothing away is the set itself, still encoded as the stored object.
+  const status = new FieldSet([['f:status'], ['f:status', 'f:phase']]);
+  assert.equal(lazy.difference(status), lazy);
+  assert.equal(toFieldsV1(lazy.difference(status)), stored);
+  // One that takes something away is a new set, encoded afresh.
+  const rest = lazy.difference(new FieldSet([['f:spec', 'f:replicas']]));
+  assert.notEqual(rest, lazy);
+  assert.deepEqual(toFieldsV1(rest), toFieldsV1(eager.difference(new FieldSet([['f:spec', 'f:replicas']]))));
+  assert.equal(rest.has(['f:spec', 'f:replicas']), false);
+  assert.equal(lazy.size, eager.size);
+  assert.deepEqual(lazy.sorted(), eager.sorted());
+});

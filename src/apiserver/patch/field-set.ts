@@ -40,44 +40,78 @@ function pathKey(p: FieldPath): string {
 
 /** An immutable set of paths. */
 export class FieldSet {
-  private readonly paths: ReadonlyMap<string, FieldPath>;
+  /** the paths by pathKey; undefined until a set made by fromOwnFieldsV1 is first read */
+  private pathMap: ReadonlyMap<string, FieldPath> | undefined;
+  /** a FieldsV1 encoding of exactly this set, when known (toFieldsV1 then returns it) */
+  private encoded: JsonObject | undefined;
 
   constructor(paths: Iterable<FieldPath> = []) {
     const m = new Map<string, FieldPath>();
     for (const p of paths) m.set(pathKey(p), p);
-    this.paths = m;
+    this.pathMap = m;
+    this.encoded = undefined;
   }
 
-  private static of(m: Map<string, FieldPath>): FieldSet {
-    const s = Object.create(FieldSet.prototype) as { paths: ReadonlyMap<string, FieldPath> };
-    s.paths = m;
+  private static of(m: ReadonlyMap<string, FieldPath> | undefined, encoded?: JsonObject): FieldSet {
+    const s = Object.create(FieldSet.prototype) as { pathMap: ReadonlyMap<string, FieldPath> | undefined; encoded: JsonObject | undefined };
+    s.pathMap = m;
+    s.encoded = encoded;
     return s as unknown as FieldSet;
   }
 
+  /**
+   * The set a FieldsV1 encoding written by this server holds (managedFields of a stored object):
+   * decoded only when its paths are read, and encoded as `v` itself. A write that leaves a
+   * manager's fields alone (a status write, for the manager of the spec) neither decodes nor
+   * re-encodes them. `v` must not change afterwards.
+   */
+  static fromOwnFieldsV1(v: JsonObject): FieldSet {
+    return FieldSet.of(undefined, v);
+  }
+
   static readonly empty = new FieldSet();
+
+  private get paths(): ReadonlyMap<string, FieldPath> {
+    return (this.pathMap ??= fromFieldsV1(this.encoded).paths);
+  }
+
+  /** The FieldsV1 encoding this set was made from, if any. */
+  get knownEncoding(): JsonObject | undefined {
+    return this.encoded;
+  }
 
   get size(): number {
     return this.paths.size;
   }
   isEmpty(): boolean {
+    if (this.pathMap === undefined && this.encoded !== undefined) return Object.keys(this.encoded).length === 0;
     return this.paths.size === 0;
   }
   has(path: FieldPath): boolean {
+    if (this.pathMap === undefined && this.encoded !== undefined) return encodingHas(this.encoded, path);
     return this.paths.has(pathKey(path));
   }
   [Symbol.iterator](): IterableIterator<FieldPath> {
     return this.paths.values();
   }
   union(other: FieldSet): FieldSet {
-    if (other.paths.size === 0) return this;
-    if (this.paths.size === 0) return other;
+    if (other.isEmpty()) return this;
+    if (this.isEmpty()) return other;
     const m = new Map(this.paths);
     for (const [k, p] of other.paths) m.set(k, p);
     return FieldSet.of(m);
   }
+  /** The paths not in `other`; this set itself when none of its paths are. */
   difference(other: FieldSet): FieldSet {
-    if (other.paths.size === 0) return this;
-    return this.keep((k) => !other.paths.has(k));
+    if (other.isEmpty() || this.isEmpty()) return this;
+    if (this.pathMap === undefined) {
+      // Not decoded yet: look the (usually few) other paths up in the encoding first.
+      let any = false;
+      for (const p of other) if ((any = this.has(p))) break;
+      if (!any) return this;
+    }
+    const rest = this.keep((k) => !other.paths.has(k));
+    return rest.paths.size === this.paths.size ? this : rest;
   }
   intersection(other: FieldSet): FieldSet {
     return this.keep((k) => other.paths.has(k));
@@ -130,8 +164,25 @@ interface Node {
 
 const newNode = (): Node => ({ member: false, children: new Map() });
 
+/**
+ * True when `path` is a member of the set FieldsV1 `v` encodes: each element leads one level
+ * down, and the last one ends in a leaf or marks itself with `"."`.
+ */
+function encodingHas(v: JsonObject, path: FieldPath): boolean {
+  let node: unknown = v;
+  for (const el of path) {
+    if (!isObject(node) || !Object.prototype.hasOwnProperty.call(node, el)) return false;
+    node = node[el];
+  }
+  if (!isObject(node) || path.length === 0) return false;
+  for (const _ in node) return Object.prototype.hasOwnProperty.call(node, '.');
+  return true;
+}
+
 /** The FieldsV1 object of a set, children in structured-merge-diff's order, `"."` first. */
 export function toFieldsV1(set: FieldSet): JsonObject {
+  const known = set.knownEncoding;
+  if (known) return known;
   const root = newNode();
   for (const path of set) {
     let node = root;

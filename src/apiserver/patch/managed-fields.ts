@@ -106,8 +106,12 @@ export function trackedFields(set: FieldSet, reset: ResetFields): FieldSet {
 
 // --- encoding --------------------------------------------------------------------------------
 
-/** Decodes metadata.managedFields; undefined when it is not a valid list of FieldsV1 entries. */
-export function decodeManagedFields(raw: unknown): Managers | undefined {
+/**
+ * Decodes metadata.managedFields; undefined when it is not a valid list of FieldsV1 entries.
+ * `stored`: the list is a stored object's, which this server wrote itself (setManagedFields or
+ * apply), so each entry's field set is decoded only when read (FieldSet.fromOwnFieldsV1).
+ */
+export function decodeManagedFields(raw: unknown, stored = false): Managers | undefined {
   const managers: Managers = new Map();
   if (raw === undefined || raw === null) return managers;
   if (!Array.isArray(raw)) return undefined;
@@ -122,7 +126,7 @@ export function decodeManagedFields(raw: unknown): Managers | undefined {
     if (subresource !== undefined && typeof subresource !== 'string') return undefined;
     let set: FieldSet;
     try {
-      set = fieldsV1 === undefined || fieldsV1 === null ? FieldSet.empty : fromFieldsV1(fieldsV1);
+      set = fieldsV1 === undefined || fieldsV1 === null ? FieldSet.empty : stored && isObject(fieldsV1) ? FieldSet.fromOwnFieldsV1(fieldsV1) : fromFieldsV1(fieldsV1);
     } catch {
       return undefined;
     }
@@ -177,7 +181,7 @@ export function releaseFields(managers: Managers, except: string, changed: Field
     if (id === except) continue;
     const set = r.set.difference(changed).difference(removed);
     if (set.isEmpty()) managers.delete(id);
-    else if (set.size !== r.set.size) managers.set(id, { ...r, set });
+    else if (set !== r.set) managers.set(id, { ...r, set });
   }
 }
 
@@ -303,10 +307,12 @@ function createdFieldsV1(obj: KubeObject, reset: ResetFields, schema: SchemaNode
 const isScalar = (v: unknown): boolean => typeof v !== 'object' || v === null;
 
 function startingManagers(oldObj: KubeObject | undefined, newObj: KubeObject, subresource: boolean): Managers {
-  const fromOld = (): Managers => decodeManagedFields(oldObj?.metadata?.managedFields) ?? new Map();
+  const fromOld = (): Managers => decodeManagedFields(oldObj?.metadata?.managedFields, true) ?? new Map();
   if (subresource) return fromOld();
   const requested: unknown = newObj.metadata?.managedFields;
   if (Array.isArray(requested) && requested.length === 1 && deepEqual(requested[0], {})) return new Map();
+  // A client that sends back the managedFields it read (the usual update) asks for the old ones.
+  if (oldObj && deepEqual(requested, oldObj.metadata?.managedFields)) return fromOld();
   const decoded = decodeManagedFields(requested);
   return decoded && decoded.size > 0 ? decoded : fromOld();
 }
