@@ -356,7 +356,10 @@ export class GenericRegistry {
     }
   }
 
-  /** Writes `obj` (owned by this call, changed here) over `live`, the object at `kv`. */
+  /**
+   * Writes `obj` (owned by this call, changed here) over `live`, the object at `kv`, decoded for
+   * this write alone: status writes move its members into `obj` instead of copying them.
+   */
   private async writeUpdate(kv: KeyValue, live: KubeObject, obj: KubeObject, opts: WriteOptions): Promise<Entry> {
     const ctx = this.deps.context();
     const name = live.metadata?.name ?? '';
@@ -385,7 +388,7 @@ export class GenericRegistry {
       // As Kubernetes' ResetObjectMetaForStatus: a status write cannot change labels, annotations, finalizers or owners.
       for (const k of this.strategy.statusKeepsMetadata ?? (['labels', 'annotations', 'finalizers', 'ownerReferences'] as const)) {
         if (liveMeta[k] === undefined) delete meta[k];
-        else (meta as Record<string, unknown>)[k] = structuredClone(liveMeta[k]);
+        else (meta as Record<string, unknown>)[k] = liveMeta[k];
       }
       errors = [...(this.strategy.validateStatusUpdate?.(obj, live, ctx) ?? [])];
     } else if (opts.subresource === 'binding') {

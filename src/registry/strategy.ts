@@ -83,7 +83,11 @@ export interface Strategy {
    */
   readonly statusKeepsMetadata?: readonly ('labels' | 'annotations' | 'finalizers' | 'ownerReferences')[];
 
-  /** status subresource: keeps everything but status from oldObj. Absent when there is no status subresource. */
+  /**
+   * status subresource: keeps everything but status from oldObj. Absent when there is no status
+   * subresource. oldObj is the registry's own decoded copy of the stored object for this write,
+   * read only after this call: its members may be moved into newObj rather than copied.
+   */
   prepareForStatusUpdate?(newObj: KubeObject, oldObj: KubeObject, ctx: StrategyContext): void;
   validateStatusUpdate?(newObj: KubeObject, oldObj: KubeObject, ctx: StrategyContext): FieldError[];
 

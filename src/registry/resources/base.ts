@@ -12,13 +12,17 @@ export function keepStatus(newObj: KubeObject, oldObj: KubeObject): void {
   else newObj.status = structuredClone(oldObj.status);
 }
 
-/** On update of the status subresource: everything but status (and metadata the caller handles) stays as stored. */
+/**
+ * On update of the status subresource: everything but status (and metadata the caller handles)
+ * stays as stored. The members are moved, not copied: oldObj is the registry's own decoded copy
+ * of the stored object for this one write (see Strategy.prepareForStatusUpdate).
+ */
 export function keepAllButStatus(newObj: KubeObject, oldObj: KubeObject): void {
   for (const k of Object.keys(newObj)) {
     if (k !== 'status' && k !== 'metadata' && k !== 'apiVersion' && k !== 'kind') delete newObj[k];
   }
   for (const k of Object.keys(oldObj)) {
-    if (k !== 'status' && k !== 'metadata' && k !== 'apiVersion' && k !== 'kind') newObj[k] = structuredClone(oldObj[k]);
+    if (k !== 'status' && k !== 'metadata' && k !== 'apiVersion' && k !== 'kind') newObj[k] = oldObj[k];
   }
   // labels and annotations may change through status updates; the rest of metadata is the generic registry's.
 }

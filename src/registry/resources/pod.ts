@@ -437,7 +437,7 @@ export const podStrategy: Strategy = {
     // Old kubelets corrupt owner references through pods/status; Kubernetes ignores them there.
     const meta = newObj.metadata;
     if (isObject(meta)) {
-      if (oldObj.metadata?.ownerReferences) meta.ownerReferences = structuredClone(oldObj.metadata.ownerReferences);
+      if (oldObj.metadata?.ownerReferences) meta.ownerReferences = oldObj.metadata.ownerReferences;
       else delete meta.ownerReferences;
     }
     // The QoS class is fixed at creation; writers that drop it get it back.
