@@ -18,7 +18,7 @@ import { isObject, type KubeObject, type ObjectMeta } from '../api/object.js';
 import { groupVersion, type ResourceInfo } from '../api/resources.js';
 import type { Entry, GenericRegistry, WatchEventKind } from '../registry/generic-registry.js';
 import { parseRV } from '../registry/generic-registry.js';
-import type { FieldValidation, RegistryLookup, ResourceHandler, WriteParams } from './resource-handler.js';
+import type { BodyText, FieldValidation, RegistryLookup, ResourceHandler, WriteParams } from './resource-handler.js';
 import { notFoundPath } from './resource-handler.js';
 
 // The option and result shapes of client/client.ts (structurally the same; apiserver may not import client/).
@@ -122,6 +122,8 @@ export class InProcessClient {
     private readonly userAgent: string,
     /** get and write results as their JSON text instead of parsed objects; see withJSONResults() */
     private readonly resultsAsJSON = false,
+    /** objects given to create, update and updateStatus are handed over; see takingWrittenObjects() */
+    private readonly handedOver = false,
   ) {
     this.manager = userAgent.split('/')[0] || 'unknown';
   }
@@ -132,7 +134,17 @@ export class InProcessClient {
    * thread, which parses them there, instead of parsing here and copying the object across.
    */
   withJSONResults(): InProcessClient {
-    return new InProcessClient(this.server, this.fallback, this.userAgent, true);
+    return new InProcessClient(this.server, this.fallback, this.userAgent, true, this.handedOver);
+  }
+
+  /**
+   * The same client, except that the objects given to create, update and updateStatus are handed
+   * over: plain JSON values made for that one call (parsed from another thread's JSON text), which
+   * the registry keeps and changes instead of copying them. Never for callers that keep or share
+   * the objects they write (informer objects are frozen and shared).
+   */
+  takingWrittenObjects(): InProcessClient {
+    return new InProcessClient(this.server, this.fallback, this.userAgent, this.resultsAsJSON, true);
   }
 
   private result<T>(json: string): T {
@@ -371,10 +383,10 @@ export class InProcessClient {
     });
   }
 
-  private params(opts: WriteOptions): WriteParams {
+  private params(opts: WriteOptions): WriteParams & BodyText {
     const m = opts.fieldManager;
     if (m && m.length > 128) throw new BadRequestError('fieldManager: Too long: may not be longer than 128');
-    return { dryRun: Boolean(opts.dryRun), fieldManager: m || this.manager, validation: VALIDATION };
+    return { dryRun: Boolean(opts.dryRun), fieldManager: m || this.manager, validation: VALIDATION, owned: this.handedOver };
   }
 
   private registry(info: ResourceInfo, subresource: string | undefined): GenericRegistry {

@@ -51,7 +51,10 @@ export interface BodyText {
   /** the body as sent: checked for duplicate fields */
   readonly raw?: Buffer | string;
   readonly contentType?: string;
-  /** the caller hands `obj` over: it may be changed in place (else it is copied first) */
+  /**
+   * the caller hands `obj` over, a plain JSON value made for this call (a JSON body, or an object
+   * an in-process client was handed): it may be changed and kept (else it is copied first)
+   */
   readonly owned?: boolean;
 }
 
@@ -231,8 +234,7 @@ export class ResourceHandler {
   async createObject(reg: GenericRegistry, ns: string | undefined, obj: Record<string, unknown>, p: WriteParams & BodyText): Promise<{ entry: Entry; warnings: string[] }> {
     const { body, warnings } = this.admitBody(reg, obj, p);
     checkNamespaceMatch(body, ns);
-    // A JSON body decoded for this request is already a plain JSON value the registry may keep.
-    const owned = p.owned === true && p.raw !== undefined && isJsonMediaType(p.contentType);
+    const owned = ownedJSON(p);
     const entry = await reg.create(ns, body as KubeObject, { dryRun: p.dryRun, fieldManager: p.fieldManager, owned });
     return { entry, warnings };
   }
@@ -268,8 +270,7 @@ export class ResourceHandler {
       throw new BadRequestError(`the name of the object (${String(meta.name)}) does not match the name on the URL (${name})`);
     }
     const allowCreate = !subresource && CREATE_ON_UPDATE.has(reg.info.plural);
-    // As createObject: a JSON body decoded for this request is the registry's to keep.
-    const owned = p.owned === true && p.raw !== undefined && isJsonMediaType(p.contentType);
+    const owned = ownedJSON(p);
     const { entry, created } = await reg.replace(ns, name, body as KubeObject, {
       dryRun: p.dryRun,
       fieldManager: p.fieldManager,
@@ -504,6 +505,14 @@ export function notFoundPath(): ApiError {
  */
 function bodyText(raw: Buffer, contentType: string | undefined): Buffer | string {
   return isJsonMediaType(contentType) ? raw.toString('utf8') : raw;
+}
+
+/**
+ * True when the registry may keep the decoded object itself: it was handed over, and is a plain
+ * JSON value (decoded from a JSON body, or given in process); YAML and protobuf bodies are not.
+ */
+function ownedJSON(p: BodyText): boolean {
+  return p.owned === true && (p.raw === undefined ? p.contentType === undefined : isJsonMediaType(p.contentType));
 }
 
 function isJsonMediaType(contentType: string | undefined): boolean {
