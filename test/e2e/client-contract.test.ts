@@ -83,7 +83,7 @@ test('in-process writes copy the caller\'s object unless it was handed over (tak
     const got = await client.create(configMaps, handed);
     // the registry kept the object it was handed: the uid it stored is on it
     assert.ok(got.metadata?.uid);
-    assert.equal(handed.metadata?.uid, got.metadata?.uid, "handed");
+    assert.equal(handed.metadata?.uid, got.metadata?.uid);
     await client.update(configMaps, { ...got, data: { a: '2' } } as KubeObject);
     assert.deepEqual((await server.inProcessClient().get(configMaps, 'default', 'handed')).data, { a: '2' });
   } finally {
