@@ -158,7 +158,7 @@ export async function startServer(flags: ServerFlags, log: (line: string) => voi
     if (flags.controlLoopsThread) {
       const { startComponentsThread } = await import('./components-thread.js');
       // results as JSON text: parsed in the thread, not here
-      loops = await step(`starting ${what} in a worker thread`, () => startComponentsThread({ client: (ua) => inProcessClient(ua).withJSONResults(), spec, log, componentLogs: componentLog !== undefined }));
+      loops = await step(`starting ${what} in a worker thread`, () => startComponentsThread({ client: (ua) => inProcessClient(ua).withJSONResults().takingWrittenObjects(), spec, log, componentLogs: componentLog !== undefined }));
       log(`skiff: ${what} run in a worker thread`);
     } else {
       const { startControlLoops } = await import('./control-loops.js');
