@@ -12,7 +12,10 @@ import { startMonitor, type MonitorOutcome, type MonitorRequest } from './proces
 
 export interface ConmonOptions {
   readonly conmonPath: string;
+  /** the program conmon runs as its runtime (the runtime wrapper) */
   readonly runcPath: string;
+  /** arguments for it before the runtime's own (`--root`), e.g. the C wrapper's runtime path */
+  readonly runtimeArgs?: readonly string[];
   readonly runcRoot: string;
   readonly id: string;
   /** container name (for conmon's own log messages) */
@@ -63,7 +66,7 @@ export async function startConmon(o: ConmonOptions): Promise<ConmonStarted> {
     '-b', o.bundle,
     '--persist-dir', o.bundle,
     '-r', o.runcPath,
-    '--runtime-arg', `--root=${o.runcRoot}`,
+    ...[...(o.runtimeArgs ?? []), `--root=${o.runcRoot}`].flatMap((a) => ['--runtime-arg', a]),
     '--exit-dir', o.exitDir,
     '--socket-dir-path', o.socketDir,
     '-l', `k8s-file:${o.logPath}`,
