@@ -19,11 +19,12 @@ export interface CpuByProcess {
 /**
  * Starts sampling all CPUs into `file` (removed again by `stop`). `names` maps pids to kinds
  * (`{ [serverPid]: 'server' }`); every other process counts under its command name.
- * Resolves undefined when perf is not installed.
+ * Resolves undefined when perf is not installed. `callGraphs`: with stacks (`perf record -g`);
+ * `keep`: the file stays for `perf report`.
  */
-export async function sampleCpuByProcess(file: string, names: ReadonlyMap<number, string>): Promise<CpuByProcess | undefined> {
+export async function sampleCpuByProcess(file: string, names: ReadonlyMap<number, string>, opts: { callGraphs?: boolean; keep?: boolean } = {}): Promise<CpuByProcess | undefined> {
   if (spawnSync('perf', ['--version'], { stdio: 'ignore' }).status !== 0) return undefined;
-  const perf: ChildProcess = spawn('perf', ['record', '-a', '-F', String(FREQUENCY_HZ), '-o', file, '--quiet'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const perf: ChildProcess = spawn('perf', ['record', '-a', ...(opts.callGraphs ? ['-g'] : []), '-F', String(FREQUENCY_HZ), '-o', file, '--quiet'], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   perf.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   await new Promise((r) => setTimeout(r, 300)); // perf has opened its events
@@ -38,7 +39,7 @@ export async function sampleCpuByProcess(file: string, names: ReadonlyMap<number
         if (out.status !== 0) throw new Error(`perf script: ${out.stderr}`);
         return tally(out.stdout, names);
       } finally {
-        rmSync(file, { force: true });
+        if (!opts.keep) rmSync(file, { force: true });
       }
     },
   };

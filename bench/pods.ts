@@ -12,7 +12,8 @@
 // BENCH_LOG=FILE (the kubelet's startup trace per pod), BENCH_NODE_ARGS (e.g. --cpu-prof), BENCH_DIR
 // (where the data dir is made; default the temp dir), BENCH_TOPDIR=0 (no chattr +T on the data dir
 // and the floor's runtime root), BENCH_PERF=1 (CPU of the 50-pod batch by process kind, sampled
-// with `perf record -a`: the server, its process helper, conmon, the runtime, ip, ...).
+// with `perf record -a`: the server, its process helper, conmon, the runtime, ip, ...;
+// BENCH_PERF_DATA=FILE keeps the samples, with call graphs, in FILE.<runtime> for `perf report`).
 import { execFileSync, spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
@@ -293,7 +294,8 @@ async function measure(runtime: string): Promise<void> {
     const names = new Map<number, string>([[proc.pid!, 'server']]);
     const helper = helperPid(proc.pid!);
     if (helper !== undefined) names.set(helper, 'process helper');
-    const sampling = process.env.BENCH_PERF === '1' ? await sampleCpuByProcess(join(dataDir, 'perf.data'), names) : undefined;
+    const keep = process.env.BENCH_PERF_DATA ? `${process.env.BENCH_PERF_DATA}.${runtime}` : undefined;
+    const sampling = process.env.BENCH_PERF === '1' ? await sampleCpuByProcess(keep ?? join(dataDir, 'perf.data'), names, { callGraphs: keep !== undefined, keep: keep !== undefined }) : undefined;
     const cpu0 = cpuMs(proc.pid!);
     const all0 = skiffCpuMs();
     const batch = await startPods(c, 'batch', BATCH);

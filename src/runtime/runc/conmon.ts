@@ -6,7 +6,6 @@
 // the exit status to `<exitDir>/<id>` and `<bundle>/exit` when the container ends. Containers and
 // their conmons keep running when skiff exits.
 import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startMonitor, type MonitorOutcome, type MonitorRequest } from './process-start.js';
 
@@ -88,7 +87,7 @@ export async function startConmon(o: ConmonOptions): Promise<ConmonStarted> {
     throw new Error(`conmon sent an unreadable sync message: ${outcome.message}`, { cause: e });
   }
   if (message.data < 0) throw new Error(cleanRuncMessage(message.message ?? 'runc create failed'));
-  const conmonPid = Number((await readFile(join(o.bundle, CONMON_PIDFILE), 'utf8')).trim());
+  const conmonPid = Number(readFileSync(join(o.bundle, CONMON_PIDFILE), 'utf8').trim()); // a few bytes: not worth the thread pool's round trip
   return { conmonPid, containerPid: message.data };
 }
 
