@@ -22,7 +22,8 @@
  * ignores SIGPIPE). Other fds of this process are not inherited (Node opens them close-on-exec).
  * While a program runs its poll handle keeps the event loop alive.
  * Throws an Error with the errno text (and `.code` = errno name) when the program cannot be
- * started (ENOENT, EACCES, ...); nothing is left running then. Linux >= 5.3 (pidfd_open).
+ * started (ENOENT, EACCES, ...); nothing is left running then. Linux >= 5.3 (pidfd_open): on an
+ * older kernel loading the addon throws.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -274,6 +275,10 @@ out:
 }
 
 static napi_value init(napi_env env, napi_value exports) {
+  /* without pidfds (Linux < 5.3) the addon does not load, and its users take their fallback */
+  int self = (int)syscall(SYS_pidfd_open, getpid(), 0);
+  if (self < 0) return throw_errno(env, errno, "pidfd_open");
+  close(self);
   napi_value fn;
   napi_create_function(env, "spawn", NAPI_AUTO_LENGTH, js_spawn, NULL, &fn);
   napi_set_named_property(env, exports, "spawn", fn);
