@@ -54,6 +54,8 @@ const NATIVE = [
   { dir: 'udp-batch', pkg: 'skiff-udp-batch', source: 'src/udp_batch.c', binary: 'udp_batch.node', fallback: 'cluster DNS will serve UDP with node:dgram' },
   // conmon's runtime wrapper (overlay mount + runc/crun)
   { dir: 'oci-wrapper', pkg: 'skiff-oci-wrapper', source: 'src/oci_wrapper.c', binary: 'skiff-oci-wrapper', fallback: 'containers will be started through the sh wrapper script' },
+  // a pod sandbox's namespaces and pod-side network over rtnetlink
+  { dir: 'pod-netns', pkg: 'skiff-pod-netns', source: 'src/pod_netns.c', binary: 'pod_netns.node', fallback: 'pod networks will be set up with unshare and ip' },
   // the process helper's posix_spawn
   { dir: 'process-spawn', pkg: 'skiff-process-spawn', source: 'src/process_spawn.c', binary: 'process_spawn.node', fallback: 'the process helper will start programs with node:child_process' },
 ];

@@ -16,7 +16,9 @@
  * failed (the runtime is not run then); 127 when RUNTIME cannot be exec'd; otherwise the
  * runtime's own.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -25,7 +25,9 @@
  * started (ENOENT, EACCES, ...); nothing is left running then. Linux >= 5.3 (pidfd_open): on an
  * older kernel loading the addon throws.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <node_api.h>
