@@ -6,7 +6,7 @@
  * stays the same here.
  *
  * setUp(o, done): on a thread of its own (namespaces are per thread, and this one ends with the
- * work), one unshare(2) of a new network namespace (and UTS / IPC namespaces when o.uts / o.ipc
+ * work; done is called on the JavaScript thread), one unshare(2) of a new network namespace (and UTS / IPC namespaces when o.uts / o.ipc
  * name files), each bind-mounted on its (existing) file as `ip netns add` and util-linux
  * `unshare --net=FILE` do; then over rtnetlink, inside the new namespace, exactly what the ip
  * batch does:
@@ -50,8 +50,7 @@ typedef struct {
   struct in_addr address, gateway;
   uint32_t prefix_length, mtu;
   char error[PATH_BYTES + 256];
-  napi_async_work work;
-  napi_ref done;
+  napi_threadsafe_function done;
 } request;
 
 /* ---- a netlink message under construction ---- */
@@ -222,33 +221,31 @@ out:
   return rc;
 }
 
-static void *thread_main(void *p) {
-  set_up(p);
-  return NULL; /* the thread, and the namespaces it entered, end here */
-}
-
-static void execute(napi_env env, void *data) {
+/* Back on the JavaScript thread: done(null | message). */
+static void call_done(napi_env env, napi_value done, void *context, void *data) {
   request *r = data;
-  pthread_t t;
-  int err = pthread_create(&t, NULL, thread_main, r);
-  if (err != 0) {
-    fail(r, "pthread_create", err);
-    return;
+  if (env) {
+    napi_value recv, arg, result;
+    napi_get_global(env, &recv);
+    if (r->error[0]) napi_create_string_utf8(env, r->error, NAPI_AUTO_LENGTH, &arg);
+    else napi_get_null(env, &arg);
+    napi_call_function(env, recv, done, 1, &arg, &result);
   }
-  pthread_join(t, NULL);
+  free(r);
 }
 
-static void complete(napi_env env, napi_status status, void *data) {
-  request *r = data;
-  napi_value fn, recv, arg, result;
-  napi_get_reference_value(env, r->done, &fn);
-  napi_get_global(env, &recv);
-  if (r->error[0]) napi_create_string_utf8(env, r->error, NAPI_AUTO_LENGTH, &arg);
-  else napi_get_null(env, &arg);
-  napi_call_function(env, recv, fn, 1, &arg, &result);
-  napi_delete_reference(env, r->done);
-  napi_delete_async_work(env, r->work);
-  free(r);
+/*
+ * A thread of its own per set-up, not the libuv thread pool: unshare(2) may wait for the kernel
+ * to finish tearing down earlier namespaces (seconds when many pods went at once), which on the
+ * pool's four threads would hold up every file operation of the process.
+ */
+static void *thread_main(void *p) {
+  request *r = p;
+  set_up(r);
+  napi_threadsafe_function done = r->done;
+  napi_call_threadsafe_function(done, r, napi_tsfn_blocking);
+  napi_release_threadsafe_function(done, napi_tsfn_release);
+  return NULL; /* the thread, and the namespaces it entered, end here */
 }
 
 /* o[name] as a string into buf; 0 when absent or undefined (optional), -1 when not a string that fits */
@@ -298,9 +295,22 @@ static napi_value js_set_up(napi_env env, napi_callback_info info) {
   }
   napi_value name;
   napi_create_string_utf8(env, "SkiffPodNetns", NAPI_AUTO_LENGTH, &name);
-  napi_create_reference(env, argv[1], 1, &r->done);
-  napi_create_async_work(env, NULL, name, execute, complete, r, &r->work);
-  napi_queue_async_work(env, r->work);
+  if (napi_create_threadsafe_function(env, argv[1], NULL, name, 0, 1, NULL, NULL, NULL, call_done, &r->done) != napi_ok) {
+    free(r);
+    napi_throw_error(env, NULL, "napi_create_threadsafe_function failed");
+    return NULL;
+  }
+  pthread_attr_t attr;
+  pthread_t thread;
+  pthread_attr_init(&attr);
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  int err = pthread_create(&thread, &attr, thread_main, r);
+  pthread_attr_destroy(&attr);
+  if (err != 0) {
+    fail(r, "pthread_create", err);
+    napi_call_threadsafe_function(r->done, r, napi_tsfn_blocking); /* reports the failure, then frees r */
+    napi_release_threadsafe_function(r->done, napi_tsfn_release);
+  }
   return NULL;
 }
 
