@@ -11,7 +11,9 @@
 // 50 pods running. Knobs: BENCH_SINGLE, BENCH_BATCH, BENCH_RUNTIMES=runc,crun, BENCH_V=2 with
 // BENCH_LOG=FILE (the kubelet's startup trace per pod), BENCH_NODE_ARGS (e.g. --cpu-prof), BENCH_DIR
 // (where the data dir is made; default the temp dir), BENCH_TOPDIR=0 (no chattr +T on the data dir
-// and the floor's runtime root).
+// and the floor's runtime root), BENCH_PERF=1 (CPU of the 50-pod batch by process kind, sampled
+// with `perf record -a`: the server, its process helper, conmon, the runtime, ip, ...;
+// BENCH_PERF_DATA=FILE keeps the samples, with call graphs, in FILE.<runtime> for `perf report`).
 import { execFileSync, spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
@@ -21,6 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { writeBusyboxArchive } from '../src/images/busybox-archive.js';
 
 import { call, kubeconfigConn, type Conn } from './api-connection.js';
+import { sampleCpuByProcess } from './cpu-by-process.js';
 import { cgroupCpuMs, CpuCgroup } from './cpu-cgroup.js';
 
 const MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli', 'main.js');
@@ -208,20 +211,30 @@ async function floorBatch(work: string, runtime: string, count: number): Promise
   }
 }
 
-/** RSS and PSS (its share of pages shared with the server, e.g. the node binary) of the process helper the server started, in MB. */
-function helperMemoryMB(serverPid: number): { processHelperRssMB: number; processHelperPssMB: number } {
+/** The pid of the process helper the server started (src/runtime/runc/process-helper.ts), if it runs. */
+function helperPid(serverPid: number): number | undefined {
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid !== serverPid || !readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('process-helper-main')) continue;
-      const pss = Number(/Pss:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
-      return { processHelperRssMB: rssMB(Number(pid)), processHelperPssMB: Math.round(pss / 1024) };
+      if (ppid === serverPid && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('process-helper-main')) return Number(pid);
     } catch {
       /* gone */
     }
   }
-  return { processHelperRssMB: 0, processHelperPssMB: 0 };
+  return undefined;
+}
+
+/** RSS and PSS (its share of pages shared with the server, e.g. the node binary) of the process helper the server started, in MB. */
+function helperMemoryMB(serverPid: number): { processHelperRssMB: number; processHelperPssMB: number } {
+  const pid = helperPid(serverPid);
+  try {
+    if (pid === undefined) throw new Error('no helper');
+    const pss = Number(/Pss:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
+    return { processHelperRssMB: rssMB(pid), processHelperPssMB: Math.round(pss / 1024) };
+  } catch {
+    return { processHelperRssMB: 0, processHelperPssMB: 0 };
+  }
 }
 
 /** One skiff server on `runtime`: 1 pod at a time and a batch at once, each beside its floor. */
@@ -278,12 +291,21 @@ async function measure(runtime: string): Promise<void> {
     fig(`floor: plain ${runtime} run -d of the same rootfs`, { unit: 'ms', ...fl });
     fig(`p50 overhead over plain ${runtime}`, { unit: 'ms', value: +(s1.p50 - fl.p50).toFixed(1) });
 
+    const names = new Map<number, string>([[proc.pid!, 'server']]);
+    const helper = helperPid(proc.pid!);
+    if (helper !== undefined) names.set(helper, 'process helper');
+    const keep = process.env.BENCH_PERF_DATA ? `${process.env.BENCH_PERF_DATA}.${runtime}` : undefined;
+    const sampling = process.env.BENCH_PERF === '1' ? await sampleCpuByProcess(keep ?? join(dataDir, 'perf.data'), names, { callGraphs: keep !== undefined, keep: keep !== undefined }) : undefined;
     const cpu0 = cpuMs(proc.pid!);
     const all0 = skiffCpuMs();
     const batch = await startPods(c, 'batch', BATCH);
     const serverCpu = cpuMs(proc.pid!) - cpu0;
     const allCpu = skiffCpuMs() - all0;
     fig(`pod create→Ready, ${BATCH} pods at once`, { unit: 'ms', ...summary(batch), cpuMsPerPod: +(allCpu / BATCH).toFixed(1), serverCpuMsPerPod: +(serverCpu / BATCH).toFixed(1), load: loadAverage() });
+    if (sampling) {
+      const perKind = Object.entries(await sampling.stop()).map(([k, ms]) => [k, +(ms / BATCH).toFixed(2)] as const);
+      fig(`CPU per pod by process kind, ${BATCH} pods at once (perf samples of the whole machine)`, { unit: 'ms', ...Object.fromEntries(perKind.filter(([, ms]) => ms >= 0.05)) });
+    }
     const f = await floorBatch(dataDir, runtime, BATCH);
     fig(`floor: ${BATCH} plain ${runtime} run -d at once`, { unit: 'ms', ...summary(f.times), cpuMsPerPod: +(f.cpuMs / BATCH).toFixed(1), load: loadAverage() });
     await sleep(2000);

@@ -47,17 +47,27 @@ if (!existsSync(marker) || mtime(lock) > mtime(marker)) {
   console.error('setup: installing npm packages');
   run('npm', ['ci', '--no-audit', '--no-fund']);
 }
-// skiff's native addon (native/udp-batch, batched UDP for cluster DNS) is built by npm when it
-// installs it; rebuilt here when its sources are newer than its binary. It is optional: without it
-// ClusterDNS serves UDP with node:dgram (and says so in its log).
-const addon = join(root, 'native', 'udp-batch');
-const addonSources = ['binding.gyp', 'src/udp_batch.c'].map((f) => mtime(join(addon, f)));
-if (process.platform === 'linux' && existsSync(join(root, 'node_modules', 'skiff-udp-batch')) && Math.max(...addonSources) > mtime(join(addon, 'build', 'Release', 'udp_batch.node'))) {
-  console.error('setup: building native/udp-batch');
+// skiff's native code, each piece optional (npm builds it when it installs it; rebuilt here when
+// its sources are newer than its binary); without it skiff uses the fallback named.
+const NATIVE = [
+  // batched UDP for cluster DNS
+  { dir: 'udp-batch', pkg: 'skiff-udp-batch', source: 'src/udp_batch.c', binary: 'udp_batch.node', fallback: 'cluster DNS will serve UDP with node:dgram' },
+  // conmon's runtime wrapper (overlay mount + runc/crun)
+  { dir: 'oci-wrapper', pkg: 'skiff-oci-wrapper', source: 'src/oci_wrapper.c', binary: 'skiff-oci-wrapper', fallback: 'containers will be started through the sh wrapper script' },
+  // a pod sandbox's namespaces and pod-side network over rtnetlink
+  { dir: 'pod-netns', pkg: 'skiff-pod-netns', source: 'src/pod_netns.c', binary: 'pod_netns.node', fallback: 'pod networks will be set up with unshare and ip' },
+  // the process helper's posix_spawn
+  { dir: 'process-spawn', pkg: 'skiff-process-spawn', source: 'src/process_spawn.c', binary: 'process_spawn.node', fallback: 'the process helper will start programs with node:child_process' },
+];
+for (const n of NATIVE) {
+  const dir = join(root, 'native', n.dir);
+  const sources = ['binding.gyp', n.source].map((f) => mtime(join(dir, f)));
+  if (process.platform !== 'linux' || !existsSync(join(root, 'node_modules', n.pkg)) || Math.max(...sources) <= mtime(join(dir, 'build', 'Release', n.binary))) continue;
+  console.error(`setup: building native/${n.dir}`);
   try {
-    run('npm', ['rebuild', 'skiff-udp-batch']);
+    run('npm', ['rebuild', n.pkg]);
   } catch {
-    console.error('setup: building native/udp-batch failed; cluster DNS will serve UDP with node:dgram');
+    console.error(`setup: building native/${n.dir} failed; ${n.fallback}`);
   }
 }
 run(join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json']);

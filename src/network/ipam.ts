@@ -17,7 +17,7 @@
 //   pool (measured: 10 at once waited 160-270 ms each for the lock; now well under 1 ms each).
 import { randomBytes } from 'node:crypto';
 import { unlink } from 'node:fs/promises';
-import { linkSync, mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { NetworkError } from './errors.js';
 import { formatIPv4, parseIPv4, type PodSubnet } from './ipv4.js';
@@ -43,6 +43,8 @@ export interface Allocation {
 }
 
 const CURSOR_FILE = 'last-reserved-ip';
+/** bytes of the cursor file: the longest address, its newline, padding */
+const CURSOR_WIDTH = 16;
 const TMP_PREFIX = '.tmp-';
 
 export class HostLocalIPAM {
@@ -101,7 +103,7 @@ export class HostLocalIPAM {
         if (this.persist(a)) {
           this.remember(a);
           this.cursor = candidate;
-          writeFileSync(join(this.dir, CURSOR_FILE), ip + '\n');
+          writeCursor(join(this.dir, CURSOR_FILE), ip);
           return a;
         }
         // Taken on disk by someone else (another process, or a foreign file): learn it and go on.
@@ -150,6 +152,21 @@ export class HostLocalIPAM {
         /* gone already */
       }
     }
+  }
+}
+
+/**
+ * The next-fit cursor, written over the old one in place (padded to a fixed width, no truncation):
+ * a truncating rewrite frees and allocates the file's block each time, which cost ~0.9 ms of CPU
+ * per allocation on this VM's ext4. It is a hint: a torn write reads as no cursor (start at the
+ * first address).
+ */
+function writeCursor(path: string, ip: string): void {
+  const fd = openSync(path, existsSync(path) ? 'r+' : 'w');
+  try {
+    writeSync(fd, `${ip}\n`.padEnd(CURSOR_WIDTH, ' '), 0);
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -15,7 +15,7 @@ import { ip, ipJson } from './ip-command.js';
 import { runInNetns, spawnInNetns } from './netns-exec.js';
 import { hostVethName, PodNetwork } from './pod-network.js';
 import { removeAllPodNetworking } from './remove-all.js';
-import { NEEDS_ROOT, pod, testNetworkOptions, testPodNetwork } from './testing.js';
+import { NEEDS_ROOT, pod, POD_SIDES, testNetworkOptions, testPodNetwork } from './testing.js';
 
 const BUSYBOX = '/bin/busybox';
 const skip = NEEDS_ROOT || (!existsSync(BUSYBOX) ? 'needs /bin/busybox (busybox-static)' : false);
@@ -67,8 +67,9 @@ function httpGet(url: string): Promise<string> {
   });
 }
 
-test('two sandboxes: distinct IPs, pod→pod and node→pod over the bridge without NAT', { skip }, async (t) => {
-  const { net, opts } = await testPodNetwork(t, '198.18.64.0/24');
+for (const [podSide, skip] of POD_SIDES) {
+test(`two sandboxes: distinct IPs, pod→pod and node→pod over the bridge without NAT (pod side by ${podSide})`, { skip }, async (t) => {
+  const { net, opts } = await testPodNetwork(t, '198.18.64.0/24', { podSide });
   const t0 = performance.now();
   const a = await net.setUp('sandbox-a', pod('a'));
   const t1 = performance.now();
@@ -109,6 +110,7 @@ test('two sandboxes: distinct IPs, pod→pod and node→pod over the bridge with
   const neigh = await runInNetns(b.netnsPath, 'ip', ['neigh', 'show', a.ip]);
   assert.match(neigh.stdout, /198\.18\.64\.2 dev eth0 lladdr/, 'b learned a directly at layer 2');
 });
+}
 
 test('pod → pod with nc: a TCP payload arrives from the client pod', { skip }, async (t) => {
   const { net } = await testPodNetwork(t, '198.18.75.0/28');
@@ -120,7 +122,7 @@ test('pod → pod with nc: a TCP payload arrives from the client pod', { skip },
   });
   let got = '';
   server.stdout!.setEncoding('utf8').on('data', (c: string) => (got += c));
-  const exited = new Promise((r) => server.once('exit', r));
+  const exited = new Promise((r) => server.once('close', r)); // 'close': after its output was read ('exit' may come first)
   // retry until the listener is there
   for (let i = 0; ; i++) {
     try {
@@ -306,8 +308,9 @@ test('removeAllPodNetworking leaves no namespace, veth, bridge or IPAM state beh
   await removeAllPodNetworking(opts); // idempotent
 });
 
-test('a setUp failing half-way removes what it made and frees the IP', { skip }, async (t) => {
-  const { net, opts } = await testPodNetwork(t, '198.18.71.0/24');
+for (const [podSide, skip] of POD_SIDES) {
+test(`a setUp failing half-way removes what it made and frees the IP (pod side by ${podSide})`, { skip }, async (t) => {
+  const { net, opts } = await testPodNetwork(t, '198.18.71.0/24', { podSide });
   await net.setUp('fail-a', pod('a'));
   // The bridge is replaced behind the PodNetwork's back by a link that cannot take ports.
   await ip(['link', 'del', opts.bridgeName]);
@@ -322,9 +325,11 @@ test('a setUp failing half-way removes what it made and frees the IP', { skip },
   assert.ok(!linkExists(hostVethName('fail-b')));
   assert.deepEqual(new PodNetwork(opts).list().map((x) => x.sandboxId), ['fail-a']);
 });
+}
 
-test('runInNetns passes stdin and stdout, and rejects with the exit code; mtu applies to bridge and veth pair', { skip }, async (t) => {
-  const { net, opts } = await testPodNetwork(t, '198.18.77.0/28', { mtu: 1400 });
+for (const [podSide, skip] of POD_SIDES) {
+test(`runInNetns passes stdin and stdout, and rejects with the exit code; mtu applies to bridge and veth pair (pod side by ${podSide})`, { skip }, async (t) => {
+  const { net, opts } = await testPodNetwork(t, '198.18.77.0/28', { mtu: 1400, podSide });
   const { netnsPath } = await net.setUp('exec', pod('exec'));
   const [eth0] = await ipJson<{ mtu: number }>(['link', 'show', 'dev', 'eth0'], { netns: `${opts.netnsPrefix}exec` });
   const [host] = await ipJson<{ mtu: number }>(['link', 'show', 'dev', hostVethName('exec')]);
@@ -340,9 +345,11 @@ test('runInNetns passes stdin and stdout, and rejects with the exit code; mtu ap
     return true;
   });
 });
+}
 
-test('setUp makes the namespaces it is asked for by the process making the network namespace, and on its own for a complete sandbox', { skip }, async (t) => {
-  const { net } = await testPodNetwork(t, '198.18.78.0/24');
+for (const [podSide, skip] of POD_SIDES) {
+test(`setUp makes the namespaces it is asked for by the process making the network namespace, and on its own for a complete sandbox (pod side by ${podSide})`, { skip }, async (t) => {
+  const { net } = await testPodNetwork(t, '198.18.78.0/24', { podSide });
   const dir = await mkdtemp(join(tmpdir(), 'skiff-net-ns-'));
   const files = (n: string) => ({ uts: join(dir, `${n}-uts`), ipc: join(dir, `${n}-ipc`) });
   const mounted: string[] = [];
@@ -371,3 +378,4 @@ test('setUp makes the namespaces it is asked for by the process making the netwo
   }
   await net.tearDown('nsx');
 });
+}

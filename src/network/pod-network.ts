@@ -23,6 +23,7 @@ import { IpBatcher } from './ip-batcher.js';
 import { HostLocalIPAM, type Allocation, type PodRef } from './ipam.js';
 import { failureText, IP_BINARY, ipBatch, ipJson, localRunner, type ProcessRunner } from './ip-command.js';
 import { formatIPv4, PodSubnet } from './ipv4.js';
+import { loadPodNetns, type PodSideSetUp } from './pod-netns-addon.js';
 import { KeyedSerial } from './serial.js';
 
 export const DEFAULT_BRIDGE_NAME = 'skiff0';
@@ -51,6 +52,12 @@ export interface PodNetworkOptions {
   readonly mtu?: number;
   /** how `ip` is started for pod set-ups and tear-downs (default: from this process) */
   readonly runner?: ProcessRunner;
+  /**
+   * how a sandbox's namespaces and the pod side of its network are made: `netlink`, in this
+   * process through skiff's addon (native/pod-netns, pod-netns-addon.ts), or `ip`, by
+   * `unshare … ip -batch -`. Default: netlink where the addon is built (SKIFF_POD_NETNS=ip: ip).
+   */
+  readonly podSide?: 'netlink' | 'ip';
 }
 
 export interface PodNetworkStatus {
@@ -97,6 +104,8 @@ export class PodNetwork {
   private subnet: PodSubnet | undefined;
   /** the bridge set up for the current subnet (reset on a new CIDR or a failure) */
   private bridgeReady: Promise<void> | undefined;
+  /** the addon's pod-side set-up, unless `unshare … ip` makes the pod side */
+  private readonly netlink: PodSideSetUp | undefined;
 
   /** Reads the persisted allocations synchronously: `get`/`list` reflect them at once. */
   constructor(opts: PodNetworkOptions) {
@@ -112,6 +121,10 @@ export class PodNetwork {
       throw new TypeError(`netnsPrefix: expected letters, digits, '_', '.', '-', got "${this.netnsPrefix}"`);
     }
     this.ipam = new HostLocalIPAM(ipamDir(opts.stateDir));
+    const podSide = opts.podSide ?? (process.env.SKIFF_POD_NETNS === 'ip' ? 'ip' : undefined);
+    const addon = podSide === 'ip' ? {} : loadPodNetns();
+    if (podSide === 'netlink' && !addon.setUp) throw new TypeError(`podSide netlink: the skiff-pod-netns addon is not available (${addon.error})`);
+    this.netlink = addon.setUp;
   }
 
   /** The node's pod CIDR (Node.spec.podCIDR). Throws a TypeError when it is not an IPv4 CIDR of at most /30. */
@@ -258,32 +271,50 @@ export class PodNetwork {
   }
 
   /**
-   * Two processes per sandbox, neither of which is `ip netns exec` (a fork that also makes a mount
-   * namespace and mounts sysfs):
-   * 1. `unshare --net=/run/netns/<ns> [--uts=F --ipc=F] ip -batch -` makes the namespace(s) and, from
-   *    inside the new network namespace, the veth pair (eth0 here, the host side born in the node's
-   *    namespace, `/proc/<this pid>/ns/net`), `lo` and eth0 up, the pod's address and default route;
+   * The pod side, then the node side:
+   * 1. the namespace(s) and, from inside the new network namespace, the veth pair (eth0 here, the
+   *    host side born in the node's namespace, `/proc/<this pid>/ns/net`), `lo` and eth0 up, the
+   *    pod's address and default route — by the addon in this process (pod-netns-addon.ts), or by
+   *    `unshare --net=/run/netns/<ns> [--uts=F --ipc=F] ip -batch -` (neither is `ip netns exec`,
+   *    a fork that also makes a mount namespace and mounts sysfs);
    * 2. the host side into the bridge, hairpin, up — in the `ip -batch` shared with concurrent set-ups.
    */
   private async createLinks(a: Allocation, namespaces: SandboxNamespaces): Promise<void> {
-    const mtu = this.mtu ? ` mtu ${this.mtu}` : '';
     const netnsFile = join(NETNS_DIR, a.netnsName);
     mkdirSync(NETNS_DIR, { recursive: true });
-    writeFileSync(netnsFile, '', { mode: 0 }); // unshare bind-mounts the namespace on an existing file, as `ip netns add` does
-    const podSide = [
-      `link add name ${POD_INTERFACE}${mtu} type veth peer name ${a.hostVeth}${mtu} netns ${this.nodeNetns}`,
-      'link set dev lo up',
-      `addr add ${a.ip}/${a.prefixLength} dev ${POD_INTERFACE}`,
-      `link set dev ${POD_INTERFACE} up`,
-      `route add default via ${a.gateway} dev ${POD_INTERFACE}`,
-    ];
-    const o = await this.runner({
-      file: UNSHARE_BINARY,
-      args: [`--net=${netnsFile}`, ...unshareArgs(namespaces), IP_BINARY, '-batch', '-'],
-      input: podSide.join('\n') + '\n',
-    });
-    if (o.code !== 0) {
-      throw new NetworkError('NetworkSetupFailed', `unshare --net=${netnsFile} ip -batch (${podSide.join('; ')}): ${failureText(o)}`);
+    writeFileSync(netnsFile, '', { mode: 0 }); // the namespace is bind-mounted on an existing file, as `ip netns add` does
+    if (this.netlink) {
+      await this.netlink({
+        netns: netnsFile,
+        ...(namespaces.uts ? { uts: namespaces.uts } : {}),
+        ...(namespaces.ipc ? { ipc: namespaces.ipc } : {}),
+        nodeNetns: this.nodeNetns,
+        podIf: POD_INTERFACE,
+        hostVeth: a.hostVeth,
+        address: a.ip,
+        prefixLength: a.prefixLength,
+        gateway: a.gateway,
+        mtu: this.mtu ?? 0,
+      }).catch((e: unknown) => {
+        throw new NetworkError('NetworkSetupFailed', `pod side of ${netnsFile} (netlink): ${e instanceof Error ? e.message : String(e)}`);
+      });
+    } else {
+      const mtu = this.mtu ? ` mtu ${this.mtu}` : '';
+      const podSide = [
+        `link add name ${POD_INTERFACE}${mtu} type veth peer name ${a.hostVeth}${mtu} netns ${this.nodeNetns}`,
+        'link set dev lo up',
+        `addr add ${a.ip}/${a.prefixLength} dev ${POD_INTERFACE}`,
+        `link set dev ${POD_INTERFACE} up`,
+        `route add default via ${a.gateway} dev ${POD_INTERFACE}`,
+      ];
+      const o = await this.runner({
+        file: UNSHARE_BINARY,
+        args: [`--net=${netnsFile}`, ...unshareArgs(namespaces), IP_BINARY, '-batch', '-'],
+        input: podSide.join('\n') + '\n',
+      });
+      if (o.code !== 0) {
+        throw new NetworkError('NetworkSetupFailed', `unshare --net=${netnsFile} ip -batch (${podSide.join('; ')}): ${failureText(o)}`);
+      }
     }
     await this.nodeSide.run([
       `link set dev ${a.hostVeth} master ${this.bridgeName}`,

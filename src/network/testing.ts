@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { PodNetwork, type PodNetworkOptions } from './pod-network.js';
+import { loadPodNetns } from './pod-netns-addon.js';
 import { removeAllPodNetworking } from './remove-all.js';
 
 export const NEEDS_ROOT = process.getuid?.() !== 0 ? 'needs root (creates network namespaces and links)' : false;
@@ -13,7 +14,7 @@ export const NEEDS_ROOT = process.getuid?.() !== 0 ? 'needs root (creates networ
 /** Options with a unique bridge (`skt` + 8 hex) and netns prefix (`sktn-` + 6 hex + `-`), cleaned up after `t`. */
 export async function testNetworkOptions(
   t: TestContext,
-  extra: { mtu?: number } = {},
+  extra: { mtu?: number; podSide?: PodNetworkOptions['podSide'] } = {},
 ): Promise<PodNetworkOptions & { bridgeName: string; netnsPrefix: string }> {
   const tag = randomBytes(4).toString('hex');
   const base = await mkdtemp(join(tmpdir(), 'skiff-net-'));
@@ -29,12 +30,18 @@ export async function testNetworkOptions(
 export async function testPodNetwork(
   t: TestContext,
   cidr: string,
-  extra: { mtu?: number } = {},
+  extra: { mtu?: number; podSide?: PodNetworkOptions['podSide'] } = {},
 ): Promise<{ net: PodNetwork; opts: Awaited<ReturnType<typeof testNetworkOptions>> }> {
   const opts = await testNetworkOptions(t, extra);
   const net = new PodNetwork(opts);
   net.setPodCIDR(cidr);
   return { net, opts };
 }
+
+/** Both ways of making the pod side ('netlink' only where the skiff-pod-netns addon is built), with a skip reason each. */
+export const POD_SIDES: ReadonlyArray<['netlink' | 'ip', string | false]> = [
+  ['netlink', NEEDS_ROOT || (loadPodNetns().setUp ? false : `the skiff-pod-netns addon is not built: ${loadPodNetns().error}`)],
+  ['ip', NEEDS_ROOT],
+];
 
 export const pod = (name: string) => ({ namespace: 'default', name, uid: `uid-${name}` });

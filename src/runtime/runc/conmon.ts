@@ -6,13 +6,15 @@
 // the exit status to `<exitDir>/<id>` and `<bundle>/exit` when the container ends. Containers and
 // their conmons keep running when skiff exits.
 import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startMonitor, type MonitorOutcome, type MonitorRequest } from './process-start.js';
 
 export interface ConmonOptions {
   readonly conmonPath: string;
+  /** the program conmon runs as its runtime (the runtime wrapper) */
   readonly runcPath: string;
+  /** arguments for it before the runtime's own (`--root`), e.g. the C wrapper's runtime path */
+  readonly runtimeArgs?: readonly string[];
   readonly runcRoot: string;
   readonly id: string;
   /** container name (for conmon's own log messages) */
@@ -63,7 +65,7 @@ export async function startConmon(o: ConmonOptions): Promise<ConmonStarted> {
     '-b', o.bundle,
     '--persist-dir', o.bundle,
     '-r', o.runcPath,
-    '--runtime-arg', `--root=${o.runcRoot}`,
+    ...[...(o.runtimeArgs ?? []), `--root=${o.runcRoot}`].flatMap((a) => ['--runtime-arg', a]),
     '--exit-dir', o.exitDir,
     '--socket-dir-path', o.socketDir,
     '-l', `k8s-file:${o.logPath}`,
@@ -85,7 +87,7 @@ export async function startConmon(o: ConmonOptions): Promise<ConmonStarted> {
     throw new Error(`conmon sent an unreadable sync message: ${outcome.message}`, { cause: e });
   }
   if (message.data < 0) throw new Error(cleanRuncMessage(message.message ?? 'runc create failed'));
-  const conmonPid = Number((await readFile(join(o.bundle, CONMON_PIDFILE), 'utf8')).trim());
+  const conmonPid = Number(readFileSync(join(o.bundle, CONMON_PIDFILE), 'utf8').trim()); // a few bytes: not worth the thread pool's round trip
   return { conmonPid, containerPid: message.data };
 }
 

@@ -2,8 +2,10 @@
 // that never reject: run a program to its end and collect its output, or start a monitor (conmon)
 // that detaches and reports on a sync pipe. They run in the process helper (process-helper.ts),
 // a small child process, so the server never forks itself; `skiff killall` and tests call them
-// in-process through exec-file.ts.
-import { execFile, spawn } from 'node:child_process';
+// in-process through exec-file.ts. The program is started by a Spawner (spawner.ts):
+// node:child_process by default, the helper passes skiff's posix_spawn addon where it is built.
+import { childProcessSpawner, type Spawner } from './spawner.js';
+import type { Readable, Writable } from 'node:stream';
 
 /** Output kept per stream; more fails the run (as execFile's maxBuffer). */
 export const MAX_OUTPUT_BYTES = 16 << 20;
@@ -28,18 +30,37 @@ export interface RunOutcome {
   readonly error?: string;
 }
 
-/** Runs `file args` to its end. Never rejects: failures are in the outcome. */
-export function runToEnd(req: RunRequest): Promise<RunOutcome> {
-  return new Promise((resolve) => {
-    const child = execFile(req.file, [...req.args], { maxBuffer: MAX_OUTPUT_BYTES, timeout: req.timeoutMs ?? DEFAULT_RUN_TIMEOUT_MS, encoding: 'utf8' }, (err, stdout, stderr) => {
-      if (!err) return resolve({ code: 0, signal: null, stdout, stderr });
-      const e = err as NodeJS.ErrnoException & { code?: unknown; signal?: NodeJS.Signals | null; killed?: boolean };
-      const code = typeof e.code === 'number' ? e.code : null;
-      const why = e.signal ? `killed by ${e.signal}${e.killed ? ` after the time limit of ${req.timeoutMs ?? DEFAULT_RUN_TIMEOUT_MS} ms or with too much output` : ''}` : e.message;
-      resolve({ code, signal: e.signal ?? null, stdout, stderr, ...(code === null ? { error: why } : {}) });
+/** Runs `file args` to its end (its exit and the end of its output). Never rejects: failures are in the outcome. */
+export function runToEnd(req: RunRequest, spawner: Spawner = childProcessSpawner): Promise<RunOutcome> {
+  const limit = req.timeoutMs ?? DEFAULT_RUN_TIMEOUT_MS;
+  const p = spawner({ file: req.file, args: req.args, stdio: ['pipe', 'pipe', 'pipe'] });
+  const [stdin, out, err] = p.stdio as [Writable | undefined, Readable | undefined, Readable | undefined];
+  let killed: string | undefined;
+  const kill = (why: string): void => {
+    killed ??= why;
+    p.kill('SIGTERM');
+  };
+  const collect = (s: Readable | undefined): Promise<string> =>
+    new Promise((resolve) => {
+      if (!s) return resolve('');
+      let text = '';
+      s.setEncoding('utf8');
+      s.on('data', (d: string) => {
+        text += d;
+        if (text.length > MAX_OUTPUT_BYTES) kill(`killed by SIGTERM with more than ${MAX_OUTPUT_BYTES} bytes of output`);
+      });
+      s.on('error', () => undefined); // the pipe's end is what counts
+      s.once('close', () => resolve(text));
     });
-    child.stdin?.on('error', () => undefined); // the program exiting early (EPIPE): its exit status tells
-    child.stdin?.end(req.input ?? '');
+  const timer = setTimeout(() => kill(`killed by SIGTERM after the time limit of ${limit} ms`), limit);
+  stdin?.on('error', () => undefined); // the program exiting early (EPIPE): its exit status tells
+  stdin?.end(req.input ?? '');
+  return Promise.all([p.exited, collect(out), collect(err)]).then(([exit, stdout, stderr]) => {
+    clearTimeout(timer);
+    if (exit.error) return { code: null, signal: null, stdout, stderr, error: exit.error };
+    if (exit.code === 0 && !killed) return { code: 0, signal: null, stdout, stderr };
+    const why = killed ?? (exit.signal ? `killed by ${exit.signal}` : undefined);
+    return { code: killed ? null : exit.code, signal: exit.signal, stdout, stderr, ...(why && (killed || exit.code === null) ? { error: why } : {}) };
   });
 }
 
@@ -71,51 +92,47 @@ export interface MonitorOutcome {
  * resolves with the first JSON message it writes there — or, when fd 3 closes first, with its exit
  * status and stderr. Never rejects.
  */
-export function startMonitor(req: MonitorRequest): Promise<MonitorOutcome> {
+export function startMonitor(req: MonitorRequest, spawner: Spawner = childProcessSpawner): Promise<MonitorOutcome> {
   return new Promise((resolve) => {
-    let child;
-    try {
-      child = spawn(req.file, [...req.args], { stdio: ['ignore', 'ignore', 'pipe', 'pipe'], env: { ...process.env, ...req.env }, detached: true, cwd: req.cwd });
-    } catch (e) {
-      return resolve({ stderr: '', code: null, error: e instanceof Error ? e.message : String(e) });
-    }
+    const child = spawner({ file: req.file, args: req.args, stdio: ['ignore', 'ignore', 'pipe', 'pipe'], env: { ...process.env, ...req.env }, detached: true, cwd: req.cwd });
+    const stderrStream = child.stdio[2] as Readable | undefined;
+    const sync = child.stdio[3] as Readable | undefined;
     // the first process exits at once (conmon forks its monitor), or on failure
-    const exited = new Promise<number | null>((done) => {
-      child.once('exit', (code) => done(code));
-      child.once('error', () => done(null));
-    });
-    const sync = child.stdio[3] as NodeJS.ReadableStream & { destroy(): void };
     let stderr = '';
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const stderrClosed = new Promise<void>((done) => child.stderr!.once('close', done));
+    stderrStream?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    stderrStream?.on('error', () => undefined);
+    const stderrClosed = new Promise<void>((done) => (stderrStream ? stderrStream.once('close', done) : done()));
     let buf = '';
     let settled = false;
     const finish = (o: MonitorOutcome): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      sync.destroy();
-      child.stderr!.destroy();
+      sync?.destroy();
+      stderrStream?.destroy();
       child.unref();
       resolve(o);
     };
     const timer = setTimeout(() => finish({ stderr, error: `no report within ${req.timeoutMs} ms` }), req.timeoutMs);
-    sync.setEncoding?.('utf8');
-    sync.on('data', (d: string | Buffer) => {
-      buf += d.toString();
+    void child.exited.then((e) => {
+      if (e.error) finish({ stderr, code: null, error: e.error });
+    });
+    if (!sync) return;
+    sync.setEncoding('utf8');
+    sync.on('data', (d: string) => {
+      buf += d;
       const end = buf.indexOf('}');
       if (end >= 0) finish({ message: buf.slice(0, end + 1), stderr });
     });
     sync.on('end', () => {
       // stderr is drained once the process exited (bounded: a forked monitor may still hold it)
-      void exited
-        .then(async (code) => {
+      void child.exited
+        .then(async (e) => {
           await Promise.race([stderrClosed, new Promise((r) => setTimeout(r, STDERR_DRAIN_MS))]);
-          return code;
+          return e.code;
         })
         .then((code) => finish({ code, stderr }));
     });
     sync.on('error', (e: Error) => finish({ stderr, error: e.message }));
-    child.on('error', (e: Error) => finish({ stderr, code: null, error: e.message }));
   });
 }

@@ -40,6 +40,16 @@ export function writeJsonAtomic(file: string, value: unknown): void {
   renameSync(tmp, file);
 }
 
+/**
+ * Writes `value` as JSON to `file`, which must not exist yet (fails with EEXIST otherwise). As
+ * safe as writeJsonAtomic for a new file: a write torn by a crash leaves an unreadable file, which
+ * readJson (and so adoption) treats as absent, as it treats the file an interrupted atomic write
+ * never renamed. Cheaper: one new inode instead of two and no rename (a pod writes three).
+ */
+export function writeJsonNew(file: string, value: unknown): void {
+  writeFileSync(file, JSON.stringify(value), { flag: 'wx' });
+}
+
 export function readJson<T>(file: string): T | undefined {
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as T;

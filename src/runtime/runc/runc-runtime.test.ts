@@ -11,6 +11,7 @@ import { removeCgroup } from './cgroups.js';
 import { killAllContainers } from './killall.js';
 import { mountPoints } from './mounts.js';
 import { ociRuntimePath } from './oci-runtimes.js';
+import { nativeWrapperPath } from './runtime-wrapper.js';
 import { RuncRuntime } from './runc-runtime.js';
 import { missingOciRuntime, testOciRuntime } from './testing/oci-runtime.js';
 import { buildBusyboxRootfs, busyboxImages } from './testing/busybox-image.js';
@@ -136,9 +137,10 @@ test('a missing executable fails createContainer with CreateContainerError', { s
   await runtime.removePodSandbox(sid);
 });
 
-test('an overlay root that cannot be mounted fails createContainer with mount`s message, leaving nothing', { skip }, async (t) => {
-  const broken = new RuncRuntime({ stateDir, images: busyboxImages(join(dir, 'no-such-rootfs')), network, runcRoot: join(dir, 'runc-root'), cgroupParent, podCIDR: '198.18.80.0/24', ociRuntime: testOciRuntime() });
-  const sid = await broken.runPodSandbox(sandboxConfig('nomount'));
+for (const wrapper of ['sh', 'native'] as const) {
+test(`an overlay root that cannot be mounted fails createContainer with mount's message, leaving nothing (${wrapper} runtime wrapper)`, { skip: skip || (wrapper === 'native' && !nativeWrapperPath() ? 'the C wrapper is not built' : false) }, async (t) => {
+  const broken = new RuncRuntime({ stateDir, images: busyboxImages(join(dir, 'no-such-rootfs')), network, runcRoot: join(dir, 'runc-root'), cgroupParent, podCIDR: '198.18.80.0/24', ociRuntime: testOciRuntime(), wrapper });
+  const sid = await broken.runPodSandbox(sandboxConfig(`nomount-${wrapper}`));
   t.after(async () => {
     await broken.removePodSandbox(sid);
     await broken.close();
@@ -153,6 +155,27 @@ test('an overlay root that cannot be mounted fails createContainer with mount`s 
   }
   assert.deepEqual(await broken.listContainers({ sandboxId: sid }), []);
   assert.ok(!(await mountPoints()).some((m) => m.startsWith(join(stateDir, 'containers'))), 'no overlay left mounted');
+});
+}
+
+test('the sh runtime wrapper (where the C one is not built) creates and starts containers too', { skip }, async (t) => {
+  const shRuntime = new RuncRuntime({ stateDir, images: busyboxImages(rootfs), network, runcRoot: join(dir, 'runc-root'), cgroupParent, podCIDR: '198.18.80.0/24', ociRuntime: testOciRuntime(), wrapper: 'sh' });
+  const sid = await shRuntime.runPodSandbox(sandboxConfig('shwrapper'));
+  t.after(async () => {
+    await shRuntime.removePodSandbox(sid);
+    await shRuntime.close();
+  });
+  const created = await shRuntime.createContainer(sid, containerConfig('two-step', ['sh', '-c', 'echo two; exit 4']));
+  await shRuntime.startContainer(created);
+  const oneStep = await shRuntime.createAndStartContainer(sid, containerConfig('one-step', ['sh', '-c', 'hostname; echo written > /f; cat /f']));
+  assert.equal((await waitExited(created, 10_000, shRuntime)).exitCode, 4);
+  assert.equal((await waitExited(oneStep, 10_000, shRuntime)).exitCode, 0);
+  const out = new PassThrough();
+  const chunks: Buffer[] = [];
+  out.on('data', (d: Buffer) => chunks.push(d));
+  await shRuntime.logs(oneStep, out);
+  assert.equal(Buffer.concat(chunks).toString(), 'shwrapper\nwritten\n');
+  assert.ok(existsSync(join(stateDir, 'runtime', 'oci-create')) && existsSync(join(stateDir, 'runtime', 'oci-create-start')), 'the scripts were written');
 });
 
 test('createAndStartContainer: created and started in one step (runc run --detach under conmon)', { skip }, async (t) => {

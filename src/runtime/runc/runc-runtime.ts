@@ -53,13 +53,15 @@ import { forwardPort } from './port-forward.js';
 import { ociRuntimePath, type OciRuntimeName } from './oci-runtimes.js';
 import { ProcessHelper } from './process-helper.js';
 import { markTopDirs } from './top-dirs.js';
-import { readJson, writeJsonAtomic, type ContainerRecord, type SandboxRecord } from './records.js';
+import { readJson, writeJsonAtomic, writeJsonNew, type ContainerRecord, type SandboxRecord } from './records.js';
 import { createHostNetworkSandboxNamespaces, sandboxNamespaceFiles, sandboxPaths, writeSandboxFiles } from './sandbox-files.js';
-import { OVERLAY_LOWER_FILE, WRAPPER_FILES, wrapperScript } from './runtime-wrapper.js';
+import { nativeWrapperCommand, nativeWrapperPath, OVERLAY_LOWER_FILE, WRAPPER_FILES, wrapperScript, type WrapperCommand } from './runtime-wrapper.js';
 import { resolveUser } from './user.js';
 
 export const RUNC_RUNTIME_NAME = 'runc';
 export const DEFAULT_CGROUP_PARENT = 'skiff';
+/** How long a conmon seen alive is taken to be alive without looking again (refresh). */
+const CONMON_CHECK_MS = 1000;
 /** Exit code recorded for a container whose monitor vanished without an exit file (e.g. after a reboot). */
 export const EXIT_CODE_UNKNOWN = 255;
 
@@ -84,6 +86,11 @@ export interface RuncRuntimeOptions {
   readonly podCIDR?: string;
   /** the node's /etc (hosts and resolv.conf copied from it); default /etc */
   readonly nodeEtc?: string;
+  /**
+   * the program conmon runs in front of the OCI runtime (runtime-wrapper.ts): `native`, skiff's C
+   * wrapper (native/oci-wrapper), or `sh`, the script. Default: native where it was built, else sh.
+   */
+  readonly wrapper?: 'native' | 'sh';
   /**
    * starts the runtime's programs (process-helper.ts); pass one to share it with the pod network.
    * Default: a helper of the runtime's own, stopped by `close()`.
@@ -111,11 +118,13 @@ export class RuncRuntime implements Runtime {
   private readonly containers = new Map<string, ContainerRecord>();
   private readonly listeners = new Set<(e: ContainerEvent) => void>();
   private readonly starting = new Set<string>();
+  /** when each container's conmon was last seen alive (refresh) */
+  private readonly conmonSeenAt = new Map<string, number>();
   private readonly cgroupV2 = isCgroupV2();
   private podCIDR: string | undefined;
   private watcher: FSWatcher | undefined;
   private versionText: string | undefined;
-  private readonly wrappers = new Map<boolean, string>();
+  private readonly wrappers = new Map<boolean, WrapperCommand>();
   /** crun on a hybrid cgroup node: the unified hierarchy's controllers moved to v1 (once) */
   private cgroupsReady: Promise<void> | undefined;
   private dirsReady: Promise<void> | undefined;
@@ -219,7 +228,7 @@ export class RuncRuntime implements Runtime {
       ...(netnsPath ? { netnsPath } : {}),
       logDirectory: config.logDirectory ?? join(this.dirs.pods, m.uid, 'logs'),
     };
-    writeJsonAtomic(join(p.dir, 'sandbox.json'), rec);
+    writeJsonNew(join(p.dir, 'sandbox.json'), rec);
     this.sandboxes.set(id, rec);
     t.lap('files');
     this.log(`runc: sandbox ready id=${id} pod=${m.namespace}/${m.name} ip=${ip ?? 'host'} ${t.text()}`);
@@ -318,15 +327,17 @@ export class RuncRuntime implements Runtime {
         etcFiles: { hosts: sp.hosts, resolvConf: sp.resolvConf, hostname: sp.hostname },
         cgroupV2: this.cgroupV2,
       });
-      writeJsonAtomic(join(bundle, 'config.json'), spec);
+      writeJsonNew(join(bundle, 'config.json'), spec);
       writeFileSync(join(bundle, OVERLAY_LOWER_FILE), `${lower}\n`);
       await this.prepareCgroups();
       t.lap('spec');
-      // the overlay root is mounted by conmon's runtime, a wrapper script in front of runc (no process of its own)
+      // the overlay root is mounted by conmon's runtime, a wrapper in front of runc (no process of its own)
       mounted = true;
+      const wrapper = this.wrapper(start);
       const started = await startConmon({
         conmonPath: this.conmonPath,
-        runcPath: this.wrapper(start),
+        runcPath: wrapper.path,
+        runtimeArgs: wrapper.args,
         runcRoot: this.runcRoot,
         id,
         name: config.metadata.name,
@@ -350,7 +361,7 @@ export class RuncRuntime implements Runtime {
         ...(start ? { startedAt: this.clock.now() } : {}),
       };
       t.lap(start ? 'mount+conmon+create+start' : 'mount+conmon+create');
-      writeJsonAtomic(join(bundle, 'container.json'), rec);
+      writeJsonNew(join(bundle, 'container.json'), rec);
       this.containers.set(id, rec);
       this.log(`runc: container ${start ? 'created and started' : 'created'} id=${id} name=${config.metadata.name} ${t.text()}`);
       this.emit('created', rec);
@@ -416,6 +427,7 @@ export class RuncRuntime implements Runtime {
     await rm(join(this.dirs.exits, id), { force: true });
     await rm(join(this.dirs.sockets, attachId(id)), { force: true });
     this.containers.delete(id);
+    this.conmonSeenAt.delete(id);
     this.emit('removed', c);
   }
 
@@ -531,16 +543,22 @@ export class RuncRuntime implements Runtime {
     return this.dirsReady;
   }
 
-  /** The script conmon runs as its runtime (runtime-wrapper.ts), written once per runtime instance. */
-  private wrapper(start: boolean): string {
-    let path = this.wrappers.get(start);
-    if (path) return path;
-    path = join(this.opts.stateDir, 'runtime', start ? WRAPPER_FILES.createAndStart : WRAPPER_FILES.create);
-    const tmp = `${path}.${process.pid}.tmp`;
-    writeFileSync(tmp, wrapperScript(this.runcPath, { start }), { mode: 0o755 });
-    renameSync(tmp, path);
-    this.wrappers.set(start, path);
-    return path;
+  /** What conmon runs as its runtime (runtime-wrapper.ts): the C wrapper, or a script written once per runtime instance. */
+  private wrapper(start: boolean): WrapperCommand {
+    let w = this.wrappers.get(start);
+    if (w) return w;
+    const native = this.opts.wrapper === 'sh' ? undefined : nativeWrapperPath();
+    if (this.opts.wrapper === 'native' && !native) throw new RuntimeError('CreateContainerError', 'the C runtime wrapper (native/oci-wrapper) is not built');
+    if (native) w = nativeWrapperCommand(native, this.runcPath, { start });
+    else {
+      const path = join(this.opts.stateDir, 'runtime', start ? WRAPPER_FILES.createAndStart : WRAPPER_FILES.create);
+      const tmp = `${path}.${process.pid}.tmp`;
+      writeFileSync(tmp, wrapperScript(this.runcPath, { start }), { mode: 0o755 });
+      renameSync(tmp, path);
+      w = { path, args: [] };
+    }
+    this.wrappers.set(start, w);
+    return w;
   }
 
   /** Reads every sandbox and container record (adoption after a restart). */
@@ -594,6 +612,9 @@ export class RuncRuntime implements Runtime {
     let code: number | undefined;
     let at: number | undefined;
     for (const f of [join(this.dirs.exits, c.id), join(bundle, EXIT_FILE)]) {
+      // existsSync first: while the container runs the files are missing, and a read that throws
+      // ENOENT costs an Error with a stack trace, once per status query
+      if (!existsSync(f)) continue;
       try {
         const text = readFileSync(f, 'utf8').trim();
         if (!text) continue;
@@ -605,7 +626,14 @@ export class RuncRuntime implements Runtime {
       }
     }
     if (code === undefined) {
-      if (isLiveConmon(c.conmonPid)) return;
+      // conmon writes the exit file before it goes (and the exit dir is watched), so a conmon that
+      // vanished without one (killed, reboot) is looked for at most once a second per container
+      const now = Date.now();
+      if (now - (this.conmonSeenAt.get(c.id) ?? -Infinity) < CONMON_CHECK_MS) return;
+      if (isLiveConmon(c.conmonPid)) {
+        this.conmonSeenAt.set(c.id, now);
+        return;
+      }
       // conmon may have written the file just before exiting
       if (existsSync(join(this.dirs.exits, c.id)) || existsSync(join(bundle, EXIT_FILE))) return this.refresh(c);
       code = EXIT_CODE_UNKNOWN;
@@ -714,8 +742,17 @@ function stopwatch(): { lap(step: string): void; text(): string } {
   };
 }
 
+/** Random bytes for ids, drawn 64 ids at a time (one randomBytes call per id cost ~0.15 ms here). */
+let idPool = Buffer.alloc(0);
+let idPoolAt = 0;
+
 function newId(): string {
-  return randomBytes(32).toString('hex');
+  if (idPoolAt + 32 > idPool.length) {
+    idPool = randomBytes(32 * 64);
+    idPoolAt = 0;
+  }
+  idPoolAt += 32;
+  return idPool.toString('hex', idPoolAt - 32, idPoolAt);
 }
 
 function safeReaddir(dir: string): string[] {

@@ -1,0 +1,11 @@
+{
+  "targets": [
+    {
+      "target_name": "skiff-oci-wrapper",
+      "type": "executable",
+      "sources": ["src/oci_wrapper.c"],
+      "defines": ["_GNU_SOURCE"],
+      "cflags": ["-O2", "-Wall", "-Wextra"]
+    }
+  ]
+}
