@@ -113,10 +113,12 @@ export async function restoreMovedControllers(recordDir: string, run: (file: str
       if (existsSync(join(dir, 'tasks'))) await run('umount', [dir]);
       // A hierarchy whose cgroups were removed moments ago outlives its unmount while they finish
       // dying; once they have, mounting and unmounting it again lets the kernel free it. Still
-      // bound after that: it stays recorded, and a later killall tries again.
+      // bound after that: it stays recorded, and a later killall tries again. After dozens of
+      // containers the last cgroups take seconds to die: up to RESTORE_WAIT_MS.
       const bound = async () => root === CGROUP_ROOT && (await v1HierarchyOf(c)) > 0;
-      for (let i = 0; i < 20 && (await bound()); i++) {
-        await new Promise((r) => setTimeout(r, 100));
+      const deadline = Date.now() + RESTORE_WAIT_MS;
+      for (let wait = 100; Date.now() < deadline && (await bound()); wait = Math.min(wait * 2, 1000)) {
+        await new Promise((r) => setTimeout(r, wait));
         await mkdir(dir, { recursive: true });
         await run('mount', ['-t', 'cgroup', '-o', c, 'cgroup', dir]);
         await run('umount', [dir]);
@@ -135,6 +137,9 @@ export async function restoreMovedControllers(recordDir: string, run: (file: str
   }
   return restored;
 }
+
+/** How long restoreMovedControllers waits for a moved controller's dying cgroups to let it go. */
+const RESTORE_WAIT_MS = 15_000;
 
 /** The v1 hierarchy id /proc/cgroups gives the controller (0: the unified hierarchy's, or unknown). */
 async function v1HierarchyOf(controller: string): Promise<number> {
