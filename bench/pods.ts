@@ -319,6 +319,9 @@ async function measure(runtime: string): Promise<void> {
       execFileSync(process.execPath, [MAIN, 'killall', '--data-dir', dataDir], { stdio: 'inherit' });
     } finally {
       group.remove(); // once killall stopped the conmons that were in it
+      // again now that this benchmark's own cgroups are gone: a cgroup controller skiff moved to a
+      // v1 hierarchy is given back only when no cgroup is left in it
+      execFileSync(process.execPath, [MAIN, 'killall', '--data-dir', dataDir], { stdio: 'inherit' });
       rmSync(dataDir, { recursive: true, force: true });
     }
   }
