@@ -13,7 +13,11 @@
 //   them count Events of the whole thread (from a random start), and two recorders (a scheduler's
 //   and a kubelet's about one pod, say) never make the same name in the same millisecond.
 // Recording is best-effort and asynchronous: event() never throws and never waits; writes happen
-// in order in the background, failures are logged and dropped. flush() waits for pending writes.
+// in the background, failures are logged and dropped. Writes of one Event (its create, then the
+// patches of its repeats) happen in order; writes of different Events run side by side, as
+// client-go's events broadcaster records each Event in a goroutine of its own (one write at a time
+// for a whole component could not keep up with a scheduler binding hundreds of pods a second, and
+// its queue limit would drop Events). flush() waits for pending writes.
 import { isNotFound } from '../api/errors.js';
 import type { KubeObject } from '../api/object.js';
 import type { Client } from './client.js';
@@ -33,7 +37,7 @@ export const AGGREGATE_MAX_EVENTS = 10;
 export const AGGREGATE_INTERVAL_MS = 600_000;
 /** The message prefix of a combined Event (client-go's EventAggregatorByReasonMessageFunc). */
 export const COMBINED_MESSAGE_PREFIX = '(combined from similar events): ';
-/** Writes waiting in the background beyond this are dropped (client-go's broadcaster queue length). */
+/** Writes pending in the background beyond this are dropped (client-go's broadcaster queue length). */
 export const MAX_PENDING_WRITES = 1000;
 
 const EVENTS = resourceInfo('', 'v1', 'events');
@@ -75,8 +79,10 @@ export class EventRecorder {
   private readonly aggregates = new Map<string, Aggregate>();
   private readonly buckets = new Map<string, Bucket>();
   private readonly similar = new Map<string, Similar>();
-  private tail: Promise<void> = Promise.resolve();
-  private pending = 0;
+  /** the latest write of each Event key still pending (later writes of that key chain onto it) */
+  private readonly tails = new Map<string, Promise<void>>();
+  /** every pending write */
+  private readonly writes = new Set<Promise<void>>();
   private stopped = false;
 
   constructor(private readonly opts: EventRecorderOptions) {
@@ -104,26 +110,33 @@ export class EventRecorder {
       const combined = this.aggregate(JSON.stringify([objectId, type, reason]), message, at);
       const text = combined ? `${COMBINED_MESSAGE_PREFIX}${message}` : message;
       if (!this.allow(objectId)) return this.warn(`dropping event ${reason} for ${involved.kind} ${m.name}: too many events for this object`);
-      if (this.pending >= MAX_PENDING_WRITES) return this.warn(`dropping event ${reason} for ${involved.kind} ${m.name}: ${MAX_PENDING_WRITES} writes pending`);
+      if (this.writes.size >= MAX_PENDING_WRITES) return this.warn(`dropping event ${reason} for ${involved.kind} ${m.name}: ${MAX_PENDING_WRITES} writes pending`);
       // a combined Event is one per (object, type, reason), whatever its latest message
       const key = JSON.stringify(combined ? [objectId, type, reason] : [objectId, type, reason, text]);
       const nanos = BigInt(at) * 1_000_000n + BigInt(nameSequence++ % 1_000_000);
-      this.pending++;
-      this.tail = this.tail.then(() => this.write(key, { involved, type, reason, message: text, at, nanos })).finally(() => this.pending--);
+      const write = () => this.write(key, { involved, type, reason, message: text, at, nanos });
+      const previous = this.tails.get(key);
+      // write() never rejects: failures are logged there
+      const done: Promise<void> = (previous ? previous.then(write) : write()).finally(() => {
+        this.writes.delete(done);
+        if (this.tails.get(key) === done) this.tails.delete(key);
+      });
+      this.writes.add(done);
+      this.tails.set(key, done);
     } catch (e) {
       this.warn(`dropping event ${reason}: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
 
   /** Resolves when every event recorded so far has been written (or has failed). */
-  flush(): Promise<void> {
-    return this.tail;
+  async flush(): Promise<void> {
+    await Promise.all(this.writes);
   }
 
   /** Refuses new events and waits for pending writes. */
   async stop(): Promise<void> {
     this.stopped = true;
-    await this.tail;
+    await this.flush();
   }
 
   private async write(
