@@ -100,19 +100,28 @@ interface Pending {
 
 const CALLS: ReadonlySet<string> = new Set<CallMethod>(['get', 'list', 'create', 'update', 'updateStatus', 'patch', 'delete', 'deleteCollection', 'bind', 'getScale', 'updateScale', 'finalizeNamespace']);
 
-/** Parsed readOnly watch objects of this thread by store revision, shared by every watcher (bounded: recent events only). */
+/** Parsed readOnly watch objects by store revision kept per connection, shared by its watchers (bounded: recent events only). */
 const SHARED_CACHE_SIZE = 512;
-const sharedObjects = new Map<number, KubeObject>();
 
-function sharedObject(revision: number, json: string): KubeObject {
-  if (!revision) return deepFreeze(JSON.parse(json) as KubeObject);
-  let o = sharedObjects.get(revision);
-  if (!o) {
-    o = deepFreeze(JSON.parse(json) as KubeObject);
-    if (sharedObjects.size >= SHARED_CACHE_SIZE) sharedObjects.delete(sharedObjects.keys().next().value!);
-    sharedObjects.set(revision, o);
+/** `o` without metadata.managedFields (metadata replaced by a copy: a delete would put the object in V8's slow dictionary mode). */
+function withoutManagedFields(o: KubeObject): KubeObject {
+  const meta = o.metadata;
+  if (meta && 'managedFields' in meta) {
+    const { managedFields: _dropped, ...rest } = meta;
+    o.metadata = rest;
   }
   return o;
+}
+
+export interface PortConnectionOptions {
+  /**
+   * Drop metadata.managedFields from the objects of readOnly watches (the shared, frozen ones
+   * informers cache), as kube-scheduler's and kube-controller-manager's informers do (their
+   * transform "dropping .metadata.managedFields to improve memory usage"). An update sent from
+   * such a copy keeps the stored managedFields (a request without them keeps the live object's).
+   * Default false.
+   */
+  readonly stripManagedFields?: boolean;
 }
 
 /** `opts` without its AbortSignal (which cannot cross a port; cancellation is a message of its own). */
@@ -150,8 +159,14 @@ export class PortConnection {
   private closed = false;
   /** messages of this tick, posted together in a microtask */
   private outbox: ToHost[] = [];
+  private readonly sharedObjects = new Map<number, KubeObject>();
+  private readonly stripManagedFields: boolean;
 
-  constructor(private readonly port: MessagePort) {
+  constructor(
+    private readonly port: MessagePort,
+    opts: PortConnectionOptions = {},
+  ) {
+    this.stripManagedFields = opts.stripManagedFields === true;
     port.on('message', (m: Batch) => this.receive(m));
     port.on('close', () => this.fail(new Error('client port closed: the API server side went away')));
   }
@@ -270,12 +285,13 @@ export class PortConnection {
       const p = this.pending.get(m.id);
       if (!p) continue; // cancelled here: what the host still sent about it is moot
       if (m.t === 'events') {
-        for (const ev of m.events) if (this.pending.has(m.id)) p.onEvent?.(ev);
+        const strip = p.readOnly && this.stripManagedFields;
+        for (const ev of m.events) if (this.pending.has(m.id)) p.onEvent?.(strip ? { type: ev.type, object: withoutManagedFields(ev.object) } : ev);
       } else if (m.t === 'json-events') {
         for (const [type, i] of m.events) {
           if (!this.pending.has(m.id)) break;
           const json = batch.texts[i]!;
-          p.onEvent?.({ type, object: p.readOnly ? sharedObject(batch.revisions[i]!, json) : (JSON.parse(json) as KubeObject) });
+          p.onEvent?.({ type, object: p.readOnly ? this.sharedObject(batch.revisions[i]!, json) : (JSON.parse(json) as KubeObject) });
         }
       } else {
         this.pending.delete(m.id);
@@ -284,6 +300,19 @@ export class PortConnection {
         else p.reject(fromWire(m.error));
       }
     }
+  }
+
+  /** The parsed, frozen object of a readOnly watch event: one per store revision for all watchers of this connection. */
+  private sharedObject(revision: number, json: string): KubeObject {
+    const parse = () => deepFreeze(this.stripManagedFields ? withoutManagedFields(JSON.parse(json) as KubeObject) : (JSON.parse(json) as KubeObject));
+    if (!revision) return parse();
+    let o = this.sharedObjects.get(revision);
+    if (!o) {
+      o = parse();
+      if (this.sharedObjects.size >= SHARED_CACHE_SIZE) this.sharedObjects.delete(this.sharedObjects.keys().next().value!);
+      this.sharedObjects.set(revision, o);
+    }
+    return o;
   }
 
   private fail(err: Error): void {
