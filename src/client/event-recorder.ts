@@ -20,7 +20,7 @@
 // its queue limit would drop Events). flush() waits for pending writes.
 import { isNotFound } from '../api/errors.js';
 import type { KubeObject } from '../api/object.js';
-import type { Client } from './client.js';
+import type { Client, ResultlessCreator } from './client.js';
 import { resourceInfo } from './client.js';
 import { systemClock, type Clock } from './clock.js';
 
@@ -162,7 +162,7 @@ export class EventRecorder {
     const name = `${e.involved.name}.${e.nanos.toString(16)}`;
     const source = { component: this.opts.component, ...(this.opts.host ? { host: this.opts.host } : {}) };
     try {
-      await this.opts.client.create(EVENTS, {
+      await this.create({
         apiVersion: 'v1',
         kind: 'Event',
         metadata: { name, namespace },
@@ -181,6 +181,13 @@ export class EventRecorder {
     } catch (err) {
       this.warn(`could not create event ${namespace}/${name} (${e.reason}): ${describe(err)}`);
     }
+  }
+
+  /** Creates an Event; the created object is not needed (a client that can skip carrying it back is asked to). */
+  private async create(event: KubeObject): Promise<void> {
+    const client = this.opts.client as Client & Partial<ResultlessCreator>;
+    if (client.createWithoutResult) await client.createWithoutResult(EVENTS, event);
+    else await client.create(EVENTS, event);
   }
 
   /** Inserts or refreshes an aggregate as most recently used, evicting the least recently used beyond the cache size. */

@@ -100,3 +100,16 @@ test('PortConnection stripManagedFields: readOnly watches get objects without ma
     }
   }
 });
+
+test('PortClient.createWithoutResult creates without carrying the object back; failures still reject', async () => {
+  const { fake, client, conn, stop } = await pair();
+  try {
+    const cm = { metadata: { name: 'quiet', namespace: 'default' }, data: { k: 'v' } };
+    assert.equal(await client.createWithoutResult(CONFIGMAPS, cm), undefined);
+    assert.deepEqual((await fake.get(CONFIGMAPS, 'default', 'quiet')).data, { k: 'v' });
+    await assert.rejects(client.createWithoutResult(CONFIGMAPS, cm), (e: Error & { code?: number }) => e.code === 409);
+  } finally {
+    conn.close();
+    stop();
+  }
+});

@@ -25,6 +25,7 @@ import type { ResourceInfo } from '../api/resources.js';
 import type {
   Client,
   DeleteCollectionOptions,
+  ResultlessCreator,
   DeleteOptions,
   ListOptions,
   ListResult,
@@ -45,7 +46,16 @@ type WireError = { readonly kind: 'api'; readonly status: Status } | { readonly 
 
 /** A call; `body` (when set) is the JSON text of the object argument at index `at` (whose slot in `args` is null). */
 type ToHost =
-  | { readonly t: 'call'; readonly id: number; readonly ua: string; readonly method: CallMethod; readonly args: readonly unknown[]; readonly body?: { readonly at: number; readonly json: string } }
+  | {
+      readonly t: 'call';
+      readonly id: number;
+      readonly ua: string;
+      readonly method: CallMethod;
+      readonly args: readonly unknown[];
+      readonly body?: { readonly at: number; readonly json: string };
+      /** the caller ignores the result: the host answers success with null */
+      readonly discard?: boolean;
+    }
   | { readonly t: 'watch'; readonly id: number; readonly ua: string; readonly args: readonly [ResourceInfo, string | undefined, WatchOptions] }
   | { readonly t: 'cancel'; readonly id: number };
 
@@ -183,10 +193,10 @@ export class PortConnection {
   }
 
   /** @internal PortClient's way to make a call. */
-  call(ua: string, method: CallMethod, args: readonly unknown[], signal: AbortSignal | undefined): Promise<unknown> {
+  call(ua: string, method: CallMethod, args: readonly unknown[], signal: AbortSignal | undefined, discard = false): Promise<unknown> {
     if (signal?.aborted) return Promise.reject(abortError());
     const id = this.nextId++;
-    let message: ToHost = { t: 'call', id, ua, method, args };
+    let message: ToHost = { t: 'call', id, ua, method, args, ...(discard ? { discard } : {}) };
     const at = BODY_ARG[method];
     if (at !== undefined && typeof args[at] === 'object' && args[at] !== null) {
       let json: string;
@@ -196,7 +206,7 @@ export class PortConnection {
         // what JSON cannot hold (a BigInt, a cycle) fails the call, as an HTTP client's encode would
         return Promise.reject(e instanceof Error ? e : new Error(String(e)));
       }
-      message = { t: 'call', id, ua, method, args: args.map((a, i) => (i === at ? null : a)), body: { at, json } };
+      message = { t: 'call', id, ua, method, args: args.map((a, i) => (i === at ? null : a)), body: { at, json }, ...(discard ? { discard } : {}) };
     }
     return new Promise((resolve, reject) => {
       const onAbort = () => {
@@ -325,7 +335,7 @@ export class PortConnection {
 }
 
 /** A Client of one component (user agent) over a PortConnection. */
-export class PortClient implements Client, NamespaceFinalizer {
+export class PortClient implements Client, NamespaceFinalizer, ResultlessCreator {
   constructor(
     private readonly conn: PortConnection,
     private readonly userAgent: string,
@@ -343,6 +353,11 @@ export class PortClient implements Client, NamespaceFinalizer {
     return this.call('create', [info, obj, withoutSignal(opts)], opts?.signal) as Promise<T>;
   }
 
+  /** As create, without the created object crossing back (the host answers success with null). */
+  async createWithoutResult(info: ResourceInfo, obj: KubeObject, opts?: WriteOptions): Promise<void> {
+    await this.conn.call(this.userAgent, 'create', [info, obj, withoutSignal(opts)], opts?.signal, true);
+  }
+
   update<T extends KubeObject = KubeObject>(info: ResourceInfo, obj: T, opts?: WriteOptions): Promise<T> {
     return this.call('update', [info, obj, withoutSignal(opts)], opts?.signal) as Promise<T>;
   }
@@ -356,15 +371,15 @@ export class PortClient implements Client, NamespaceFinalizer {
   }
 
   async delete(info: ResourceInfo, namespace: string | undefined, name: string, opts?: DeleteOptions): Promise<void> {
-    await this.call('delete', [info, namespace, name, withoutSignal(opts)], opts?.signal);
+    await this.conn.call(this.userAgent, 'delete', [info, namespace, name, withoutSignal(opts)], opts?.signal, true);
   }
 
   async deleteCollection(info: ResourceInfo, namespace: string | undefined, opts?: DeleteCollectionOptions): Promise<void> {
-    await this.call('deleteCollection', [info, namespace, withoutSignal(opts)], opts?.signal);
+    await this.conn.call(this.userAgent, 'deleteCollection', [info, namespace, withoutSignal(opts)], opts?.signal, true);
   }
 
   async bind(namespace: string, pod: string, node: string, opts?: WriteOptions): Promise<void> {
-    await this.call('bind', [namespace, pod, node, withoutSignal(opts)], opts?.signal);
+    await this.conn.call(this.userAgent, 'bind', [namespace, pod, node, withoutSignal(opts)], opts?.signal, true);
   }
 
   getScale(info: ResourceInfo, namespace: string | undefined, name: string, opts?: RequestOptions): Promise<Scale> {
@@ -486,6 +501,7 @@ export function serveClients(clientFor: (userAgent: string) => HostClient, port:
         args = args.map((a, i) => (i === at ? JSON.parse(json) : a));
       }
       work = call(m.ua, m.method, args);
+      if (m.discard) work = work.then(() => null);
     } else {
       const ac = new AbortController();
       running.set(m.id, ac);
