@@ -104,15 +104,17 @@ export class EventRecorder {
         ...(obj.apiVersion ? { apiVersion: obj.apiVersion } : {}),
         ...(m.resourceVersion ? { resourceVersion: m.resourceVersion } : {}),
       };
-      const objectId = JSON.stringify([this.opts.component, this.opts.host ?? '', involved.kind, m.namespace ?? '', m.name, m.uid ?? '', obj.apiVersion ?? '']);
+      // keys: fields joined by NUL (no name, kind, uid or reason holds one; the message comes last)
+      const objectId = `${this.opts.component}\0${this.opts.host ?? ''}\0${involved.kind}\0${m.namespace ?? ''}\0${m.name}\0${m.uid ?? ''}\0${obj.apiVersion ?? ''}`;
+      const similarKey = `${objectId}\0${type}\0${reason}`;
       const at = this.clock.now();
       // as client-go's correlator: aggregate first, then the spam filter
-      const combined = this.aggregate(JSON.stringify([objectId, type, reason]), message, at);
+      const combined = this.aggregate(similarKey, message, at);
       const text = combined ? `${COMBINED_MESSAGE_PREFIX}${message}` : message;
       if (!this.allow(objectId)) return this.warn(`dropping event ${reason} for ${involved.kind} ${m.name}: too many events for this object`);
       if (this.writes.size >= MAX_PENDING_WRITES) return this.warn(`dropping event ${reason} for ${involved.kind} ${m.name}: ${MAX_PENDING_WRITES} writes pending`);
       // a combined Event is one per (object, type, reason), whatever its latest message
-      const key = JSON.stringify(combined ? [objectId, type, reason] : [objectId, type, reason, text]);
+      const key = combined ? similarKey : `${similarKey}\0${text}`;
       const nanos = BigInt(at) * 1_000_000n + BigInt(nameSequence++ % 1_000_000);
       const write = () => this.write(key, { involved, type, reason, message: text, at, nanos });
       const previous = this.tails.get(key);
@@ -242,6 +244,15 @@ function describe(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+/** The last second formatted (Events come in bursts within one second). */
+let lastSecond = NaN;
+let lastSecondText = '';
+
 function rfc3339(ms: number): string {
-  return `${new Date(ms).toISOString().slice(0, 19)}Z`;
+  const second = Math.floor(ms / 1000);
+  if (second !== lastSecond) {
+    lastSecondText = `${new Date(second * 1000).toISOString().slice(0, 19)}Z`;
+    lastSecond = second;
+  }
+  return lastSecondText;
 }
