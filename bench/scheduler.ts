@@ -8,7 +8,8 @@
 //
 // Figures per scenario: pods bound/s (first create → last binding seen), pods Running/s (first
 // create → last pod Running), scheduling latency p50/p99, peak RSS of the server, CPU seconds
-// (all threads, and the main thread alone: the API server's event loop, the bottleneck), and the
+// (all threads; the main thread alone: the API server's event loop; the busiest other thread: the
+// control loops' worker thread when it runs; the rest; each also per pod), and the
 // API requests the run caused (from the server's /metrics), to see where writes go.
 // Progress is measured through ONE watch on the namespace's pods (from the resourceVersion of an
 // initial list), timed on arrival in this process; scheduling latency is "pod first seen on the
@@ -18,10 +19,11 @@
 // (per Deployment, default 100), BENCH_SCENARIOS (default deployments,pods), BENCH_TIME_LIMIT_S
 // (per scenario, default 600), BENCH_CPU_PROF_DIR (when set, the server runs with --cpu-prof and
 // writes its profile to <dir>/<scenario>-<nodes>n/), BENCH_SERVER_NODE_ARGS (extra Node flags for
-// the server, space-separated, e.g. --max-old-space-size=768), BENCH_SERVER_ARGS (extra `skiff server`
+// the server, space-separated, e.g. --max-old-space-size=768), BENCH_SERVER_LOG_DIR (when set, the
+// server's whole stdout and stderr go to <dir>/<scenario>-<nodes>n.log, e.g. with --trace-gc), BENCH_SERVER_ARGS (extra `skiff server`
 // flags, space-separated, e.g. --no-control-loops-thread: the control loops on the API thread; they run in a worker thread by default with simulated nodes).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -47,6 +49,7 @@ for (const s of SCENARIOS) if (s !== 'deployments' && s !== 'pods') throw new Er
 const CPU_PROF_DIR = process.env.BENCH_CPU_PROF_DIR;
 const SERVER_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const SERVER_ARGS = (process.env.BENCH_SERVER_ARGS ?? '').split(' ').filter(Boolean);
+const SERVER_LOG_DIR = process.env.BENCH_SERVER_LOG_DIR;
 
 /** Bare pod creates in flight at once. */
 const CONCURRENCY = 32;
@@ -184,6 +187,12 @@ async function startServer(nodes: number, label: string): Promise<Server> {
     ...SERVER_ARGS,
   ];
   const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  if (SERVER_LOG_DIR) {
+    mkdirSync(SERVER_LOG_DIR, { recursive: true });
+    const log = createWriteStream(join(SERVER_LOG_DIR, `${label}.log`));
+    proc.stdout!.pipe(log);
+    proc.stderr!.pipe(log);
+  }
   const exited = new Promise<void>((r) => proc.once('exit', () => r()));
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -232,6 +241,8 @@ interface ProcStats {
   readonly cpuS: number;
   /** the main thread alone (the API server's event loop) */
   readonly mainThreadCpuS: number;
+  /** CPU seconds of each thread by thread id */
+  readonly threadCpuS: ReadonlyMap<number, number>;
 }
 
 /** utime + stime of a /proc stat file, in seconds. */
@@ -245,7 +256,27 @@ function statCpuS(path: string): number {
 function procStats(pid: number): ProcStats {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0);
-  return { rssMB: Math.round(kb('VmRSS') / 1024), hwmMB: Math.round(kb('VmHWM') / 1024), cpuS: statCpuS(`/proc/${pid}/stat`), mainThreadCpuS: statCpuS(`/proc/${pid}/task/${pid}/stat`) };
+  const threadCpuS = new Map<number, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      threadCpuS.set(Number(tid), statCpuS(`/proc/${pid}/task/${tid}/stat`));
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return { rssMB: Math.round(kb('VmRSS') / 1024), hwmMB: Math.round(kb('VmHWM') / 1024), cpuS: statCpuS(`/proc/${pid}/stat`), mainThreadCpuS: statCpuS(`/proc/${pid}/task/${pid}/stat`), threadCpuS };
+}
+
+/**
+ * CPU seconds between two snapshots: of the busiest thread other than the main one (the control
+ * loops' worker thread, when it runs: every thread of a Node process is named "node") and of all
+ * the others (V8's GC helpers, libuv's pool: fsync, ...).
+ */
+function otherThreadsCpuS(pid: number, before: ProcStats, after: ProcStats): { busiest: number; rest: number; each: number[] } {
+  const deltas: number[] = [];
+  for (const [tid, s] of after.threadCpuS) if (tid !== pid) deltas.push(s - (before.threadCpuS.get(tid) ?? 0));
+  deltas.sort((a, b) => b - a);
+  return { busiest: deltas[0] ?? 0, rest: deltas.slice(1).reduce((a, b) => a + b, 0), each: deltas };
 }
 
 /** Samples the server's RSS every RSS_SAMPLE_MS until stopped; the kernel's VmHWM is the true peak. */
@@ -487,7 +518,8 @@ async function runScenario(scenario: Scenario, nodes: number): Promise<void> {
     await progress.start();
 
     const requests0 = await requestCounts(c);
-    const { cpuS: cpu0, mainThreadCpuS: mainCpu0 } = procStats(server.pid);
+    const stats0 = procStats(server.pid);
+    const { cpuS: cpu0, mainThreadCpuS: mainCpu0 } = stats0;
     const benchCpu0 = process.cpuUsage();
     const t0 = performance.now();
     const deadline = t0 + TIME_LIMIT_S * 1000;
@@ -538,10 +570,16 @@ async function runScenario(scenario: Scenario, nodes: number): Promise<void> {
     emit(scenario, nodes, 'spread', { nodesUsed: perNode.size, minPerNode: counts.length ? Math.min(...counts) : 0, maxPerNode: counts.length ? Math.max(...counts) : 0 });
 
     emit(scenario, nodes, 'rss', { peakMB: stats.hwmMB, sampledMaxMB: rss.maxMB, endMB: stats.rssMB });
+    const threads = otherThreadsCpuS(server.pid, stats0, stats);
+    const perPodMs = (s: number) => round((s * 1000) / PODS, 2);
     emit(scenario, nodes, 'cpu', {
       wallS: round((performance.now() - t0) / 1000, 2),
       serverCpuS: round(stats.cpuS - cpu0, 2),
       serverMainThreadCpuS: round(stats.mainThreadCpuS - mainCpu0, 2),
+      serverBusiestOtherThreadCpuS: round(threads.busiest, 2),
+      serverRestCpuS: round(threads.rest, 2),
+      serverOtherThreadsCpuS: threads.each.filter((x) => x >= 0.01).map((x) => round(x, 2)),
+      perPodMs: { server: perPodMs(stats.cpuS - cpu0), mainThread: perPodMs(stats.mainThreadCpuS - mainCpu0), busiestOtherThread: perPodMs(threads.busiest), rest: perPodMs(threads.rest), bench: perPodMs((benchCpu.user + benchCpu.system) / 1e6) },
       benchCpuS: round((benchCpu.user + benchCpu.system) / 1e6, 2),
       watchEvents: p.events,
       watchReconnects: p.reconnects,

@@ -13,7 +13,8 @@ import { startControlLoops, type ControlLoops } from './control-loops.js';
 if (!parentPort) throw new Error('components-worker: expected to run in a worker thread');
 const control = parentPort;
 const data = workerData as ComponentsWorkerData;
-const api = new PortConnection(data.port);
+// the loops' informers keep no managedFields, as kube-scheduler's and kube-controller-manager's
+const api = new PortConnection(data.port, { stripManagedFields: true });
 let loops: Promise<ControlLoops> | undefined;
 
 control.on('message', (m: { t: string }) => {

@@ -42,6 +42,15 @@ export interface ListOptions extends RequestOptions {
   readonly readOnly?: boolean;
 }
 
+/**
+ * What a client may offer besides the Client contract: a create whose caller needs to know only
+ * whether it succeeded (an event recorder), so the client need not decode or carry the created
+ * object back (the port client asks its host not to send it). Rejects as create does.
+ */
+export interface ResultlessCreator {
+  createWithoutResult(info: ResourceInfo, obj: KubeObject, opts?: WriteOptions): Promise<void>;
+}
+
 export interface ListResult<T extends KubeObject = KubeObject> {
   readonly items: T[];
   /** the revision the list reflects: watch from it to see every later change */

@@ -162,6 +162,31 @@ describe('EventRecorder', () => {
     assert.equal((await events('prod')).length, SPAM_BURST + 1);
   });
 
+  test("Events of different objects are written side by side, not one after another (a scheduler's Scheduled Events keep up)", async () => {
+    // a client whose creates all wait until released: a recorder writing one at a time would have one in flight
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let started = 0;
+    const create = client.create.bind(client);
+    client.create = (async (info, obj, opts) => {
+      started++;
+      await gate;
+      return create(info, obj, opts);
+    }) as typeof client.create;
+    const pods = Array.from({ length: 300 }, (_, i): KubeObject => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: `web-${i}`, namespace: 'prod', uid: `uid-${i}` } }));
+    for (const p of pods) recorder.event(p, 'Normal', 'Scheduled', `Successfully assigned prod/${p.metadata!.name} to node-a`);
+    // and a repeat of one of them: it waits for that Event's create, then counts
+    recorder.event(pods[0]!, 'Normal', 'Scheduled', 'Successfully assigned prod/web-0 to node-a');
+    await new Promise((r) => setImmediate(r));
+    assert.equal(started, pods.length);
+    release();
+    await recorder.flush();
+    const list = await events('prod');
+    assert.equal(list.length, pods.length);
+    assert.equal(list.find((e) => (e as { involvedObject?: { name?: string } }).involvedObject?.name === 'web-0')?.count, 2);
+    assert.deepEqual(logs, []);
+  });
+
   test('stop refuses new events after writing the pending ones', async () => {
     recorder.event(pod, 'Normal', 'Created', 'c');
     await recorder.stop();

@@ -13,10 +13,14 @@
 //   them count Events of the whole thread (from a random start), and two recorders (a scheduler's
 //   and a kubelet's about one pod, say) never make the same name in the same millisecond.
 // Recording is best-effort and asynchronous: event() never throws and never waits; writes happen
-// in order in the background, failures are logged and dropped. flush() waits for pending writes.
+// in the background, failures are logged and dropped. Writes of one Event (its create, then the
+// patches of its repeats) happen in order; writes of different Events run side by side, as
+// client-go's events broadcaster records each Event in a goroutine of its own (one write at a time
+// for a whole component could not keep up with a scheduler binding hundreds of pods a second, and
+// its queue limit would drop Events). flush() waits for pending writes.
 import { isNotFound } from '../api/errors.js';
 import type { KubeObject } from '../api/object.js';
-import type { Client } from './client.js';
+import type { Client, ResultlessCreator } from './client.js';
 import { resourceInfo } from './client.js';
 import { systemClock, type Clock } from './clock.js';
 
@@ -33,7 +37,7 @@ export const AGGREGATE_MAX_EVENTS = 10;
 export const AGGREGATE_INTERVAL_MS = 600_000;
 /** The message prefix of a combined Event (client-go's EventAggregatorByReasonMessageFunc). */
 export const COMBINED_MESSAGE_PREFIX = '(combined from similar events): ';
-/** Writes waiting in the background beyond this are dropped (client-go's broadcaster queue length). */
+/** Writes pending in the background beyond this are dropped (client-go's broadcaster queue length). */
 export const MAX_PENDING_WRITES = 1000;
 
 const EVENTS = resourceInfo('', 'v1', 'events');
@@ -75,8 +79,10 @@ export class EventRecorder {
   private readonly aggregates = new Map<string, Aggregate>();
   private readonly buckets = new Map<string, Bucket>();
   private readonly similar = new Map<string, Similar>();
-  private tail: Promise<void> = Promise.resolve();
-  private pending = 0;
+  /** the latest write of each Event key still pending (later writes of that key chain onto it) */
+  private readonly tails = new Map<string, Promise<void>>();
+  /** every pending write */
+  private readonly writes = new Set<Promise<void>>();
   private stopped = false;
 
   constructor(private readonly opts: EventRecorderOptions) {
@@ -98,32 +104,41 @@ export class EventRecorder {
         ...(obj.apiVersion ? { apiVersion: obj.apiVersion } : {}),
         ...(m.resourceVersion ? { resourceVersion: m.resourceVersion } : {}),
       };
-      const objectId = JSON.stringify([this.opts.component, this.opts.host ?? '', involved.kind, m.namespace ?? '', m.name, m.uid ?? '', obj.apiVersion ?? '']);
+      // keys: fields joined by NUL (no name, kind, uid or reason holds one; the message comes last)
+      const objectId = `${this.opts.component}\0${this.opts.host ?? ''}\0${involved.kind}\0${m.namespace ?? ''}\0${m.name}\0${m.uid ?? ''}\0${obj.apiVersion ?? ''}`;
+      const similarKey = `${objectId}\0${type}\0${reason}`;
       const at = this.clock.now();
       // as client-go's correlator: aggregate first, then the spam filter
-      const combined = this.aggregate(JSON.stringify([objectId, type, reason]), message, at);
+      const combined = this.aggregate(similarKey, message, at);
       const text = combined ? `${COMBINED_MESSAGE_PREFIX}${message}` : message;
       if (!this.allow(objectId)) return this.warn(`dropping event ${reason} for ${involved.kind} ${m.name}: too many events for this object`);
-      if (this.pending >= MAX_PENDING_WRITES) return this.warn(`dropping event ${reason} for ${involved.kind} ${m.name}: ${MAX_PENDING_WRITES} writes pending`);
+      if (this.writes.size >= MAX_PENDING_WRITES) return this.warn(`dropping event ${reason} for ${involved.kind} ${m.name}: ${MAX_PENDING_WRITES} writes pending`);
       // a combined Event is one per (object, type, reason), whatever its latest message
-      const key = JSON.stringify(combined ? [objectId, type, reason] : [objectId, type, reason, text]);
+      const key = combined ? similarKey : `${similarKey}\0${text}`;
       const nanos = BigInt(at) * 1_000_000n + BigInt(nameSequence++ % 1_000_000);
-      this.pending++;
-      this.tail = this.tail.then(() => this.write(key, { involved, type, reason, message: text, at, nanos })).finally(() => this.pending--);
+      const write = () => this.write(key, { involved, type, reason, message: text, at, nanos });
+      const previous = this.tails.get(key);
+      // write() never rejects: failures are logged there
+      const done: Promise<void> = (previous ? previous.then(write) : write()).finally(() => {
+        this.writes.delete(done);
+        if (this.tails.get(key) === done) this.tails.delete(key);
+      });
+      this.writes.add(done);
+      this.tails.set(key, done);
     } catch (e) {
       this.warn(`dropping event ${reason}: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
 
   /** Resolves when every event recorded so far has been written (or has failed). */
-  flush(): Promise<void> {
-    return this.tail;
+  async flush(): Promise<void> {
+    await Promise.all(this.writes);
   }
 
   /** Refuses new events and waits for pending writes. */
   async stop(): Promise<void> {
     this.stopped = true;
-    await this.tail;
+    await this.flush();
   }
 
   private async write(
@@ -149,7 +164,7 @@ export class EventRecorder {
     const name = `${e.involved.name}.${e.nanos.toString(16)}`;
     const source = { component: this.opts.component, ...(this.opts.host ? { host: this.opts.host } : {}) };
     try {
-      await this.opts.client.create(EVENTS, {
+      await this.create({
         apiVersion: 'v1',
         kind: 'Event',
         metadata: { name, namespace },
@@ -168,6 +183,13 @@ export class EventRecorder {
     } catch (err) {
       this.warn(`could not create event ${namespace}/${name} (${e.reason}): ${describe(err)}`);
     }
+  }
+
+  /** Creates an Event; the created object is not needed (a client that can skip carrying it back is asked to). */
+  private async create(event: KubeObject): Promise<void> {
+    const client = this.opts.client as Client & Partial<ResultlessCreator>;
+    if (client.createWithoutResult) await client.createWithoutResult(EVENTS, event);
+    else await client.create(EVENTS, event);
   }
 
   /** Inserts or refreshes an aggregate as most recently used, evicting the least recently used beyond the cache size. */
@@ -222,6 +244,15 @@ function describe(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+/** The last second formatted (Events come in bursts within one second). */
+let lastSecond = NaN;
+let lastSecondText = '';
+
 function rfc3339(ms: number): string {
-  return `${new Date(ms).toISOString().slice(0, 19)}Z`;
+  const second = Math.floor(ms / 1000);
+  if (second !== lastSecond) {
+    lastSecondText = `${new Date(second * 1000).toISOString().slice(0, 19)}Z`;
+    lastSecond = second;
+  }
+  return lastSecondText;
 }

@@ -47,6 +47,20 @@ test('indexes follow upserts, deletes and replace', () => {
   assert.deepEqual(ix.indexValues(NAMESPACE_INDEX), ['c']);
 });
 
+test('an update under the same index values keeps the key indexed and serves the new object; multi-valued indexes follow changes', () => {
+  const labelsIndex = (o: KubeObject): string[] => Object.keys(o.metadata?.labels ?? {}).sort();
+  const ix = new Indexer({ node: byNode, labels: labelsIndex });
+  ix.upsert(obj('a', 'p1', { x: '1', y: '1' }, 'n1'));
+  ix.upsert(obj('a', 'p1', { x: '2', y: '2' }, 'n1'));
+  assert.deepEqual(ix.byIndex('node', 'n1').map((o) => o.metadata?.labels?.x), ['2']);
+  assert.deepEqual(ix.indexKeys('labels', 'x'), ['a/p1']);
+  ix.upsert(obj('a', 'p1', { y: '3', z: '3' }, 'n1'));
+  assert.deepEqual(ix.indexKeys('labels', 'x'), []);
+  assert.deepEqual(ix.indexValues('labels').sort(), ['y', 'z']);
+  assert.deepEqual(ix.byIndex('labels', 'z').map((o) => o.metadata?.labels?.y), ['3']);
+  assert.deepEqual(ix.byIndex(NAMESPACE_INDEX, 'a').map((o) => o.metadata?.labels?.y), ['3']);
+});
+
 test('indexes added later cover existing objects; unknown or duplicate indexes are errors', () => {
   const ix = new Indexer();
   ix.upsert(obj('a', 'p1', {}, 'n1'));

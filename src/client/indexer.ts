@@ -43,8 +43,15 @@ export class Indexer<T extends KubeObject = KubeObject> {
     this.items.set(key, obj);
     for (const [name, fn] of this.indexFuncs) {
       const index = this.indices.get(name)!;
-      if (old) removeFromIndex(index, fn(old), key);
-      addToIndex(index, fn(obj), key);
+      const values = fn(obj);
+      if (old) {
+        const before = fn(old);
+        // the common update (same namespace, same node): the key is already where it belongs;
+        // deleting and re-adding it would churn sets of thousands of keys on every event
+        if (sameValues(before, values)) continue;
+        removeFromIndex(index, before, key);
+      }
+      addToIndex(index, values, key);
     }
     return old;
   }
@@ -112,6 +119,12 @@ export class Indexer<T extends KubeObject = KubeObject> {
     if (!index) throw new Error(`index "${indexName}" does not exist`);
     return [...index.keys()];
   }
+}
+
+function sameValues(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function addToIndex(index: Map<string, Set<string>>, values: readonly string[], key: string): void {

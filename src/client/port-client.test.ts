@@ -5,7 +5,7 @@ import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { MessageChannel } from 'node:worker_threads';
 import { isNotFound } from '../api/errors.js';
-import type { WatchEvent } from './client.js';
+import type { WatchEvent, WatchOptions } from './client.js';
 import { resourceInfo } from './client.js';
 import { clientContract } from './client-contract.js';
 import { FakeClient } from './fake-client.js';
@@ -62,4 +62,54 @@ test('PortClient: errors keep their kind, aborts cross the port, a closed port f
   // the host side is gone: calls reject instead of waiting forever
   await assert.rejects(client.get(CONFIGMAPS, 'default', 'a'), /closed/);
   conn.close();
+});
+
+test('PortConnection stripManagedFields: readOnly watches get objects without managedFields (as kube-scheduler informers keep them), other watches and results keep them', async () => {
+  const fake = new FakeClient();
+  await fake.create(NAMESPACES, { metadata: { name: 'default' } });
+  // a host that offers watch events as JSON text with their revision, as the in-process client does
+  const host = Object.assign(Object.create(fake) as FakeClient, {
+    watchJSON: (info: typeof CONFIGMAPS, ns: string | undefined, opts: WatchOptions, onEvent: (e: { type: WatchEvent['type']; object: string; revision?: number }) => void, signal?: AbortSignal) =>
+      fake.watch(info, ns, opts, (e) => onEvent({ type: e.type, object: JSON.stringify(e.object), revision: Number(e.object.metadata?.resourceVersion ?? 0) }), signal),
+  });
+  for (const [label, server] of [['JSON events', host], ['structured-clone events', fake]] as const) {
+    const { port1, port2 } = new MessageChannel();
+    const stop = serveClients(() => server, port1);
+    const conn = new PortConnection(port2, { stripManagedFields: true });
+    const client = conn.client('test/1');
+    const ac = new AbortController();
+    const shared: WatchEvent[] = [];
+    const own: WatchEvent[] = [];
+    try {
+      const rv = (await client.list(CONFIGMAPS, 'default')).resourceVersion;
+      const name = label.startsWith('JSON') ? 'j' : 's';
+      void client.watch(CONFIGMAPS, 'default', { resourceVersion: rv, readOnly: true }, (e) => e.object.metadata?.name === name && shared.push(e), ac.signal);
+      void client.watch(CONFIGMAPS, 'default', { resourceVersion: rv }, (e) => e.object.metadata?.name === name && own.push(e), ac.signal);
+      const managedFields = [{ manager: 'kubectl', operation: 'Update', apiVersion: 'v1', fieldsType: 'FieldsV1', fieldsV1: { 'f:data': {} } }];
+      const created = await client.create(CONFIGMAPS, { metadata: { name, namespace: 'default', labels: { a: 'b' }, managedFields }, data: { k: 'v' } });
+      assert.deepEqual(created.metadata?.managedFields, managedFields, `${label}: a write's result keeps managedFields`);
+      for (let i = 0; i < 200 && (!shared.length || !own.length); i++) await new Promise((r) => setTimeout(r, 5));
+      assert.equal(shared.length, 1, label);
+      assert.equal(shared[0]!.object.metadata?.managedFields, undefined, label);
+      assert.deepEqual(shared[0]!.object.metadata?.labels, { a: 'b' }, `${label}: the rest of metadata stays`);
+      assert.deepEqual(own[0]!.object.metadata?.managedFields, managedFields, `${label}: a watch that is not readOnly gets the whole object`);
+    } finally {
+      ac.abort();
+      conn.close();
+      stop();
+    }
+  }
+});
+
+test('PortClient.createWithoutResult creates without carrying the object back; failures still reject', async () => {
+  const { fake, client, conn, stop } = await pair();
+  try {
+    const cm = { metadata: { name: 'quiet', namespace: 'default' }, data: { k: 'v' } };
+    assert.equal(await client.createWithoutResult(CONFIGMAPS, cm), undefined);
+    assert.deepEqual((await fake.get(CONFIGMAPS, 'default', 'quiet')).data, { k: 'v' });
+    await assert.rejects(client.createWithoutResult(CONFIGMAPS, cm), (e: Error & { code?: number }) => e.code === 409);
+  } finally {
+    conn.close();
+    stop();
+  }
 });

@@ -25,6 +25,7 @@ import type { ResourceInfo } from '../api/resources.js';
 import type {
   Client,
   DeleteCollectionOptions,
+  ResultlessCreator,
   DeleteOptions,
   ListOptions,
   ListResult,
@@ -45,7 +46,16 @@ type WireError = { readonly kind: 'api'; readonly status: Status } | { readonly 
 
 /** A call; `body` (when set) is the JSON text of the object argument at index `at` (whose slot in `args` is null). */
 type ToHost =
-  | { readonly t: 'call'; readonly id: number; readonly ua: string; readonly method: CallMethod; readonly args: readonly unknown[]; readonly body?: { readonly at: number; readonly json: string } }
+  | {
+      readonly t: 'call';
+      readonly id: number;
+      readonly ua: string;
+      readonly method: CallMethod;
+      readonly args: readonly unknown[];
+      readonly body?: { readonly at: number; readonly json: string };
+      /** the caller ignores the result: the host answers success with null */
+      readonly discard?: boolean;
+    }
   | { readonly t: 'watch'; readonly id: number; readonly ua: string; readonly args: readonly [ResourceInfo, string | undefined, WatchOptions] }
   | { readonly t: 'cancel'; readonly id: number };
 
@@ -100,19 +110,28 @@ interface Pending {
 
 const CALLS: ReadonlySet<string> = new Set<CallMethod>(['get', 'list', 'create', 'update', 'updateStatus', 'patch', 'delete', 'deleteCollection', 'bind', 'getScale', 'updateScale', 'finalizeNamespace']);
 
-/** Parsed readOnly watch objects of this thread by store revision, shared by every watcher (bounded: recent events only). */
+/** Parsed readOnly watch objects by store revision kept per connection, shared by its watchers (bounded: recent events only). */
 const SHARED_CACHE_SIZE = 512;
-const sharedObjects = new Map<number, KubeObject>();
 
-function sharedObject(revision: number, json: string): KubeObject {
-  if (!revision) return deepFreeze(JSON.parse(json) as KubeObject);
-  let o = sharedObjects.get(revision);
-  if (!o) {
-    o = deepFreeze(JSON.parse(json) as KubeObject);
-    if (sharedObjects.size >= SHARED_CACHE_SIZE) sharedObjects.delete(sharedObjects.keys().next().value!);
-    sharedObjects.set(revision, o);
+/** `o` without metadata.managedFields (metadata replaced by a copy: a delete would put the object in V8's slow dictionary mode). */
+function withoutManagedFields(o: KubeObject): KubeObject {
+  const meta = o.metadata;
+  if (meta && 'managedFields' in meta) {
+    const { managedFields: _dropped, ...rest } = meta;
+    o.metadata = rest;
   }
   return o;
+}
+
+export interface PortConnectionOptions {
+  /**
+   * Drop metadata.managedFields from the objects of readOnly watches (the shared, frozen ones
+   * informers cache), as kube-scheduler's and kube-controller-manager's informers do (their
+   * transform "dropping .metadata.managedFields to improve memory usage"). An update sent from
+   * such a copy keeps the stored managedFields (a request without them keeps the live object's).
+   * Default false.
+   */
+  readonly stripManagedFields?: boolean;
 }
 
 /** `opts` without its AbortSignal (which cannot cross a port; cancellation is a message of its own). */
@@ -150,8 +169,14 @@ export class PortConnection {
   private closed = false;
   /** messages of this tick, posted together in a microtask */
   private outbox: ToHost[] = [];
+  private readonly sharedObjects = new Map<number, KubeObject>();
+  private readonly stripManagedFields: boolean;
 
-  constructor(private readonly port: MessagePort) {
+  constructor(
+    private readonly port: MessagePort,
+    opts: PortConnectionOptions = {},
+  ) {
+    this.stripManagedFields = opts.stripManagedFields === true;
     port.on('message', (m: Batch) => this.receive(m));
     port.on('close', () => this.fail(new Error('client port closed: the API server side went away')));
   }
@@ -168,10 +193,10 @@ export class PortConnection {
   }
 
   /** @internal PortClient's way to make a call. */
-  call(ua: string, method: CallMethod, args: readonly unknown[], signal: AbortSignal | undefined): Promise<unknown> {
+  call(ua: string, method: CallMethod, args: readonly unknown[], signal: AbortSignal | undefined, discard = false): Promise<unknown> {
     if (signal?.aborted) return Promise.reject(abortError());
     const id = this.nextId++;
-    let message: ToHost = { t: 'call', id, ua, method, args };
+    let message: ToHost = { t: 'call', id, ua, method, args, ...(discard ? { discard } : {}) };
     const at = BODY_ARG[method];
     if (at !== undefined && typeof args[at] === 'object' && args[at] !== null) {
       let json: string;
@@ -181,7 +206,7 @@ export class PortConnection {
         // what JSON cannot hold (a BigInt, a cycle) fails the call, as an HTTP client's encode would
         return Promise.reject(e instanceof Error ? e : new Error(String(e)));
       }
-      message = { t: 'call', id, ua, method, args: args.map((a, i) => (i === at ? null : a)), body: { at, json } };
+      message = { t: 'call', id, ua, method, args: args.map((a, i) => (i === at ? null : a)), body: { at, json }, ...(discard ? { discard } : {}) };
     }
     return new Promise((resolve, reject) => {
       const onAbort = () => {
@@ -270,12 +295,13 @@ export class PortConnection {
       const p = this.pending.get(m.id);
       if (!p) continue; // cancelled here: what the host still sent about it is moot
       if (m.t === 'events') {
-        for (const ev of m.events) if (this.pending.has(m.id)) p.onEvent?.(ev);
+        const strip = p.readOnly && this.stripManagedFields;
+        for (const ev of m.events) if (this.pending.has(m.id)) p.onEvent?.(strip ? { type: ev.type, object: withoutManagedFields(ev.object) } : ev);
       } else if (m.t === 'json-events') {
         for (const [type, i] of m.events) {
           if (!this.pending.has(m.id)) break;
           const json = batch.texts[i]!;
-          p.onEvent?.({ type, object: p.readOnly ? sharedObject(batch.revisions[i]!, json) : (JSON.parse(json) as KubeObject) });
+          p.onEvent?.({ type, object: p.readOnly ? this.sharedObject(batch.revisions[i]!, json) : (JSON.parse(json) as KubeObject) });
         }
       } else {
         this.pending.delete(m.id);
@@ -284,6 +310,19 @@ export class PortConnection {
         else p.reject(fromWire(m.error));
       }
     }
+  }
+
+  /** The parsed, frozen object of a readOnly watch event: one per store revision for all watchers of this connection. */
+  private sharedObject(revision: number, json: string): KubeObject {
+    const parse = () => deepFreeze(this.stripManagedFields ? withoutManagedFields(JSON.parse(json) as KubeObject) : (JSON.parse(json) as KubeObject));
+    if (!revision) return parse();
+    let o = this.sharedObjects.get(revision);
+    if (!o) {
+      o = parse();
+      if (this.sharedObjects.size >= SHARED_CACHE_SIZE) this.sharedObjects.delete(this.sharedObjects.keys().next().value!);
+      this.sharedObjects.set(revision, o);
+    }
+    return o;
   }
 
   private fail(err: Error): void {
@@ -296,7 +335,7 @@ export class PortConnection {
 }
 
 /** A Client of one component (user agent) over a PortConnection. */
-export class PortClient implements Client, NamespaceFinalizer {
+export class PortClient implements Client, NamespaceFinalizer, ResultlessCreator {
   constructor(
     private readonly conn: PortConnection,
     private readonly userAgent: string,
@@ -314,6 +353,11 @@ export class PortClient implements Client, NamespaceFinalizer {
     return this.call('create', [info, obj, withoutSignal(opts)], opts?.signal) as Promise<T>;
   }
 
+  /** As create, without the created object crossing back (the host answers success with null). */
+  async createWithoutResult(info: ResourceInfo, obj: KubeObject, opts?: WriteOptions): Promise<void> {
+    await this.conn.call(this.userAgent, 'create', [info, obj, withoutSignal(opts)], opts?.signal, true);
+  }
+
   update<T extends KubeObject = KubeObject>(info: ResourceInfo, obj: T, opts?: WriteOptions): Promise<T> {
     return this.call('update', [info, obj, withoutSignal(opts)], opts?.signal) as Promise<T>;
   }
@@ -327,15 +371,15 @@ export class PortClient implements Client, NamespaceFinalizer {
   }
 
   async delete(info: ResourceInfo, namespace: string | undefined, name: string, opts?: DeleteOptions): Promise<void> {
-    await this.call('delete', [info, namespace, name, withoutSignal(opts)], opts?.signal);
+    await this.conn.call(this.userAgent, 'delete', [info, namespace, name, withoutSignal(opts)], opts?.signal, true);
   }
 
   async deleteCollection(info: ResourceInfo, namespace: string | undefined, opts?: DeleteCollectionOptions): Promise<void> {
-    await this.call('deleteCollection', [info, namespace, withoutSignal(opts)], opts?.signal);
+    await this.conn.call(this.userAgent, 'deleteCollection', [info, namespace, withoutSignal(opts)], opts?.signal, true);
   }
 
   async bind(namespace: string, pod: string, node: string, opts?: WriteOptions): Promise<void> {
-    await this.call('bind', [namespace, pod, node, withoutSignal(opts)], opts?.signal);
+    await this.conn.call(this.userAgent, 'bind', [namespace, pod, node, withoutSignal(opts)], opts?.signal, true);
   }
 
   getScale(info: ResourceInfo, namespace: string | undefined, name: string, opts?: RequestOptions): Promise<Scale> {
@@ -457,6 +501,7 @@ export function serveClients(clientFor: (userAgent: string) => HostClient, port:
         args = args.map((a, i) => (i === at ? JSON.parse(json) : a));
       }
       work = call(m.ua, m.method, args);
+      if (m.discard) work = work.then(() => null);
     } else {
       const ac = new AbortController();
       running.set(m.id, ac);

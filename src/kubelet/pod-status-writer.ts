@@ -42,7 +42,10 @@ export class PodStatusWriter {
   async write(cached: Pod, status: PodStatus, signal?: AbortSignal): Promise<StatusWriteResult> {
     const base = this.current(cached);
     if (semanticEqual(base.status, status)) return 'unchanged';
-    const next = { ...base, status } as Pod & KubeObject;
+    // The status subresource takes status (and labels/annotations) from the body and keeps the
+    // stored rest, so the body carries no spec: less to encode here and to decode, copy and
+    // field-check on the API server, with the same result.
+    const next = { apiVersion: base.apiVersion ?? 'v1', kind: base.kind ?? 'Pod', metadata: base.metadata, status } as Pod & KubeObject;
     try {
       const pod = await this.client.updateStatus<Pod & KubeObject>(PODS, next, { signal });
       this.written.set(base.metadata?.uid ?? '', { fromRV: cached.metadata?.resourceVersion, pod });

@@ -68,6 +68,19 @@ describe('startSimulatedNodes', () => {
     assert.equal(nodes.runtimes.get('sim-1')?.counts().containers, 2);
   });
 
+  test('a pod created unbound reaches its kubelet when bound (the shared informer sees every pod); an unbound pod is left alone', async () => {
+    nodes = await startSimulatedNodes({ client, count: 2, clock, podCIDR: (i) => `10.42.${i}.0/24`, recordEvents: false });
+    const unbound = (name: string): PodObject => ({ ...pod(name, ''), spec: { containers: [{ name: 'app', image: 'nginx' }] } });
+    await client.create(PODS, unbound('later'));
+    await client.create(PODS, unbound('never'));
+    await clock.advance(0);
+    await client.bind('default', 'later', 'sim-1');
+    await until('the bound pod runs', async () => (await client.get<PodObject>(PODS, 'default', 'later')).status?.phase === 'Running');
+    assert.equal((await client.get<PodObject>(PODS, 'default', 'later')).status?.podIP, '10.42.1.2');
+    assert.equal((await client.get<PodObject>(PODS, 'default', 'never')).status?.phase, undefined);
+    assert.deepEqual([...nodes.runtimes.values()].map((r) => r.counts().containers), [0, 1]);
+  });
+
   test('pods bound before the nodes start are picked up, also from an informer that synced long before', async () => {
     await client.create(PODS, pod('early', 'sim-0'));
     const informers = new SharedInformerFactory({ client, clock });

@@ -125,7 +125,11 @@ export async function startSimulatedNodes(opts: SimulatedNodesOptions, signal?: 
     podInformer = opts.informers.forResource<PodObject>(PODS, { [POD_NODE_NAME_INDEX]: podNodeNameIndex });
     nodeInformer = opts.informers.forResource<NodeObject>(NODES);
   } else {
-    podInformer = new Informer<PodObject>({ client: opts.client, resource: PODS, fieldSelector: 'spec.nodeName!=', indexers: { [POD_NODE_NAME_INDEX]: podNodeNameIndex }, clock, log });
+    // Every pod, not `spec.nodeName!=`: a field selector makes the API server decode each pod event
+    // (and its previous version) to match it, on its own thread; the pods of this thread's other
+    // informers (scheduler, controllers) are the same events, parsed here once per revision for
+    // all of them. The source routes bound pods only.
+    podInformer = new Informer<PodObject>({ client: opts.client, resource: PODS, indexers: { [POD_NODE_NAME_INDEX]: podNodeNameIndex }, clock, log });
     nodeInformer = new Informer<NodeObject>({ client: opts.client, resource: NODES, clock, log });
     own.push(podInformer, nodeInformer);
   }

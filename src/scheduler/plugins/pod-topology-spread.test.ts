@@ -115,6 +115,29 @@ test('PodTopologySpread Score: system defaults spread a ReplicaSet\'s pods, and 
   assert.equal(runScore(listed, makePod('new', { ownerReferences: owner('rs-1') }), s), 'skip');
 });
 
+test("PodTopologySpread Score: the owner fallback counts the controller's live pods of the namespace only, as pods come and go (the snapshot's index)", () => {
+  const owner = (uid: string) => [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: uid, uid, controller: true }];
+  const r1 = makePod('r1', { nodeName: 'a1', ownerReferences: owner('rs-1') });
+  const r2 = makePod('r2', { nodeName: 'a1', ownerReferences: owner('rs-1') });
+  const r3 = makePod('r3', { nodeName: 'b1', ownerReferences: owner('rs-1') });
+  const terminating = makePod('r4', { nodeName: 'a2', ownerReferences: owner('rs-1'), deletionTimestamp: '2024-01-01T00:00:00Z' });
+  const otherNamespace = makePod('r5', { nodeName: 'x', namespace: 'other', ownerReferences: owner('rs-1') });
+  const newPod = makePod('new', { ownerReferences: owner('rs-1') });
+  const cache = new SchedulerCache();
+  for (const n of nodes) cache.setNode(n);
+  for (const p of [r1, r2, r3, terminating, otherNamespace]) cache.setPod(p);
+  // the same scores as a cluster holding only the pods that count
+  const expected = (...pods: Pod[]) => runScore(plugin, newPod, snapshotOf(nodes, pods));
+  assert.deepEqual(runScore(plugin, newPod, cache.snapshot), expected(r1, r2, r3));
+  const revived = { ...terminating, metadata: { ...terminating.metadata, deletionTimestamp: undefined } };
+  assert.notDeepEqual(expected(r1, r2, r3), expected(r1, r2, r3, revived), 'the terminating pod would change the scores');
+  cache.removePod(r1);
+  cache.setPod({ ...r3, metadata: { ...r3.metadata, deletionTimestamp: '2024-01-01T00:00:00Z' } });
+  assert.deepEqual(runScore(plugin, newPod, cache.snapshot), expected(r2));
+  cache.setPod(revived);
+  assert.deepEqual(runScore(plugin, newPod, cache.snapshot), expected(r2, revived));
+});
+
 test('PodTopologySpread Score: a ClusterSource selector replaces the owner fallback', () => {
   const s = snapshotOf(nodes, existing);
   const withSource = newPodTopologySpread({ cluster: { defaultSpreadSelector: () => selectorFromSet(web) } }, undefined);

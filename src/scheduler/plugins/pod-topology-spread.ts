@@ -61,11 +61,20 @@ export interface SpreadConstraint {
   readonly counts: (p: PodInfo) => boolean;
   /** identifies `counts` for NodeInfo.countPods */
   readonly countKey: string;
+  /** when set: the same count as `node.countPods(countKey, counts)`, from an index of the snapshot */
+  readonly countOn?: (node: NodeInfo, snapshot: Snapshot) => number;
   /** the incoming pod is selected too */
   readonly selfMatch: boolean;
 }
 
 const COUNTS_NOTHING = (): boolean => false;
+
+/** The pods on `node` that constraint `c` counts. */
+function countOn(c: SpreadConstraint, node: NodeInfo, snapshot: Snapshot): number {
+  return c.countOn ? c.countOn(node, snapshot) : node.countPods(c.countKey, c.counts);
+}
+
+const NO_NODES: ReadonlyMap<NodeInfo, number> = new Map();
 
 /** A constraint over pods selected by `selector` in the pod's namespace. */
 function selectorConstraint(pod: PodInfo, c: TopologySpreadConstraint, selector: Selector): SpreadConstraint {
@@ -183,7 +192,7 @@ function countDomains(c: SpreadConstraint, into: Map<string, number>, scope: Dom
     if (v === undefined || !requiredKeys.every((k) => node.labels[k] !== undefined)) continue;
     const have = into.get(v);
     if ((onlyKnown && have === undefined) || !includesNode(c, pod, node, required)) continue;
-    into.set(v, (have ?? 0) + node.countPods(c.countKey, c.counts));
+    into.set(v, (have ?? 0) + countOn(c, node, snapshot));
   }
 }
 
@@ -252,6 +261,8 @@ class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScorePlugin
     const owner = pod.controllerRef;
     if (!owner || !SPREAD_OWNER_KINDS.has(owner.kind)) return [];
     const ns = pod.namespace;
+    // the controller's pods by node, looked up once per cycle (constraints are built per cycle)
+    let controlled: ReadonlyMap<NodeInfo, number> | undefined;
     return defaults.map((c) => ({
       maxSkew: c.maxSkew,
       topologyKey: c.topologyKey,
@@ -260,6 +271,7 @@ class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScorePlugin
       nodeTaintsPolicy: c.nodeTaintsPolicy ?? 'Ignore',
       counts: (p: PodInfo) => p.namespace === ns && !p.terminating && p.controllerRef?.uid === owner.uid,
       countKey: `pts-owner\u0000${owner.uid}`,
+      countOn: (node: NodeInfo, snapshot: Snapshot) => (controlled ??= snapshot.controlledPods(ns, owner.uid) ?? NO_NODES).get(node) ?? 0,
       selfMatch: true,
     }));
   }
@@ -337,7 +349,7 @@ class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScorePlugin
         const v = values[i]![j];
         if (v === undefined) continue;
         const c = constraints[i]!;
-        const count = c.topologyKey === LABEL_HOSTNAME ? nodes[j]!.countPods(c.countKey, c.counts) : (pairCounts[i]!.get(v) ?? 0);
+        const count = c.topologyKey === LABEL_HOSTNAME ? countOn(c, nodes[j]!, snapshot) : (pairCounts[i]!.get(v) ?? 0);
         score += count * weights[i]! + (c.maxSkew - 1);
       }
       raw[j] = Math.round(score);
