@@ -1,5 +1,6 @@
 // REST verbs on resources: turns an HTTP request addressed to a resource (see request-info.ts)
 // into registry calls, and registry results into JSON, Table or Status responses.
+import { rfc3339 } from '../api/time.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   ApiError,
@@ -625,9 +626,5 @@ function toScale(obj: KubeObject): Record<string, unknown> {
 function warningHeader(warnings: string[]): Record<string, string> | undefined {
   if (!warnings.length) return undefined;
   return { Warning: warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(', ') };
-}
-
-function rfc3339(d: Date): string {
-  return `${d.toISOString().slice(0, 19)}Z`;
 }
 

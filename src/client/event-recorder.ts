@@ -18,6 +18,7 @@
 // client-go's events broadcaster records each Event in a goroutine of its own (one write at a time
 // for a whole component could not keep up with a scheduler binding hundreds of pods a second, and
 // its queue limit would drop Events). flush() waits for pending writes.
+import { rfc3339 } from '../api/time.js';
 import { isNotFound } from '../api/errors.js';
 import type { KubeObject } from '../api/object.js';
 import type { Client, ResultlessCreator } from './client.js';
@@ -242,17 +243,4 @@ export class EventRecorder {
 
 function describe(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
-}
-
-/** The last second formatted (Events come in bursts within one second). */
-let lastSecond = NaN;
-let lastSecondText = '';
-
-function rfc3339(ms: number): string {
-  const second = Math.floor(ms / 1000);
-  if (second !== lastSecond) {
-    lastSecondText = `${new Date(second * 1000).toISOString().slice(0, 19)}Z`;
-    lastSecond = second;
-  }
-  return lastSecondText;
 }

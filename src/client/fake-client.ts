@@ -6,6 +6,7 @@
 // revisions and compare-and-swap, selectors, consistent paginated lists, watches that replay from
 // a resourceVersion, 410 Gone once history is compacted, status/scale/binding subresources.
 // Test hooks: injectError, endWatches, failWatches, sendBookmarks, compact.
+import { rfc3339 } from '../api/time.js';
 import {
   AlreadyExistsError,
   ApiError,
@@ -570,10 +571,6 @@ function notFoundPath(): ApiError {
 function parseRV(s: string): number {
   if (!/^\d+$/.test(s)) throw new BadRequestError(`invalid resource version "${s}"`);
   return Number(s);
-}
-
-function rfc3339(ms: number): string {
-  return `${new Date(ms).toISOString().slice(0, 19)}Z`;
 }
 
 function encodeContinue(rev: number, start: string): string {

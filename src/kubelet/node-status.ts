@@ -2,9 +2,10 @@
 // kubelet_node_status.go): well-known labels, capacity and allocatable, addresses, nodeInfo,
 // daemonEndpoints and the MemoryPressure/DiskPressure/PIDPressure/Ready conditions with heartbeats.
 // Pure builders: the kubelet supplies the facts and the time.
+import { rfc3339 } from '../api/time.js';
 import type { Node, NodeAddress, NodeCondition, NodeStatus, NodeSystemInfo, Taint } from 'kubernetes-types/core/v1.js';
 import type { DeepMutable } from '../api/object.js';
-import { rfc3339 } from './pod-status.js';
+
 import { semanticEqual } from './semantic-equal.js';
 
 export const KUBELET_VERSION = 'v1.32.0-skiff';

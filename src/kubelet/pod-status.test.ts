@@ -1,12 +1,13 @@
 // computePodStatus, table-driven: phase, conditions and container statuses from the spec, the old
 // status and what the runtime holds.
+import { rfc3339 } from '../api/time.js';
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import type { Pod, PodCondition, PodStatus } from 'kubernetes-types/core/v1.js';
 import type { ContainerStatus } from '../runtime/runtime.js';
 import type { PodRuntimeState } from './pod-runtime-state.js';
 import type { PodStatusInput, WaitingReason } from './pod-status.js';
-import { computePodStatus, formatPod, rfc3339 } from './pod-status.js';
+import { computePodStatus, formatPod } from './pod-status.js';
 import { T0, ctr, sandbox, state } from './testing.js';
 
 function pod(opts: { restartPolicy?: 'Always' | 'OnFailure' | 'Never'; init?: string[]; apps?: string[]; hostNetwork?: boolean; status?: PodStatus; gates?: string[] } = {}): Pod {

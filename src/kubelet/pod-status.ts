@@ -5,6 +5,7 @@
 // terminated, lastState, ready, started, restartCount, image, imageID, containerID). Fields the
 // kubelet does not own (qosClass, nominatedNodeName, other components' conditions) are kept.
 // Pure: time comes in as `now`.
+import { rfc3339 } from '../api/time.js';
 import type { Container, ContainerStateTerminated, Pod, PodCondition, PodStatus } from 'kubernetes-types/core/v1.js';
 import type { ContainerStatus as ApiContainerStatus } from 'kubernetes-types/core/v1.js';
 import type { DeepMutable } from '../api/object.js';
@@ -52,19 +53,6 @@ export const CONDITION_SCHEDULED = 'PodScheduled';
 
 /** The conditions the kubelet owns, in the order it lists them (kubectl describe shows them so). */
 const KUBELET_CONDITIONS = [CONDITION_READY_TO_START, CONDITION_INITIALIZED, CONDITION_READY, CONDITION_CONTAINERS_READY, CONDITION_SCHEDULED];
-
-let lastSecond = NaN;
-let lastStamp = '';
-
-/** RFC 3339 with second precision, as Kubernetes serializes metav1.Time. */
-export function rfc3339(ms: number): string {
-  const second = Math.floor(ms / 1000);
-  if (second !== lastSecond) {
-    lastSecond = second;
-    lastStamp = `${new Date(second * 1000).toISOString().slice(0, 19)}Z`;
-  }
-  return lastStamp;
-}
 
 export function isTerminalPhase(phase: string | undefined): boolean {
   return phase === 'Succeeded' || phase === 'Failed';

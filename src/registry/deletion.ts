@@ -1,6 +1,7 @@
 // What DELETE does to an object: remove it now, or mark it terminating (deletionTimestamp) and
 // keep it until a kubelet (graceful pod deletion), the garbage collector (orphan/foreground
 // finalizers) or the namespace controller (spec.finalizers) finishes the job.
+import { rfc3339 } from '../api/time.js';
 import type { KubeObject } from '../api/object.js';
 import type { ResourceInfo } from '../api/resources.js';
 import { isObject } from '../api/object.js';
@@ -41,7 +42,7 @@ export function deletionPlan(info: ResourceInfo, live: KubeObject, req: Deletion
     const spec = isObject(obj.spec) ? obj.spec : {};
     const specFinalizers = Array.isArray(spec.finalizers) ? spec.finalizers : [];
     if (specFinalizers.length || finalizers.length) {
-      meta.deletionTimestamp ??= stamp(now);
+      meta.deletionTimestamp ??= rfc3339(now);
       meta.deletionGracePeriodSeconds ??= 0;
       if (finalizers.length) meta.finalizers = finalizers;
       obj.status = { ...(isObject(obj.status) ? obj.status : {}), phase: 'Terminating' };
@@ -57,7 +58,7 @@ export function deletionPlan(info: ResourceInfo, live: KubeObject, req: Deletion
       const current = meta.deletionGracePeriodSeconds;
       // An existing, shorter grace period is kept; a shorter new one replaces it.
       if (!meta.deletionTimestamp || (current !== undefined && grace < current)) {
-        meta.deletionTimestamp = stamp(new Date(now.getTime() + grace * 1000));
+        meta.deletionTimestamp = rfc3339(new Date(now.getTime() + grace * 1000));
         meta.deletionGracePeriodSeconds = grace;
       }
       if (finalizers.length) meta.finalizers = finalizers;
@@ -66,7 +67,7 @@ export function deletionPlan(info: ResourceInfo, live: KubeObject, req: Deletion
   }
 
   if (finalizers.length) {
-    meta.deletionTimestamp ??= stamp(now);
+    meta.deletionTimestamp ??= rfc3339(now);
     meta.deletionGracePeriodSeconds ??= 0;
     meta.finalizers = finalizers;
     return { kind: 'mark', object: obj };
@@ -83,8 +84,4 @@ function podGracePeriod(pod: KubeObject, requested: number | undefined): number 
   if (requested !== undefined) return Math.max(0, requested);
   const own = spec.terminationGracePeriodSeconds;
   return typeof own === 'number' ? Math.max(0, own) : 30;
-}
-
-function stamp(d: Date): string {
-  return `${d.toISOString().slice(0, 19)}Z`;
 }

@@ -5,6 +5,7 @@
 //
 // Errors: every refusal is an ApiError (NotFound, AlreadyExists, Conflict, Invalid, BadRequest,
 // Gone). Store errors never escape untranslated.
+import { rfc3339 } from '../api/time.js';
 import { randomUUID } from 'node:crypto';
 import {
   AlreadyExistsError,
@@ -596,16 +597,6 @@ export function generateName(base: string): string {
   for (let i = 0; i < 5; i++) s += NAME_CHARS[Math.floor(Math.random() * NAME_CHARS.length)];
   return `${base.slice(0, 58)}${s}`;
 }
-
-/** Kubernetes' timestamps: RFC 3339 in UTC with second precision. */
-export function rfc3339(d: Date): string {
-  const second = Math.floor(d.getTime() / 1000);
-  if (second !== lastStamp.second) lastStamp = { second, text: `${d.toISOString().slice(0, 19)}Z` };
-  return lastStamp.text;
-}
-
-/** The second rfc3339 last wrote: creates come many per second, each stamped with the same text. */
-let lastStamp = { second: NaN, text: '' };
 
 function encodeContinue(rv: number, start: string): string {
   return Buffer.from(JSON.stringify({ v: 'skiff.io/v1', rv, start })).toString('base64url');

@@ -1,6 +1,7 @@
 // Runs the scheduler against a cluster: feeds its cache and queue from node and pod informers,
 // binds through pods/binding, reports failures as the PodScheduled=False condition plus a
 // FailedScheduling event, and acts only while holding the kube-system/kube-scheduler Lease.
+import { rfc3339 } from '../api/time.js';
 import { randomUUID } from 'node:crypto';
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import { isApiError } from '../api/errors.js';
@@ -43,7 +44,7 @@ export function apiBinder(client: Client, recorder: EventRecorder, now: () => Da
       recorder.event(pod as unknown as KubeObject, 'Warning', 'FailedScheduling', failure.message);
       const existing = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
       if (existing?.status === 'False' && existing.reason === failure.reason && existing.message === failure.message) return;
-      const condition = { type: 'PodScheduled', status: 'False', reason: failure.reason, message: failure.message, lastProbeTime: null, lastTransitionTime: `${now().toISOString().slice(0, 19)}Z` };
+      const condition = { type: 'PodScheduled', status: 'False', reason: failure.reason, message: failure.message, lastProbeTime: null, lastTransitionTime: rfc3339(now()) };
       const conditions = [...(pod.status?.conditions ?? []).filter((c) => c.type !== 'PodScheduled'), condition];
       try {
         await client.patch(PODS, ns, name, { status: { conditions } }, 'merge', { subresource: 'status' });

@@ -2,6 +2,7 @@
 // live object, give the applier ownership of exactly the fields it applied, remove the fields it
 // applied last time and no longer does (unless another manager owns them), and refuse to change
 // fields other managers own unless forced.
+import { rfc3339 } from '../../api/time.js';
 import { ApiError, BadRequestError } from '../../api/errors.js';
 import { deepCopy, type KubeObject } from '../../api/object.js';
 import type { SchemaNode } from '../../api/openapi/schema-lookup.js';
@@ -12,7 +13,6 @@ import {
   decodeManagedFields,
   defaultResetFields,
   describeManager,
-  formatTime,
   managerIdentity,
   releaseFields,
   setManagedFields,
@@ -148,7 +148,7 @@ function claimExistingFields(managers: Managers, liveObj: JsonObject, opts: Appl
   const diff = compareValues({}, liveObj, opts.schema);
   const set = trackedFields(diff.added.union(diff.modified), reset);
   if (set.isEmpty()) return;
-  const record: ManagerRecord = { manager: BEFORE_FIRST_APPLY_MANAGER, operation: 'Update', apiVersion: opts.apiVersion, time: formatTime(opts.now), set };
+  const record: ManagerRecord = { manager: BEFORE_FIRST_APPLY_MANAGER, operation: 'Update', apiVersion: opts.apiVersion, time: rfc3339(opts.now), set };
   managers.set(managerIdentity(record), record);
 }
 
@@ -189,7 +189,7 @@ function attempt(
     operation: 'Apply',
     apiVersion: opts.apiVersion,
     ...(opts.subresource ? { subresource: opts.subresource } : {}),
-    time: objectChanged || !previous?.time ? formatTime(opts.now) : previous.time,
+    time: objectChanged || !previous?.time ? rfc3339(opts.now) : previous.time,
     set: appliedSet,
   });
   if (appliedSet.isEmpty()) managers.delete(applier);

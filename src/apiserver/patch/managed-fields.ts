@@ -4,6 +4,7 @@
 //
 // A manager is identified, as in Kubernetes, by its name, operation, subresource and (for
 // Update only) apiVersion: `kubectl` applying and `kubectl` updating are two managers.
+import { rfc3339 } from '../../api/time.js';
 import type { KubeObject, ManagedFieldsEntry } from '../../api/object.js';
 import type { SchemaNode } from '../../api/openapi/schema-lookup.js';
 import { fieldElement, FieldSet, fromFieldsV1, toFieldsV1, type FieldPath } from './field-set.js';
@@ -68,16 +69,6 @@ export function describeManager(r: ManagerRecord): string {
   if (r.operation === 'Update') s += ` using ${r.apiVersion}`;
   return s;
 }
-
-/** RFC 3339 with seconds precision, as metav1.Time serializes. */
-export function formatTime(d: Date): string {
-  const second = Math.floor(d.getTime() / 1000);
-  if (second !== lastFormatted.second) lastFormatted = { second, text: d.toISOString().replace(/\.\d+Z$/, 'Z') };
-  return lastFormatted.text;
-}
-
-/** The last second formatTime wrote: writes come many per second, each with the same text. */
-let lastFormatted = { second: NaN, text: '' };
 
 /** Which fields the main resource and each subresource may not change, as Kubernetes' strategies reset them. */
 export function defaultResetFields(subresource: string | undefined): ResetFields {
@@ -228,7 +219,7 @@ export function updateManagedFields(oldObj: KubeObject | undefined, newObj: Kube
       manager: opts.manager,
       operation: 'Update',
       apiVersion: opts.apiVersion,
-      time: formatTime(opts.now),
+      time: rfc3339(opts.now),
       fieldsType: 'FieldsV1',
       fieldsV1,
       ...(opts.subresource ? { subresource: opts.subresource } : {}),
@@ -249,7 +240,7 @@ export function updateManagedFields(oldObj: KubeObject | undefined, newObj: Kube
       operation: 'Update',
       apiVersion: opts.apiVersion,
       ...(opts.subresource ? { subresource: opts.subresource } : {}),
-      time: formatTime(opts.now),
+      time: rfc3339(opts.now),
       set: kept.union(changed),
     });
   } else if (own) {

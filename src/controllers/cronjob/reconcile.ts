@@ -5,6 +5,7 @@
 // Idempotent: a scheduled time maps to one Job name, so a repeated attempt finds the Job already
 // there; status writes are compare-and-swap on the CronJob's resourceVersion. Throws on API
 // failures (the caller requeues with backoff).
+import { rfc3339 } from '../../api/time.js';
 import type { CronJob, CronJobStatus, Job } from 'kubernetes-types/batch/v1.js';
 import type { ObjectReference } from 'kubernetes-types/core/v1.js';
 import { isAlreadyExists, isNotFound } from '../../api/errors.js';
@@ -13,7 +14,7 @@ import { resourceInfo, type Client } from '../../client/client.js';
 import type { Clock } from '../../client/clock.js';
 import type { EventRecorder } from '../../client/event-recorder.js';
 import type { Lister } from '../../client/lister.js';
-import { conditionTrue, jobFinished, rfc3339 } from '../job/job-status.js';
+import { conditionTrue, jobFinished } from '../job/job-status.js';
 import { controllerRef } from '../job/pod-state.js';
 import { isNamespaceTerminating, sameJson } from '../job/reconcile.js';
 import { CRONJOB_SCHEDULED_TIMESTAMP_ANNOTATION, desiredJob, jobName } from './desired-job.js';

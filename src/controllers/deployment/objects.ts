@@ -5,7 +5,7 @@ import type { DeepMutable } from '../../api/object.js';
 import { resourceInfo } from '../../client/client.js';
 
 export type { Pod, PodTemplateSpec, ReplicaSet } from '../replicaset/objects.js';
-export { PODS, REPLICASETS, parseTime, rfc3339 } from '../replicaset/objects.js';
+export { PODS, REPLICASETS, parseTime } from '../replicaset/objects.js';
 
 export type Deployment = DeepMutable<apps.Deployment>;
 export type DeploymentStatus = DeepMutable<apps.DeploymentStatus>;

@@ -9,6 +9,7 @@
 //   was made for progressDeadlineSeconds, Unknown DeploymentPaused / DeploymentResumed;
 // - ReplicaFailure copied from a ReplicaSet that reports one.
 // Pure functions of the objects and the time; those named set*/remove* mutate the status given.
+import { rfc3339 } from '../../api/time.js';
 import { isDeepStrictEqual } from 'node:util';
 import type { Deployment, DeploymentCondition, DeploymentStatus, ReplicaSet } from './objects.js';
 import {
@@ -24,7 +25,6 @@ import {
   TIMED_OUT_REASON,
   parseTime,
   replicasOf,
-  rfc3339,
 } from './objects.js';
 import { actualReplicas, availableReplicas, readyReplicas, specReplicas } from './replica-sets.js';
 import { maxUnavailable } from './rolling-update.js';

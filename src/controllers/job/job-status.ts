@@ -1,5 +1,6 @@
 // Job conditions and the arithmetic behind them: when a Job is finished, past its deadline, over
 // its backoff limit, and how long to wait before replacing a failed pod. Pure.
+import { rfc3339 } from '../../api/time.js';
 import type { Job, JobCondition, JobStatus } from 'kubernetes-types/batch/v1.js';
 import type { DeepMutable } from '../../api/object.js';
 
@@ -17,10 +18,6 @@ export const REASON_RESUMED = 'JobResumed';
 /** Kubernetes' default delay before replacing a failed pod, doubled per further failure, and its cap. */
 export const DEFAULT_POD_FAILURE_BACKOFF_MS = 10_000;
 export const DEFAULT_MAX_POD_FAILURE_BACKOFF_MS = 6 * 60_000;
-
-export function rfc3339(ms: number): string {
-  return `${new Date(ms).toISOString().slice(0, 19)}Z`;
-}
 
 export function findCondition(status: JobStatus | undefined, type: string): JobCondition | undefined {
   return status?.conditions?.find((c) => c.type === type);

@@ -13,6 +13,7 @@
 // Idempotent: every decision is recomputed from the caches; status writes are compare-and-swap
 // on the Job's resourceVersion, so a decision made on a stale Job fails with Conflict and is
 // retried. Throws on API failures (the caller requeues with backoff).
+import { rfc3339 } from '../../api/time.js';
 import type { Job } from 'kubernetes-types/batch/v1.js';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { isApiError, isNotFound } from '../../api/errors.js';
@@ -40,7 +41,6 @@ import {
   jobFinished,
   jobFinishedAt,
   podFailureBackoff,
-  rfc3339,
   setCondition,
   type BackoffPolicy,
   type MutableJobStatus,

@@ -5,6 +5,7 @@
 // the API server then removes the namespace. While objects remain (pods terminating gracefully,
 // finalizers of other controllers), the namespace is looked at again after a growing delay.
 // Idempotent; throws on API failures (the caller requeues with backoff).
+import { rfc3339 } from '../../api/time.js';
 import type { Namespace } from 'kubernetes-types/core/v1.js';
 import { isApiError, isConflict, isNotFound } from '../../api/errors.js';
 import { deepCopy, type DeepMutable, type KubeObject } from '../../api/object.js';
@@ -97,7 +98,7 @@ export class NamespaceReconciler {
   }
 
   private async writeConditions(cached: NamespaceObject, remaining: ReturnType<typeof tallyRemaining>, errors: string[]): Promise<void> {
-    const now = `${new Date(this.deps.clock.now()).toISOString().slice(0, 19)}Z`;
+    const now = rfc3339(this.deps.clock.now());
     const conditions = deletionConditions(cached.status?.conditions, remaining, errors, now);
     const before = JSON.stringify(cached.status?.conditions ?? []);
     if (JSON.stringify(conditions) === before) return;

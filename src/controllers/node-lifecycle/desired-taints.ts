@@ -5,6 +5,7 @@
 // - one NoExecute taint, not-ready or unreachable (never both), with timeAdded — whether it
 //   should be there is decided by the caller (eviction is rate limited per zone).
 // Taints the controller does not own are never touched. Pure functions.
+import { rfc3339 } from '../../api/time.js';
 import type { Node, Taint } from 'kubernetes-types/core/v1.js';
 import type { DeepMutable } from '../../api/object.js';
 import {
@@ -16,7 +17,6 @@ import {
   TAINT_UNREACHABLE,
   TAINT_UNSCHEDULABLE,
   hasTaint,
-  rfc3339Seconds,
 } from './taints.js';
 
 export type MutableTaint = DeepMutable<Taint>;
@@ -70,7 +70,7 @@ export function desiredTaints(node: Node, noExecute: NoExecuteTaint, now: number
     }
   }
   if ((noExecute === TAINT_NOT_READY || noExecute === TAINT_UNREACHABLE) && !hasTaint(current, noExecute, 'NoExecute')) {
-    out.push({ key: noExecute, effect: 'NoExecute', timeAdded: rfc3339Seconds(now) });
+    out.push({ key: noExecute, effect: 'NoExecute', timeAdded: rfc3339(now) });
     changed = true;
   }
   return changed ? out : undefined;

@@ -7,6 +7,7 @@
 //   force-deleted;
 // - when more than terminatedPodThreshold finished pods exist, the oldest go.
 // Each pass is idempotent; failures are logged and the next pass tries again.
+import { rfc3339 } from '../../api/time.js';
 import { isNotFound } from '../../api/errors.js';
 import { deepCopy } from '../../api/object.js';
 import type { Client } from '../../client/client.js';
@@ -15,7 +16,7 @@ import type { Lister } from '../../client/lister.js';
 import type { Controller, ControllerDeps, ControllerFactory } from '../controller.js';
 import { readyStatus } from './node-health.js';
 import { NODES, PODS, type NodeObject, type PodObject } from './reconcile.js';
-import { TAINT_OUT_OF_SERVICE, hasTaint, rfc3339Seconds } from './taints.js';
+import { TAINT_OUT_OF_SERVICE, hasTaint } from './taints.js';
 
 export const POD_GC_CONTROLLER_NAME = 'podgc';
 /** Kubernetes' gcCheckPeriod. */
@@ -109,7 +110,7 @@ export class PodGc {
       if (!isTerminal(pod)) {
         const status = deepCopy(pod.status);
         const conditions = (status?.conditions ?? []).filter((c) => c.type !== 'DisruptionTarget');
-        if (condition) conditions.push({ type: 'DisruptionTarget', status: 'True', reason: 'DeletionByPodGC', message: condition, lastTransitionTime: rfc3339Seconds(now) });
+        if (condition) conditions.push({ type: 'DisruptionTarget', status: 'True', reason: 'DeletionByPodGC', message: condition, lastTransitionTime: rfc3339(now) });
         const copy: PodObject = { ...deepCopy(pod), status: { ...status, phase: 'Failed', conditions } };
         await client.updateStatus(PODS, copy).catch((e: unknown) => {
           if (!isNotFound(e)) this.deps.log(`could not mark pod ${key} Failed: ${e instanceof Error ? e.message : String(e)}`);

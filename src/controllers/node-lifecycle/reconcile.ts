@@ -10,6 +10,7 @@
 // monitor() is the periodic pass that notices silence and computes zone states; reconcile(name)
 // makes the writes. Both are idempotent. reconcile throws (the caller requeues with backoff) on
 // API failures.
+import { rfc3339 } from '../../api/time.js';
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import { isNotFound } from '../../api/errors.js';
@@ -22,7 +23,7 @@ import type { Lister } from '../../client/lister.js';
 import { conditionsWhenUnreachable } from './desired-conditions.js';
 import { desiredTaints, type NoExecuteTaint } from './desired-taints.js';
 import { isOverdue, observeHealth, readyStatus, type GracePeriods, type NodeHealth } from './node-health.js';
-import { TAINT_NOT_READY, TAINT_UNREACHABLE, hasTaint, rfc3339Seconds } from './taints.js';
+import { TAINT_NOT_READY, TAINT_UNREACHABLE, hasTaint } from './taints.js';
 import { TokenBucket } from './token-bucket.js';
 import { EXCLUDE_DISRUPTION_LABEL, computeZoneState, zoneEvictionRate, zoneKey, type EvictionRates, type ZoneState } from './zone-state.js';
 
@@ -120,7 +121,7 @@ export class NodeLifecycleReconciler {
     const health = this.observe(node, now);
     let current: NodeObject = node;
     if (isOverdue(health, node, now, settings)) {
-      const conditions = conditionsWhenUnreachable(node, rfc3339Seconds(now));
+      const conditions = conditionsWhenUnreachable(node, rfc3339(now));
       if (conditions) {
         const copy: NodeObject = { ...deepCopy(node), status: { ...deepCopy(node.status), conditions } };
         current = await client.updateStatus<NodeObject>(NODES, copy);
@@ -176,7 +177,7 @@ export class NodeLifecycleReconciler {
       const status = deepCopy(pod.status);
       const copy: PodObject = {
         ...deepCopy(pod),
-        status: { ...status, conditions: (status?.conditions ?? []).map((c) => (c.type === 'Ready' ? { ...c, status: 'False', lastTransitionTime: rfc3339Seconds(now) } : c)) },
+        status: { ...status, conditions: (status?.conditions ?? []).map((c) => (c.type === 'Ready' ? { ...c, status: 'False', lastTransitionTime: rfc3339(now) } : c)) },
       };
       try {
         await this.deps.client.updateStatus<PodObject>(PODS, copy);

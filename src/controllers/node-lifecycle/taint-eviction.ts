@@ -5,6 +5,7 @@
 // is cancelled when they go. Before deleting, the pod gets the DisruptionTarget condition; the
 // pod gets a TaintManagerEviction event both when it is marked for deletion and when that is
 // cancelled. reconcile is idempotent; it returns when to look at the pod again.
+import { rfc3339 } from '../../api/time.js';
 import { isConflict, isNotFound } from '../../api/errors.js';
 import { deepCopy, type KubeObject } from '../../api/object.js';
 import type { Client } from '../../client/client.js';
@@ -13,7 +14,7 @@ import type { EventRecorder } from '../../client/event-recorder.js';
 import type { Lister } from '../../client/lister.js';
 import { evictionTime } from './desired-eviction.js';
 import { PODS, type NodeObject, type PodObject } from './reconcile.js';
-import { rfc3339Seconds } from './taints.js';
+
 
 export const TAINT_MANAGER_EVICTION = 'TaintManagerEviction';
 
@@ -87,7 +88,7 @@ export class TaintEvictionReconciler {
         ...status,
         conditions: [
         ...others,
-          { type: 'DisruptionTarget', status: 'True', reason: 'DeletionByTaintManager', message: 'Taint manager: deleting due to NoExecute taint', lastTransitionTime: rfc3339Seconds(now) },
+          { type: 'DisruptionTarget', status: 'True', reason: 'DeletionByTaintManager', message: 'Taint manager: deleting due to NoExecute taint', lastTransitionTime: rfc3339(now) },
         ],
       },
     };

@@ -28,8 +28,3 @@ export function noExecuteTaints(taints: readonly Taint[] | undefined): Taint[] {
 export function hasTaint(taints: readonly Taint[] | undefined, key: string, effect: string): boolean {
   return (taints ?? []).some((t) => t.key === key && t.effect === effect);
 }
-
-/** RFC 3339 with whole seconds, as metav1.Time serializes. */
-export function rfc3339Seconds(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}

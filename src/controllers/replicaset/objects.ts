@@ -1,5 +1,6 @@
 // The object types and resources the ReplicaSet (and Deployment) controllers read and write.
 // kubernetes-types declares some fields readonly; these are the mutable copies controllers build.
+import { rfc3339 } from '../../api/time.js';
 import type * as apps from 'kubernetes-types/apps/v1.js';
 import type * as core from 'kubernetes-types/core/v1.js';
 import type { DeepMutable, OwnerReference } from '../../api/object.js';
@@ -14,11 +15,6 @@ export type { OwnerReference };
 
 export const PODS = resourceInfo('', 'v1', 'pods');
 export const REPLICASETS = resourceInfo('apps', 'v1', 'replicasets');
-
-/** `metadata.creationTimestamp` style: RFC 3339 with second precision, as metav1.Time serializes. */
-export function rfc3339(ms: number): string {
-  return `${new Date(ms).toISOString().slice(0, 19)}Z`;
-}
 
 /** Milliseconds since the epoch of an RFC 3339 time; undefined when absent or unparsable. */
 export function parseTime(t: string | undefined | null): number | undefined {

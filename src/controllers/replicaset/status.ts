@@ -1,9 +1,10 @@
 // A ReplicaSet's status as the controller reports it (Kubernetes' calculateStatus): pure functions
 // of the ReplicaSet, the active pods it owns, the outcome of this sync and the time.
+import { rfc3339 } from '../../api/time.js';
 import { isDeepStrictEqual } from 'node:util';
 import { selectorFromSet } from '../../api/labels.js';
 import type { Pod, ReplicaSet, ReplicaSetCondition, ReplicaSetStatus } from './objects.js';
-import { parseTime, rfc3339 } from './objects.js';
+import { parseTime } from './objects.js';
 import { isPodAvailable, isPodReady, podReadyCondition } from './pod-readiness.js';
 import { errorMessage } from '../work-loop.js';
 

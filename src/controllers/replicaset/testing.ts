@@ -2,6 +2,7 @@
 // informers and event recorders, with the controllers under test started on them, and a stand-in
 // for the scheduler and kubelet (bind pods to a node, report them Running and Ready).
 // Not for production code.
+import { rfc3339 } from '../../api/time.js';
 import { deepCopy, type KubeObject } from '../../api/object.js';
 import { resourceInfo } from '../../client/client.js';
 import { EventRecorder } from '../../client/event-recorder.js';
@@ -9,7 +10,7 @@ import { FakeClient } from '../../client/fake-client.js';
 import { FakeClock, settle } from '../../client/fake-clock.js';
 import { SharedInformerFactory } from '../../client/shared-informers.js';
 import type { ControllerFactory } from '../controller.js';
-import { PODS, rfc3339, type Pod } from './objects.js';
+import { PODS, type Pod } from './objects.js';
 
 export const EVENTS = resourceInfo('', 'v1', 'events');
 
