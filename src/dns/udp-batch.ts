@@ -15,7 +15,7 @@
 // loadUdpBatch() never throws: the addon is optional (Linux only, built by `npm install` with
 // node-gyp); when it is missing or does not load, callers use node:dgram.
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { loadNativePackage, resolveNativePackage } from '../api/native-package.js';
 import { endianness } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -46,30 +46,18 @@ export interface UdpBatchAddon {
 }
 
 export const UDP_BATCH_PACKAGE = 'skiff-udp-batch';
-const require = createRequire(import.meta.url);
-let loaded: { addon?: UdpBatchAddon; error?: string } | undefined;
-
 /** The addon, or why it is not available. Loaded once per process. */
 export function loadUdpBatch(): { addon?: UdpBatchAddon; error?: string } {
-  if (!loaded) {
-    // records are read as host-order words; the addon writes them little-endian
-    if (endianness() !== 'LE') return (loaded = { error: 'needs a little-endian host' });
-    try {
-      loaded = { addon: require(UDP_BATCH_PACKAGE) as UdpBatchAddon };
-    } catch (e) {
-      loaded = { error: (e as Error).message.split('\n')[0] };
-    }
-  }
-  return loaded;
+  // records are read as host-order words; the addon writes them little-endian
+  if (endianness() !== 'LE') return { error: 'needs a little-endian host' };
+  const { exports: addon, error } = loadNativePackage<UdpBatchAddon>(UDP_BATCH_PACKAGE);
+  return addon ? { addon } : { error };
 }
 
 /** true when the addon's binary has been built in this checkout (then it must also load) */
 export function udpBatchBuilt(): boolean {
-  try {
-    return existsSync(join(dirname(require.resolve(UDP_BATCH_PACKAGE)), 'build', 'Release', 'udp_batch.node'));
-  } catch {
-    return false;
-  }
+  const index = resolveNativePackage(UDP_BATCH_PACKAGE);
+  return index !== undefined && existsSync(join(dirname(index), 'build', 'Release', 'udp_batch.node'));
 }
 
 export type DatagramHandler = (datagram: Buffer) => Buffer | undefined | Promise<Buffer | undefined>;

@@ -8,7 +8,7 @@
 //
 // loadPodNetns() never throws: the addon is optional (Linux only, built by `npm install` with
 // node-gyp); without it the pod network runs unshare and ip.
-import { createRequire } from 'node:module';
+import { loadNativePackage } from '../api/native-package.js';
 
 export interface PodSideRequest {
   /** file the network namespace is bind-mounted on (exists, empty) */
@@ -31,20 +31,9 @@ export interface PodSideRequest {
 export type PodSideSetUp = (r: PodSideRequest) => Promise<void>;
 
 export const POD_NETNS_PACKAGE = 'skiff-pod-netns';
-const require = createRequire(import.meta.url);
-let loaded: { setUp?: PodSideSetUp; error?: string } | undefined;
-
-/** The addon's set-up, or why there is none. Loaded once per process. */
+/** The addon's set-up, or why there is none (loaded once per process). */
 export function loadPodNetns(): { setUp?: PodSideSetUp; error?: string } {
-  if (!loaded) {
-    try {
-      const addon = require(POD_NETNS_PACKAGE) as { setUp(r: PodSideRequest, done: (error: string | null) => void): void };
-      loaded = {
-        setUp: (r) => new Promise((resolve, reject) => addon.setUp(r, (error) => (error === null ? resolve() : reject(new Error(error))))),
-      };
-    } catch (e) {
-      loaded = { error: (e as Error).message.split('\n')[0] };
-    }
-  }
-  return loaded;
+  const { exports: addon, error } = loadNativePackage<{ setUp(r: PodSideRequest, done: (error: string | null) => void): void }>(POD_NETNS_PACKAGE);
+  if (!addon) return { error };
+  return { setUp: (r) => new Promise((resolve, reject) => addon.setUp(r, (e) => (e === null ? resolve() : reject(new Error(e))))) };
 }

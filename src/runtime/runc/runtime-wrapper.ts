@@ -12,7 +12,7 @@
 // without the script's two extra execs (sh, then `mount`: ~5 ms of CPU per container on the 2-core
 // VM, most of it in the dynamic loader); it learns the runtime and the mode from its first
 // arguments, which conmon passes before its own (`--runtime-arg`).
-import { createRequire } from 'node:module';
+import { loadNativePackage } from '../../api/native-package.js';
 
 /** File in the bundle holding the overlay's lower layer (the image's rootfs path). */
 export const OVERLAY_LOWER_FILE = 'lower';
@@ -32,19 +32,9 @@ export const OCI_WRAPPER_PACKAGE = 'skiff-oci-wrapper';
 /** The C wrapper's marker argument: `create` becomes `run --detach`. */
 export const RUN_DETACHED_FLAG = '--skiff-run-detached';
 
-const require = createRequire(import.meta.url);
-let nativePath: { path?: string } | undefined;
-
 /** The built C wrapper's path, or undefined when it was not built (never throws; looked up once per process). */
 export function nativeWrapperPath(): string | undefined {
-  if (!nativePath) {
-    try {
-      nativePath = { path: (require(OCI_WRAPPER_PACKAGE) as { path?: string }).path };
-    } catch {
-      nativePath = {};
-    }
-  }
-  return nativePath.path;
+  return loadNativePackage<{ path?: string }>(OCI_WRAPPER_PACKAGE).exports?.path;
 }
 
 /** The C wrapper in front of `runtimePath`: conmon runs `wrapper runtimePath [RUN_DETACHED_FLAG] …`. */

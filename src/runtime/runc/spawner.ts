@@ -12,7 +12,7 @@
 // their end). `kill` after the exit does nothing. Streams are this process's ends of the pipes:
 // stdio[0] writable, the others readable; undefined where the child's fd is /dev/null.
 import { spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
+import { loadNativePackage } from '../../api/native-package.js';
 import { Socket } from 'node:net';
 import { constants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
@@ -67,20 +67,10 @@ interface ProcessSpawnAddon {
 }
 
 export const PROCESS_SPAWN_PACKAGE = 'skiff-process-spawn';
-const require = createRequire(import.meta.url);
-let loaded: { spawner?: Spawner; error?: string } | undefined;
-
 /** The addon's Spawner, or why there is none (not built, not Linux). Loaded once per process; never throws. */
 export function nativeSpawner(): { spawner?: Spawner; error?: string } {
-  if (!loaded) {
-    try {
-      const addon = require(PROCESS_SPAWN_PACKAGE) as ProcessSpawnAddon;
-      loaded = { spawner: (o) => spawnNative(addon, o) };
-    } catch (e) {
-      loaded = { error: (e as Error).message.split('\n')[0] };
-    }
-  }
-  return loaded;
+  const { exports: addon, error } = loadNativePackage<ProcessSpawnAddon>(PROCESS_SPAWN_PACKAGE);
+  return addon ? { spawner: (o) => spawnNative(addon, o) } : { error };
 }
 
 const SIGNAL_NAMES = new Map(Object.entries(constants.signals).map(([name, n]) => [n, name as NodeJS.Signals]));
