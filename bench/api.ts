@@ -2,8 +2,12 @@
 // baseline in the same run. Prints one JSON line per figure. Loopback only.
 //
 // Figures: pod creates/s and p50/p99 at concurrency 1 and 32; GETs/s and p50/p99 at 1 and 32;
-// Knobs: BENCH_PODS (default 10000), BENCH_STORAGES (default memory,sqlite), BENCH_SERVER_NODE_ARGS (extra Node flags for the server).
 // time to list 10,000 pods; watch delivery latency (p50/p99) with 100 watchers; server RSS.
+// Creates at concurrency 32 are measured twice: with wrk (bench/wrk.ts, a C load generator that
+// leaves the server most of the two cores; the `create-c32` figure) and with undici, the Node
+// client the other figures use (`create-c32-undici`, the rest of the BENCH_PODS pods).
+// Knobs: BENCH_PODS (default 10000), BENCH_STORAGES (default memory,sqlite), BENCH_SERVER_NODE_ARGS
+// (extra Node flags for the server), BENCH_WRK_SECONDS (how long wrk creates pods; default 3).
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
@@ -14,6 +18,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
 import { call, kubeconfigConn, type Conn } from './api-connection.js';
+import { haveWrk, runWrk } from './wrk.js';
 
 const MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli', 'main.js');
 const PODS = Number(process.env.BENCH_PODS ?? 10_000);
@@ -23,6 +28,11 @@ const RSS_IDLE_MS = Number(process.env.BENCH_RSS_IDLE_MS ?? 2000);
 const SERVER_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
 /** Stores to run, in order (default memory then sqlite). */
 const STORAGES = (process.env.BENCH_STORAGES ?? 'memory,sqlite').split(',').map((s) => s.trim()) as ('sqlite' | 'memory')[];
+/** How long wrk creates pods at concurrency 32, seconds (the rest of BENCH_PODS are created with undici). */
+const WRK_SECONDS = Number(process.env.BENCH_WRK_SECONDS ?? 3);
+const WRK = haveWrk();
+/** Pods created at concurrency 32 with undici before wrk runs (its figure, and the server's warm-up). */
+const UNDICI_C32 = 2500;
 
 
 
@@ -126,10 +136,38 @@ async function benchStorage(storage: 'sqlite' | 'memory'): Promise<void> {
       if (r.status !== 201) throw new Error(`create ${name}: ${r.status} ${r.body}`);
     };
     emit('create-c1', await runLoad(proc.pid!, 500, 1, (i) => create(`c1-${i}`)));
-    const c32 = await runLoad(proc.pid!, PODS - 500, 32, (i) => create(`c32-${i}`));
-    emit('create-c32', c32);
-    emit('get-c1', await runLoad(proc.pid!, 2000, 1, async (i) => void (await call(c, 'GET', `${base}/c32-${i % 1000}`))));
-    emit('get-c32', await runLoad(proc.pid!, 10000, 32, async (i) => void (await call(c, 'GET', `${base}/c32-${i % 5000}`))));
+    // undici at c32 first (its figure, and the server's warm-up), then wrk for WRK_SECONDS; then
+    // pods are created or deleted, unmeasured, until exactly BENCH_PODS are stored for the list
+    const undiciCount = WRK ? Math.min(UNDICI_C32, PODS - 500) : PODS - 500;
+    emit(WRK ? 'create-c32-undici' : 'create-c32', { client: 'undici', requests: undiciCount, ...(await runLoad(proc.pid!, undiciCount, 32, (i) => create(`c32-${i}`))) });
+    if (WRK) {
+      const server0 = cpuMs(proc.pid!);
+      const w = await runWrk({ port: c.port, token: c.token, method: 'POST', path: base, bodyParts: pod('@NAME@').split('@NAME@'), prefix: 'w', connections: 32, seconds: WRK_SECONDS, dir: dataDir });
+      if (w.non2xx > 0) throw new Error(`wrk: ${w.non2xx} of ${w.requests} creates failed`);
+      emit('create-c32', { client: 'wrk', requests: w.requests, perSecond: w.perSecond, p50: w.p50, p99: w.p99, serverCpuMs: +((cpuMs(proc.pid!) - server0) / w.requests).toFixed(3), clientCpuMs: w.clientCpuMs });
+      // creates wrk left in flight may land after it exits: count again until the count holds
+      for (let round = 0; round < 5; round++) {
+        await new Promise((r) => setTimeout(r, 200));
+        const names = (JSON.parse((await call(c, 'GET', `${base}`)).body) as { items: { metadata: { name: string } }[] }).items.map((p) => p.metadata.name);
+        if (names.length === PODS) break;
+        const fill = PODS - names.length;
+        await runLoad(proc.pid!, Math.max(0, fill), 32, (i) => create(`fill-${round}-${i}`));
+        const extra = names.filter((n) => n.startsWith('w-')).slice(0, Math.max(0, -fill));
+        await runLoad(proc.pid!, extra.length, 32, async (i) => {
+          const r = await call(c, 'DELETE', `${base}/${extra[i]}`);
+          if (r.status !== 200) throw new Error(`delete ${extra[i]}: ${r.status} ${r.body}`);
+        });
+      }
+    }
+    // GETs read pods that exist: the first 5,000 a list returns
+    const stored = (JSON.parse((await call(c, 'GET', `${base}?limit=5000`)).body) as { items: { metadata: { name: string } }[] }).items.map((p) => p.metadata.name);
+    const some = (i: number, n: number) => stored[i % Math.min(n, stored.length)]!;
+    const get = async (name: string) => {
+      const r = await call(c, 'GET', `${base}/${name}`);
+      if (r.status !== 200) throw new Error(`get ${name}: ${r.status} ${r.body}`);
+    };
+    emit('get-c1', await runLoad(proc.pid!, 2000, 1, (i) => get(some(i, 1000))));
+    emit('get-c32', await runLoad(proc.pid!, 10000, 32, (i) => get(some(i, 5000))));
     const lists: number[] = [];
     let count = 0;
     for (let i = 0; i < 5; i++) {
@@ -207,5 +245,5 @@ async function benchStorage(storage: 'sqlite' | 'memory'): Promise<void> {
 }
 
 const os = await import('node:os');
-console.log(JSON.stringify({ bench: 'api', node: process.version, cpus: os.cpus().length, loadavg1m: os.loadavg()[0], pods: PODS, serverNodeArgs: SERVER_NODE_ARGS }));
+console.log(JSON.stringify({ bench: 'api', node: process.version, cpus: os.cpus().length, loadavg1m: os.loadavg()[0], pods: PODS, serverNodeArgs: SERVER_NODE_ARGS, loadGenerator: WRK ? 'wrk (creates at c32), undici' : 'undici (wrk not installed)' }));
 for (const s of STORAGES) await benchStorage(s);

@@ -25,6 +25,7 @@ const DEBIAN_PACKAGES = {
   crun: '/usr/bin/crun', // the alternative OCI runtime (--container-runtime crun)
   dnsutils: '/usr/bin/dig',
   'dnsmasq-base': '/usr/sbin/dnsmasq',
+  wrk: '/usr/bin/wrk', // bench:api's load generator for creates at concurrency 32
 };
 const missing = Object.entries(DEBIAN_PACKAGES)
   .filter(([, path]) => !existsSync(path) && !existsSync(path.replace(/^\/(usr\/)?s?bin/, '/usr/bin')))
