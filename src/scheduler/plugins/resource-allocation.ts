@@ -50,6 +50,15 @@ function kindOf(name: string): number {
   return isScalarResourceName(name) ? KIND_SCALAR : KIND_OTHER;
 }
 
+/**
+ * Whether the scored resources are exactly cpu then memory (the default): the scorers then read
+ * the two amounts straight from the node, without the general per-resource loop (the Score loop
+ * runs once per feasible node, hundreds of times per pod in a large cluster).
+ */
+export function isCpuThenMemory(resources: readonly CompiledResource[]): boolean {
+  return resources.length === 2 && resources[0]!.kind === KIND_CPU && resources[1]!.kind === KIND_MEMORY;
+}
+
 /** The amount of `r` in `res` (cpu in milli-cores, others in units). */
 export function amountOf(res: Resources, r: CompiledResource): number {
   switch (r.kind) {

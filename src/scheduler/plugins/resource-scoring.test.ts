@@ -49,3 +49,33 @@ test('NodeResourcesBalancedAllocation prefers nodes whose cpu and memory use wou
   const three = newNodeResourcesBalancedAllocation(handle, { resources: [{ name: 'cpu', weight: 1 }, { name: 'memory', weight: 1 }, { name: 'ephemeral-storage', weight: 1 }] });
   assert.deepEqual(runScore(three, makePod('p', { requests: { cpu: '1', memory: '1Gi' } }), snapshot), { empty: 100, half: 87 }, 'a resource without allocatable is left out');
 });
+
+test('cpu and memory (the default) score as the general per-resource route does', () => {
+  // An extended resource the pod does not request is left out of both scores, so adding one
+  // gives the same scores through the general route: the two must agree on every node.
+  let seed = 7;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const cpus = ['0', '1', '4', '32'];
+  const mems = ['0', '1Gi', '4Gi', '256Gi'];
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
+  const many = Array.from({ length: 40 }, (_, i) => makeNode(`n${i}`, { allocatable: { cpu: pick(cpus), memory: pick(mems), pods: '110' } }));
+  const pods = Array.from({ length: 60 }, (_, i) =>
+    makePod(`e${i}`, { nodeName: `n${i % 40}`, requests: random() < 0.2 ? {} : { cpu: pick(['100m', '1', '3']), memory: pick(['128Mi', '1Gi', '3Gi']) } }),
+  );
+  const snapshot = snapshotOf(many, pods);
+  const weighted = [
+    { name: 'cpu', weight: 3 },
+    { name: 'memory', weight: 1 },
+  ];
+  const general = [...weighted, { name: 'example.com/foo', weight: 5 }];
+  for (const requests of [{}, { cpu: '500m' }, { memory: '2Gi' }, { cpu: '2', memory: '300Gi' }] as Record<string, string>[]) {
+    const pod = makePod('p', { requests });
+    for (const [fast, slow] of [
+      [newNodeResourcesLeastAllocated(handle, { resources: weighted }), newNodeResourcesLeastAllocated(handle, { resources: general })],
+      [newNodeResourcesLeastAllocated(handle, undefined), newNodeResourcesLeastAllocated(handle, { resources: [{ name: 'cpu', weight: 1 }, { name: 'memory', weight: 1 }, { name: 'example.com/foo', weight: 1 }] })],
+      [newNodeResourcesBalancedAllocation(handle, undefined), newNodeResourcesBalancedAllocation(handle, { resources: general })],
+    ] as const) {
+      assert.deepEqual(runScore(fast, pod, snapshot), runScore(slow, pod, snapshot), `${fast.name} ${JSON.stringify(requests)}`);
+    }
+  }
+});
