@@ -88,6 +88,13 @@ test(`two sandboxes: distinct IPs, pod→pod and node→pod over the bridge with
   assert.deepEqual(br!.addr_info.filter((x) => x.family === 'inet').map((x) => `${x.local}/${x.prefixlen}`), ['198.18.64.1/24']);
   assert.ok(br!.flags.includes('UP'));
   assert.deepEqual(bridgePorts(opts.bridgeName).sort(), [hostVethName('sandbox-a'), hostVethName('sandbox-b')].sort());
+  // each host veth is up, a port of the bridge, with hairpin on (a pod reaching itself through a Service VIP)
+  for (const veth of [hostVethName('sandbox-a'), hostVethName('sandbox-b')]) {
+    const [port] = await ipJson<{ flags: string[]; master?: string; linkinfo?: { info_slave_kind?: string; info_slave_data?: { hairpin?: boolean } } }>(['-d', 'link', 'show', 'dev', veth]);
+    assert.ok(port!.flags.includes('UP'), `${veth} is up`);
+    assert.equal(port!.master, opts.bridgeName);
+    assert.equal(port!.linkinfo?.info_slave_data?.hairpin, true, `${veth} has hairpin on`);
+  }
 
   // Inside: lo up, eth0 with the IP, default route via the gateway.
   const inside = await runInNetns(a.netnsPath, 'ip', ['-o', '-4', 'addr', 'show']);
