@@ -304,6 +304,7 @@ export class PodNetwork {
       }).catch((e: unknown) => {
         throw new NetworkError('NetworkSetupFailed', `pod side of ${netnsFile} (netlink): ${e instanceof Error ? e.message : String(e)}`);
       });
+      if (this.netlinkHostSide) return;
     } else {
       const mtu = this.mtu ? ` mtu ${this.mtu}` : '';
       const podSide = [
@@ -321,7 +322,6 @@ export class PodNetwork {
       if (o.code !== 0) {
         throw new NetworkError('NetworkSetupFailed', `unshare --net=${netnsFile} ip -batch (${podSide.join('; ')}): ${failureText(o)}`);
       }
-      if (this.netlinkHostSide) return;
     }
     await this.nodeSide.run([
       `link set dev ${a.hostVeth} master ${this.bridgeName}`,
