@@ -13,7 +13,15 @@
 // (where the data dir is made; default the temp dir), BENCH_TOPDIR=0 (no chattr +T on the data dir
 // and the floor's runtime root), BENCH_PERF=1 (CPU of the 50-pod batch by process kind, sampled
 // with `perf record -a`: the server, its process helper, conmon, the runtime, ip, ...;
-// BENCH_PERF_DATA=FILE keeps the samples, with call graphs, in FILE.<runtime> for `perf report`).
+// BENCH_PERF_DATA=FILE keeps the samples, with call graphs, in FILE.<runtime> for `perf report`),
+// BENCH_SKIFF=PATH (the skiff entry point to measure, e.g. another build's dist/src/cli/main.js,
+// for alternated before/after runs with one benchmark), BENCH_WARM_POOL=0 (the batch's creates
+// open their own TLS connections, see warmPool), BENCH_WARM_BATCH=N (N pods at once started and
+// removed before the measured batch, so that it runs on code V8 has already optimized: without
+// it the batch's CPU includes TurboFan compiling the hot paths, ~2.5 ms per pod on the server's
+// platform threads by perf at BENCH_SINGLE=3). Before the measured batch the benchmark waits
+// until the node has removed every earlier pod's sandbox and containers, so their tear-downs
+// are not counted in it.
 import { execFileSync, spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
@@ -26,10 +34,12 @@ import { call, kubeconfigConn, type Conn } from './api-connection.js';
 import { sampleCpuByProcess } from './cpu-by-process.js';
 import { cgroupCpuMs, CpuCgroup } from './cpu-cgroup.js';
 
-const MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli', 'main.js');
+const MAIN = process.env.BENCH_SKIFF ?? join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli', 'main.js');
 const SINGLE_RUNS = Number(process.env.BENCH_SINGLE ?? 10);
 const BATCH = Number(process.env.BENCH_BATCH ?? 50);
 const IMAGE = 'busybox:1.35.0';
+/** keep-alive connections the benchmark's requests share */
+const POOL_CONNECTIONS = 32;
 /** BENCH_RUNTIMES: the OCI runtimes to measure skiff on, each beside its own floor (default runc, and crun when installed) */
 const RUNTIMES = (process.env.BENCH_RUNTIMES ?? (existsSync('/usr/bin/crun') ? 'runc,crun' : 'runc')).split(',').filter(Boolean);
 /** BENCH_DIR: where the data dir (and the floor's bundle and runtime root) is made; default the OS temp dir */
@@ -105,6 +115,23 @@ async function startPods(c: Conn, run: string, count: number): Promise<number[]>
   w.close();
   if (w.readyAt.size < count) throw new Error(`only ${w.readyAt.size}/${count} pods became Ready`);
   return [...createdAt].map(([name, t]) => w.readyAt.get(name)! - t);
+}
+
+/** Waits (at most 60 s) until the node's runtime holds no sandbox and no container: earlier pods' tear-downs are over. */
+async function waitNodeIdle(dataDir: string): Promise<void> {
+  const left = () => ['sandboxes', 'containers'].reduce((n, d) => n + (existsSync(join(dataDir, 'agent', d)) ? readdirSync(join(dataDir, 'agent', d)).length : 0), 0);
+  for (let i = 0; i < 600 && left() > 0; i++) await sleep(100);
+}
+
+/**
+ * Opens the pool's connections before a batch (one GET per connection at once), so the batch's
+ * creates go over established connections as a controller's or kubectl's would: otherwise the
+ * first 32 creates each wait for a TLS handshake that the server pays for in the batch's CPU
+ * (~1 ms per pod) — a client's cost, not pod start-up. undici closes idle connections after 4 s.
+ */
+async function warmPool(c: Conn, connections: number): Promise<void> {
+  if (process.env.BENCH_WARM_POOL === '0') return;
+  await Promise.all(Array.from({ length: connections }, () => call(c, 'GET', '/version')));
 }
 
 async function deleteRun(c: Conn, run: string): Promise<void> {
@@ -266,7 +293,7 @@ async function measure(runtime: string): Promise<void> {
       if (Date.now() - t0 > 30_000) throw new Error(`server did not start:\n${out}`);
       await sleep(20);
     }
-    const c: Conn = kubeconfigConn(join(dataDir, 'kubeconfig.yaml'));
+    const c: Conn = kubeconfigConn(join(dataDir, 'kubeconfig.yaml'), POOL_CONNECTIONS);
     for (;;) {
       const r = await call(c, 'GET', '/api/v1/nodes/bench-node');
       const node = r.status === 200 ? (JSON.parse(r.body) as { spec?: { podCIDR?: string }; status?: { conditions?: { type: string; status: string }[] } }) : undefined;
@@ -291,6 +318,13 @@ async function measure(runtime: string): Promise<void> {
     fig(`floor: plain ${runtime} run -d of the same rootfs`, { unit: 'ms', ...fl });
     fig(`p50 overhead over plain ${runtime}`, { unit: 'ms', value: +(s1.p50 - fl.p50).toFixed(1) });
 
+    const warmBatch = Number(process.env.BENCH_WARM_BATCH ?? 0);
+    if (warmBatch > 0) {
+      await startPods(c, 'warmbatch', warmBatch);
+      await deleteRun(c, 'warmbatch');
+    }
+    await waitNodeIdle(dataDir);
+    await warmPool(c, POOL_CONNECTIONS);
     const names = new Map<number, string>([[proc.pid!, 'server']]);
     const helper = helperPid(proc.pid!);
     if (helper !== undefined) names.set(helper, 'process helper');

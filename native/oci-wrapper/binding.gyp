@@ -5,7 +5,8 @@
       "type": "executable",
       "sources": ["src/oci_wrapper.c"],
       "defines": ["_GNU_SOURCE"],
-      "cflags": ["-O2", "-Wall", "-Wextra"]
+      "cflags": ["-O2", "-Wall", "-Wextra"],
+      "ldflags": ["-static"]
     }
   ]
 }

@@ -15,9 +15,8 @@
 // - The file operations of an allocation are synchronous (a few small files, no fsync): 50 sandboxes
 //   set up at once no longer queue their allocations behind each other's trips through the thread
 //   pool (measured: 10 at once waited 160-270 ms each for the lock; now well under 1 ms each).
-import { randomBytes } from 'node:crypto';
 import { unlink } from 'node:fs/promises';
-import { closeSync, existsSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, constants, linkSync, mkdirSync, openSync, readdirSync, readFileSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { NetworkError } from './errors.js';
 import { formatIPv4, parseIPv4, type PodSubnet } from './ipv4.js';
@@ -46,6 +45,8 @@ const CURSOR_FILE = 'last-reserved-ip';
 /** bytes of the cursor file: the longest address, its newline, padding */
 const CURSOR_WIDTH = 16;
 const TMP_PREFIX = '.tmp-';
+/** temporary files of this process are `.tmp-<pid>-<n>`: unique among live processes, and the instance's lock orders them */
+let tmpCounter = 0;
 
 export class HostLocalIPAM {
   private readonly byId = new Map<string, Allocation>();
@@ -137,8 +138,8 @@ export class HostLocalIPAM {
 
   /** true when the address file was created, false when it already existed. */
   private persist(a: Allocation): boolean {
-    const tmp = join(this.dir, `${TMP_PREFIX}${process.pid}-${randomBytes(8).toString('hex')}`);
-    writeFileSync(tmp, JSON.stringify(a) + '\n');
+    const tmp = join(this.dir, `${TMP_PREFIX}${process.pid}-${(tmpCounter++).toString(36)}`);
+    writeFileSync(tmp, JSON.stringify(a) + '\n'); // 'w': a leftover of a dead process of the same pid is overwritten
     try {
       linkSync(tmp, join(this.dir, a.ip));
       return true;
@@ -162,7 +163,7 @@ export class HostLocalIPAM {
  * first address).
  */
 function writeCursor(path: string, ip: string): void {
-  const fd = openSync(path, existsSync(path) ? 'r+' : 'w');
+  const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT, 0o644); // created once, never truncated
   try {
     writeSync(fd, `${ip}\n`.padEnd(CURSOR_WIDTH, ' '), 0);
   } finally {

@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { bridgePorts, linkExists, masterOf } from './bridge.js';
 import { isNetworkError } from './errors.js';
-import { ip, ipJson } from './ip-command.js';
+import { ip, ipJson, localRunner, type ProcessRunner } from './ip-command.js';
+import { loadPodNetns } from './pod-netns-addon.js';
 import { runInNetns, spawnInNetns } from './netns-exec.js';
 import { hostVethName, PodNetwork } from './pod-network.js';
 import { removeAllPodNetworking } from './remove-all.js';
@@ -69,7 +70,10 @@ function httpGet(url: string): Promise<string> {
 
 for (const [podSide, skip] of POD_SIDES) {
 test(`two sandboxes: distinct IPs, pod→pod and node→pod over the bridge without NAT (pod side by ${podSide})`, { skip }, async (t) => {
-  const { net, opts } = await testPodNetwork(t, '198.18.64.0/24', { podSide });
+  // every program the pod network runs, to see who made the host side
+  const inputs: string[] = [];
+  const runner: ProcessRunner = (req) => (inputs.push(`${req.file} ${req.args.join(' ')}\n${req.input ?? ''}`), localRunner(req));
+  const { net, opts } = await testPodNetwork(t, '198.18.64.0/24', { podSide, runner });
   const t0 = performance.now();
   const a = await net.setUp('sandbox-a', pod('a'));
   const t1 = performance.now();
@@ -88,6 +92,17 @@ test(`two sandboxes: distinct IPs, pod→pod and node→pod over the bridge with
   assert.deepEqual(br!.addr_info.filter((x) => x.family === 'inet').map((x) => `${x.local}/${x.prefixlen}`), ['198.18.64.1/24']);
   assert.ok(br!.flags.includes('UP'));
   assert.deepEqual(bridgePorts(opts.bridgeName).sort(), [hostVethName('sandbox-a'), hostVethName('sandbox-b')].sort());
+  // each host veth is up, a port of the bridge, with hairpin on (a pod reaching itself through a Service VIP)
+  for (const veth of [hostVethName('sandbox-a'), hostVethName('sandbox-b')]) {
+    const [port] = await ipJson<{ flags: string[]; master?: string; linkinfo?: { info_slave_kind?: string; info_slave_data?: { hairpin?: boolean } } }>(['-d', 'link', 'show', 'dev', veth]);
+    assert.ok(port!.flags.includes('UP'), `${veth} is up`);
+    assert.equal(port!.master, opts.bridgeName);
+    assert.equal(port!.linkinfo?.info_slave_data?.hairpin, true, `${veth} has hairpin on`);
+  }
+  // the addon makes the host side itself; only the ip fallback runs the node-side batch
+  const byIp = inputs.filter((i) => i.includes(' master '));
+  if (podSide === 'netlink' && loadPodNetns().hostSide) assert.deepEqual(byIp, [], 'no ip batch for the host side');
+  else assert.ok(byIp.length > 0, 'the node-side ip batch made the host side');
 
   // Inside: lo up, eth0 with the IP, default route via the gateway.
   const inside = await runInNetns(a.netnsPath, 'ip', ['-o', '-4', 'addr', 'show']);

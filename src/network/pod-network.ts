@@ -106,6 +106,8 @@ export class PodNetwork {
   private bridgeReady: Promise<void> | undefined;
   /** the addon's pod-side set-up, unless `unshare … ip` makes the pod side */
   private readonly netlink: PodSideSetUp | undefined;
+  /** the addon makes the host side too (else the node-side ip batch does) */
+  private readonly netlinkHostSide: boolean;
 
   /** Reads the persisted allocations synchronously: `get`/`list` reflect them at once. */
   constructor(opts: PodNetworkOptions) {
@@ -125,6 +127,7 @@ export class PodNetwork {
     const addon = podSide === 'ip' ? {} : loadPodNetns();
     if (podSide === 'netlink' && !addon.setUp) throw new TypeError(`podSide netlink: the skiff-pod-netns addon is not available (${addon.error})`);
     this.netlink = addon.setUp;
+    this.netlinkHostSide = addon.setUp !== undefined && addon.hostSide === true && process.env.SKIFF_POD_NETNS_HOST !== 'ip';
   }
 
   /** The node's pod CIDR (Node.spec.podCIDR). Throws a TypeError when it is not an IPv4 CIDR of at most /30. */
@@ -277,7 +280,9 @@ export class PodNetwork {
    *    pod's address and default route — by the addon in this process (pod-netns-addon.ts), or by
    *    `unshare --net=/run/netns/<ns> [--uts=F --ipc=F] ip -batch -` (neither is `ip netns exec`,
    *    a fork that also makes a mount namespace and mounts sysfs);
-   * 2. the host side into the bridge, hairpin, up — in the `ip -batch` shared with concurrent set-ups.
+   * 2. the host side into the bridge, hairpin, up — by the addon in the same call where it can
+   *    (over a netlink socket of the node's namespace), else in the `ip -batch` shared with
+   *    concurrent set-ups (SKIFF_POD_NETNS_HOST=ip chooses the batch, for tests and measurements).
    */
   private async createLinks(a: Allocation, namespaces: SandboxNamespaces): Promise<void> {
     const netnsFile = join(NETNS_DIR, a.netnsName);
@@ -295,9 +300,11 @@ export class PodNetwork {
         prefixLength: a.prefixLength,
         gateway: a.gateway,
         mtu: this.mtu ?? 0,
+        ...(this.netlinkHostSide ? { bridge: this.bridgeName } : {}),
       }).catch((e: unknown) => {
         throw new NetworkError('NetworkSetupFailed', `pod side of ${netnsFile} (netlink): ${e instanceof Error ? e.message : String(e)}`);
       });
+      if (this.netlinkHostSide) return;
     } else {
       const mtu = this.mtu ? ` mtu ${this.mtu}` : '';
       const podSide = [

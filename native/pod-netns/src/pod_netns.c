@@ -15,10 +15,16 @@
  *   addr add o.address/o.prefixLength dev o.podIf
  *   link set dev o.podIf up
  *   route add default via o.gateway dev o.podIf
+ * and, when o.bridge names the node's bridge, the host side in the node's network namespace
+ * (over a netlink socket opened there before the unshare), as the node-side ip batch does:
+ *   link set dev o.hostVeth master o.bridge
+ *   link set dev o.hostVeth type bridge_slave hairpin on
+ *   link set dev o.hostVeth up
  * done(null) on success, done(message) on the first failure ("step: strerror"); what was made
  * before the failure stays (the caller removes the namespace files and the veth, as after a
  * failed ip batch). o: { netns, uts?, ipc?, nodeNetns, podIf, hostVeth, address, prefixLength,
- * gateway, mtu } (mtu 0: the kernel's). Linux only.
+ * gateway, mtu, bridge? } (mtu 0: the kernel's). The export `hostSide` (true) tells callers that
+ * this build does the host side. Linux only.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -46,7 +52,7 @@
 
 typedef struct {
   char netns[PATH_BYTES], uts[PATH_BYTES], ipc[PATH_BYTES], node_netns[PATH_BYTES];
-  char pod_if[NAME_BYTES], host_veth[NAME_BYTES];
+  char pod_if[NAME_BYTES], host_veth[NAME_BYTES], bridge[NAME_BYTES];
   struct in_addr address, gateway;
   uint32_t prefix_length, mtu;
   char error[PATH_BYTES + 256];
@@ -170,6 +176,46 @@ static int add_default_route(int fd, const request *r, int index) {
   return talk(fd, &m);
 }
 
+/* RTM_NEWLINK on the link named r->host_veth (looked up by name in the socket's namespace). */
+static struct ifinfomsg *host_link_msg(message *m, const request *r) {
+  struct ifinfomsg *i = msg_start(m, RTM_NEWLINK, 0, sizeof *i);
+  i->ifi_family = AF_UNSPEC;
+  attr_put(m, IFLA_IFNAME, r->host_veth, strlen(r->host_veth) + 1);
+  return i;
+}
+
+/* link set dev r->host_veth master (index `bridge`) */
+static int host_master(int fd, const request *r, int bridge) {
+  message m;
+  host_link_msg(&m, r);
+  uint32_t master = (uint32_t)bridge;
+  attr_put(&m, IFLA_MASTER, &master, sizeof master);
+  return talk(fd, &m);
+}
+
+/* link set dev r->host_veth type bridge_slave hairpin on (a pod reaching itself through a Service VIP) */
+static int host_hairpin(int fd, const request *r) {
+  message m;
+  host_link_msg(&m, r);
+  struct rtattr *info = attr_put(&m, IFLA_LINKINFO, NULL, 0);
+  attr_put(&m, IFLA_INFO_SLAVE_KIND, "bridge", 7);
+  struct rtattr *data = attr_put(&m, IFLA_INFO_SLAVE_DATA, NULL, 0);
+  uint8_t on = 1;
+  attr_put(&m, IFLA_BRPORT_MODE, &on, sizeof on);
+  attr_end(&m, data);
+  attr_end(&m, info);
+  return talk(fd, &m);
+}
+
+/* link set dev r->host_veth up */
+static int host_up(int fd, const request *r) {
+  message m;
+  struct ifinfomsg *i = host_link_msg(&m, r);
+  i->ifi_flags = IFF_UP;
+  i->ifi_change = IFF_UP;
+  return talk(fd, &m);
+}
+
 static int bind_namespace(request *r, const char *kind, const char *file) {
   char self[64];
   snprintf(self, sizeof self, "/proc/thread-self/ns/%s", kind);
@@ -186,7 +232,20 @@ static int set_up(request *r) {
   int node = open(r->node_netns, O_RDONLY | O_CLOEXEC);
   if (node < 0) return fail(r, r->node_netns, errno);
   int flags = CLONE_NEWNET | (r->uts[0] ? CLONE_NEWUTS : 0) | (r->ipc[0] ? CLONE_NEWIPC : 0);
-  int rc = -1, fd = -1;
+  int rc = -1, fd = -1, node_fd = -1, bridge = 0;
+  if (r->bridge[0]) {
+    /* the host side's socket and the bridge's index, in the node's namespace (this thread's until the unshare) */
+    bridge = (int)if_nametoindex(r->bridge);
+    if (!bridge) {
+      fail(r, r->bridge, errno);
+      goto out;
+    }
+    node_fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+    if (node_fd < 0) {
+      fail(r, "netlink socket (node)", errno);
+      goto out;
+    }
+  }
   if (unshare(flags) != 0) {
     fail(r, "unshare", errno);
     goto out;
@@ -210,6 +269,11 @@ static int set_up(request *r) {
   if (!err) step = "addr add", err = add_address(fd, r, pod);
   if (!err) step = "link set dev (pod interface) up", err = link_up(fd, pod);
   if (!err) step = "route add default", err = add_default_route(fd, r, pod);
+  if (!err && node_fd >= 0) {
+    step = "link set dev (host veth) master", err = host_master(node_fd, r, bridge);
+    if (!err) step = "link set dev (host veth) hairpin on", err = host_hairpin(node_fd, r);
+    if (!err) step = "link set dev (host veth) up", err = host_up(node_fd, r);
+  }
   if (err) {
     fail(r, step, -err);
     goto out;
@@ -217,6 +281,7 @@ static int set_up(request *r) {
   rc = 0;
 out:
   if (fd >= 0) close(fd);
+  if (node_fd >= 0) close(node_fd);
   close(node);
   return rc;
 }
@@ -288,6 +353,7 @@ static napi_value js_set_up(napi_env env, napi_callback_info info) {
   else if (get_string(env, argv[0], "gateway", gateway, sizeof gateway, 0) || inet_pton(AF_INET, gateway, &r->gateway) != 1) bad = "gateway must be an IPv4 address";
   else if (get_u32(env, argv[0], "prefixLength", &r->prefix_length) || r->prefix_length > 32) bad = "prefixLength must be 0-32";
   else if (get_u32(env, argv[0], "mtu", &r->mtu)) bad = "mtu must be a number (0: the kernel's)";
+  else if (get_string(env, argv[0], "bridge", r->bridge, sizeof r->bridge, 1)) bad = "bridge must be an interface name when given";
   if (bad) {
     free(r);
     napi_throw_type_error(env, NULL, bad);
@@ -318,6 +384,9 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_value fn;
   napi_create_function(env, "setUp", NAPI_AUTO_LENGTH, js_set_up, NULL, &fn);
   napi_set_named_property(env, exports, "setUp", fn);
+  napi_value yes;
+  napi_get_boolean(env, 1, &yes);
+  napi_set_named_property(env, exports, "hostSide", yes);
   return exports;
 }
 
