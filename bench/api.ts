@@ -5,7 +5,7 @@
 // time to list 10,000 pods; watch delivery latency (p50/p99) with 100 watchers; server RSS.
 // Creates at concurrency 32 are measured twice: with wrk (bench/wrk.ts, a C load generator that
 // leaves the server most of the two cores; the `create-c32` figure) and with undici, the Node
-// client the other figures use (`create-c32-undici`, the rest of the BENCH_PODS pods).
+// client the other figures use (`create-c32-undici`, 2,000 pods, before wrk).
 // Knobs: BENCH_PODS (default 10000), BENCH_STORAGES (default memory,sqlite), BENCH_SERVER_NODE_ARGS
 // (extra Node flags for the server), BENCH_WRK_SECONDS (how long wrk creates pods; default 3).
 import { spawn } from 'node:child_process';
@@ -33,8 +33,8 @@ const SENT = /"sent":"([0-9.]+)"/;
 /** How long wrk creates pods at concurrency 32, seconds (the rest of BENCH_PODS are created with undici). */
 const WRK_SECONDS = Number(process.env.BENCH_WRK_SECONDS ?? 3);
 const WRK = haveWrk();
-/** Pods created at concurrency 32 with undici before wrk runs (its figure, and the server's warm-up). */
-const UNDICI_C32 = 2500;
+/** Pods created at concurrency 32 with undici before wrk runs (its figure, and the server's warm-up); the GETs read them. */
+const UNDICI_C32 = 2000;
 
 
 
@@ -138,8 +138,7 @@ async function benchStorage(storage: 'sqlite' | 'memory'): Promise<void> {
       if (r.status !== 201) throw new Error(`create ${name}: ${r.status} ${r.body}`);
     };
     emit('create-c1', await runLoad(proc.pid!, 500, 1, (i) => create(`c1-${i}`)));
-    // undici at c32 first (its figure, and the server's warm-up), then wrk for WRK_SECONDS; then
-    // pods are created or deleted, unmeasured, until exactly BENCH_PODS are stored for the list
+    // undici at c32 first (its figure, and the server's warm-up), then wrk for WRK_SECONDS
     const undiciCount = WRK ? Math.min(UNDICI_C32, PODS - 500) : PODS - 500;
     emit(WRK ? 'create-c32-undici' : 'create-c32', { client: 'undici', requests: undiciCount, ...(await runLoad(proc.pid!, undiciCount, 32, (i) => create(`c32-${i}`))) });
     if (WRK) {
@@ -147,23 +146,16 @@ async function benchStorage(storage: 'sqlite' | 'memory'): Promise<void> {
       const w = await runWrk({ port: c.port, token: c.token, method: 'POST', path: base, bodyParts: pod('@NAME@').split('@NAME@'), prefix: 'w', connections: 32, seconds: WRK_SECONDS, dir: dataDir });
       if (w.non2xx > 0) throw new Error(`wrk: ${w.non2xx} of ${w.requests} creates failed`);
       emit('create-c32', { client: 'wrk', requests: w.requests, perSecond: w.perSecond, p50: w.p50, p99: w.p99, serverCpuMs: +((cpuMs(proc.pid!) - server0) / w.requests).toFixed(3), clientCpuMs: w.clientCpuMs });
-      // creates wrk left in flight may land after it exits: count again until the count holds
-      for (let round = 0; round < 5; round++) {
-        await new Promise((r) => setTimeout(r, 200));
-        const names = (JSON.parse((await call(c, 'GET', `${base}`)).body) as { items: { metadata: { name: string } }[] }).items.map((p) => p.metadata.name);
-        if (names.length === PODS) break;
-        const fill = PODS - names.length;
-        await runLoad(proc.pid!, Math.max(0, fill), 32, (i) => create(`fill-${round}-${i}`));
-        const extra = names.filter((n) => n.startsWith('w-')).slice(0, Math.max(0, -fill));
-        await runLoad(proc.pid!, extra.length, 32, async (i) => {
-          const r = await call(c, 'DELETE', `${base}/${extra[i]}`);
-          if (r.status !== 200) throw new Error(`delete ${extra[i]}: ${r.status} ${r.body}`);
-        });
-      }
+      // Up to BENCH_PODS, the rest are made with undici (unmeasured); when wrk made more, the
+      // list below lists them all (its figure names the count). Counted with limit=1 (the list's
+      // remainingItemCount), after creates wrk left in flight have landed.
+      await new Promise((r) => setTimeout(r, 200));
+      const first = JSON.parse((await call(c, 'GET', `${base}?limit=1`)).body) as { items: unknown[]; metadata: { remainingItemCount?: number } };
+      const count = first.items.length + (first.metadata.remainingItemCount ?? 0);
+      await runLoad(proc.pid!, Math.max(0, PODS - count), 32, (i) => create(`fill-${i}`));
     }
-    // GETs read pods that exist: the first 5,000 a list returns
-    const stored = (JSON.parse((await call(c, 'GET', `${base}?limit=5000`)).body) as { items: { metadata: { name: string } }[] }).items.map((p) => p.metadata.name);
-    const some = (i: number, n: number) => stored[i % Math.min(n, stored.length)]!;
+    // GETs read pods undici made (never deleted)
+    const some = (i: number, n: number) => `c32-${i % Math.min(n, undiciCount)}`;
     const get = async (name: string) => {
       const r = await call(c, 'GET', `${base}/${name}`);
       if (r.status !== 200) throw new Error(`get ${name}: ${r.status} ${r.body}`);
