@@ -2,10 +2,11 @@
 // baseline in the same run. Prints one JSON line per figure. Loopback only.
 //
 // Figures: pod creates/s and p50/p99 at concurrency 1 and 32; GETs/s and p50/p99 at 1 and 32;
-// time to list 10,000 pods; watch delivery latency (p50/p99) with 100 watchers; server RSS.
-// Creates at concurrency 32 are measured twice: with wrk (bench/wrk.ts, a C load generator that
-// leaves the server most of the two cores; the `create-c32` figure) and with undici, the Node
-// client the other figures use (`create-c32-undici`, 2,000 pods, before wrk).
+// time to list every pod (BENCH_PODS, more when wrk made more); watch delivery latency (p50/p99)
+// with 100 watchers; server RSS. After 1,000 unmeasured creates (the server's warm-up), creates at
+// concurrency 32 are measured twice: with undici, the Node client the other figures use
+// (`create-c32-undici`, 1,500 pods), then with wrk (bench/wrk.ts, a C load generator that leaves
+// the server most of the two cores; the `create-c32` figure, 3 s).
 // Knobs: BENCH_PODS (default 10000), BENCH_STORAGES (default memory,sqlite), BENCH_SERVER_NODE_ARGS
 // (extra Node flags for the server), BENCH_WRK_SECONDS (how long wrk creates pods; default 3).
 import { spawn } from 'node:child_process';
@@ -33,8 +34,11 @@ const SENT = /"sent":"([0-9.]+)"/;
 /** How long wrk creates pods at concurrency 32, seconds (the rest of BENCH_PODS are created with undici). */
 const WRK_SECONDS = Number(process.env.BENCH_WRK_SECONDS ?? 3);
 const WRK = haveWrk();
-/** Pods created at concurrency 32 with undici before wrk runs (its figure, and the server's warm-up); the GETs read them. */
-const UNDICI_C32 = 2000;
+/** Creates at concurrency 32 before any c32 figure (the server's JIT warm-up). */
+const WARM_UP = 1000;
+/** Pods created at concurrency 32 with undici before wrk runs (its figure); the GETs read them. */
+const UNDICI_C32 = 1500;
+if (PODS < 500 + WARM_UP + UNDICI_C32) throw new Error(`BENCH_PODS: at least ${500 + WARM_UP + UNDICI_C32}`);
 
 
 
@@ -137,22 +141,29 @@ async function benchStorage(storage: 'sqlite' | 'memory'): Promise<void> {
       const r = await call(c, 'POST', base, pod(name));
       if (r.status !== 201) throw new Error(`create ${name}: ${r.status} ${r.body}`);
     };
+    /** how many pods the store holds (a list of one: its remainingItemCount) */
+    const storedPods = async () => {
+      const r = JSON.parse((await call(c, 'GET', `${base}?limit=1`)).body) as { items: unknown[]; metadata: { remainingItemCount?: number } };
+      return r.items.length + (r.metadata.remainingItemCount ?? 0);
+    };
     emit('create-c1', await runLoad(proc.pid!, 500, 1, (i) => create(`c1-${i}`)));
-    // undici at c32 first (its figure, and the server's warm-up), then wrk for WRK_SECONDS
-    const undiciCount = WRK ? Math.min(UNDICI_C32, PODS - 500) : PODS - 500;
+    // 1,000 creates at c32, unmeasured: V8 compiles the create path's hot code during its first
+    // ~1,000 creates (server CPU per create ~1.2 ms, then ~0.45), so that both c32 figures below
+    // are a warm server's, as c1's is a cold one's
+    await runLoad(proc.pid!, WARM_UP, 32, (i) => create(`warm-${i}`));
+    // undici at c32 (its figure), then wrk for WRK_SECONDS
+    const undiciCount = WRK ? UNDICI_C32 : PODS - 500 - WARM_UP;
     emit(WRK ? 'create-c32-undici' : 'create-c32', { client: 'undici', requests: undiciCount, ...(await runLoad(proc.pid!, undiciCount, 32, (i) => create(`c32-${i}`))) });
     if (WRK) {
       const server0 = cpuMs(proc.pid!);
       const w = await runWrk({ port: c.port, token: c.token, method: 'POST', path: base, bodyParts: pod('@NAME@').split('@NAME@'), prefix: 'w', connections: 32, seconds: WRK_SECONDS, dir: dataDir });
-      if (w.non2xx > 0) throw new Error(`wrk: ${w.non2xx} of ${w.requests} creates failed`);
+      if (w.non2xx > 0 || w.socketErrors > 0) throw new Error(`wrk: ${w.non2xx} of ${w.requests} creates failed, ${w.socketErrors} socket errors or timeouts`);
       emit('create-c32', { client: 'wrk', requests: w.requests, perSecond: w.perSecond, p50: w.p50, p99: w.p99, serverCpuMs: +((cpuMs(proc.pid!) - server0) / w.requests).toFixed(3), clientCpuMs: w.clientCpuMs });
       // Up to BENCH_PODS, the rest are made with undici (unmeasured); when wrk made more, the
-      // list below lists them all (its figure names the count). Counted with limit=1 (the list's
-      // remainingItemCount), after creates wrk left in flight have landed.
+      // store keeps them: the list and RSS figures name the count. Counted with limit=1 (the
+      // list's remainingItemCount), after creates wrk left in flight have landed.
       await new Promise((r) => setTimeout(r, 200));
-      const first = JSON.parse((await call(c, 'GET', `${base}?limit=1`)).body) as { items: unknown[]; metadata: { remainingItemCount?: number } };
-      const count = first.items.length + (first.metadata.remainingItemCount ?? 0);
-      await runLoad(proc.pid!, Math.max(0, PODS - count), 32, (i) => create(`fill-${i}`));
+      await runLoad(proc.pid!, Math.max(0, PODS - (await storedPods())), 32, (i) => create(`fill-${i}`));
     }
     // GETs read pods undici made (never deleted)
     const some = (i: number, n: number) => `c32-${i % Math.min(n, undiciCount)}`;
@@ -229,7 +240,7 @@ async function benchStorage(storage: 'sqlite' | 'memory'): Promise<void> {
       return { heapTotalMB: gauge('nodejs_heap_size_total_bytes'), heapUsedMB: gauge('nodejs_heap_size_used_bytes'), externalMB: gauge('nodejs_external_memory_bytes'), newSpaceMB: gauge('nodejs_heap_space_size_total_bytes\\{space="new"\\}'), oldSpaceMB: gauge('nodejs_heap_space_size_total_bytes\\{space="old"\\}') };
     };
     const rss = rssMB(proc.pid!);
-    emit('rss', { mb: rss, ...(await heapFigures()) });
+    emit('rss', { mb: rss, pods: await storedPods(), ...(await heapFigures()) });
     // and once the server has been idle for RSS_IDLE_MS (it gives memory back when it goes quiet)
     await new Promise((r) => setTimeout(r, RSS_IDLE_MS));
     const idleRss = rssMB(proc.pid!);

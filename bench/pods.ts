@@ -117,10 +117,11 @@ async function startPods(c: Conn, run: string, count: number): Promise<number[]>
   return [...createdAt].map(([name, t]) => w.readyAt.get(name)! - t);
 }
 
-/** Waits (at most 60 s) until the node's runtime holds no sandbox and no container: earlier pods' tear-downs are over. */
+/** Waits until the node's runtime holds no sandbox and no container: earlier pods' tear-downs are over. Throws after 60 s. */
 async function waitNodeIdle(dataDir: string): Promise<void> {
   const left = () => ['sandboxes', 'containers'].reduce((n, d) => n + (existsSync(join(dataDir, 'agent', d)) ? readdirSync(join(dataDir, 'agent', d)).length : 0), 0);
   for (let i = 0; i < 600 && left() > 0; i++) await sleep(100);
+  if (left() > 0) throw new Error(`the node still holds ${left()} sandboxes and containers of earlier pods after 60 s`);
 }
 
 /**

@@ -1,14 +1,16 @@
 // wrk (Debian's `wrk`, a C HTTP load generator on epoll + OpenSSL) as the load generator for
 // request-rate figures. On this 2-core machine the load generator shares the cores with the server
-// it measures: undici spends 0.15–0.26 ms of CPU per pod create, wrk about 0.05 ms, so a
-// figure taken with wrk is much closer to what the server itself can serve. bench:api reports the
-// undici figure beside it, and every figure's client CPU.
+// it measures: against a warm server undici spent 0.15–0.19 ms of CPU per pod create, wrk
+// 0.05 ms, and the server served 5–15% more creates per second under wrk (alternated rounds on
+// one server, 2026-11-27). bench:api reports both, and every figure's client CPU.
 //
 // Contract: runWrk() runs `wrk -t1 -c<connections> -d<seconds>s` with a Lua script that sends
 // `method path` with the admin token; for POSTs each request's body is `bodyParts` joined with a
-// fresh name (`<prefix>-<n>`, n counting from 1), so every create names a new object. It resolves
-// with the requests completed within the duration, their latency percentiles as wrk measured them,
-// the count of non-2xx/3xx answers, and wrk's own CPU time (os.clock() in its done hook).
+// fresh name (`<prefix>-<n>`), so every create names a new object. It resolves with the requests
+// completed within the duration, their latency percentiles as wrk measured them, the count of
+// non-2xx/3xx answers and of socket errors (connect, read, write, and requests over the 10 s
+// timeout, which wrk leaves out of its latencies), and wrk's own CPU time (LuaJIT's os.clock(),
+// the whole process's, in its done hook after its threads ended).
 import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -35,6 +37,8 @@ export interface WrkFigures {
   readonly p99: number;
   /** answers with a status outside 2xx/3xx */
   readonly non2xx: number;
+  /** connect, read and write errors and timed-out requests (not in the latencies) */
+  readonly socketErrors: number;
   /** wrk's CPU time per request, ms */
   readonly clientCpuMs: number;
 }
@@ -66,8 +70,9 @@ request = function()
   ${body}
 end
 done = function(summary, latency, requests)
-  io.write(string.format('{"requests":%d,"durationUs":%d,"non2xx":%d,"p50us":%d,"p99us":%d,"cpuS":%.3f}\\n',
-    summary.requests, summary.duration, summary.errors.status, latency:percentile(50), latency:percentile(99), os.clock()))
+  local e = summary.errors
+  io.write(string.format('{"requests":%d,"durationUs":%d,"non2xx":%d,"socketErrors":%d,"p50us":%d,"p99us":%d,"cpuS":%.3f}\\n',
+    summary.requests, summary.duration, e.status, e.connect + e.read + e.write + e.timeout, latency:percentile(50), latency:percentile(99), os.clock()))
 end
 `;
 }
@@ -76,7 +81,7 @@ end
 export async function runWrk(run: WrkRun): Promise<WrkFigures> {
   const file = join(run.dir, `wrk-${run.prefix ?? 'run'}.lua`);
   writeFileSync(file, script(run));
-  const args = ['-t1', `-c${run.connections}`, `-d${run.seconds}s`, '-s', file, `https://127.0.0.1:${run.port}${run.path}`];
+  const args = ['-t1', `-c${run.connections}`, `-d${run.seconds}s`, '--timeout', '10s', '-s', file, `https://127.0.0.1:${run.port}${run.path}`];
   const proc = spawn('wrk', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
@@ -84,17 +89,19 @@ export async function runWrk(run: WrkRun): Promise<WrkFigures> {
   proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
   const code = await new Promise<number | null>((resolve, reject) => {
     proc.once('error', reject);
-    proc.once('exit', resolve);
+    // 'close': after its output was read to the end (the figures are its last line)
+    proc.once('close', resolve);
   });
   const line = out.split('\n').find((l) => l.startsWith('{'));
   if (code !== 0 || line === undefined) throw new Error(`wrk ${args.join(' ')} exited ${code}: ${err || out}`);
-  const r = JSON.parse(line) as { requests: number; durationUs: number; non2xx: number; p50us: number; p99us: number; cpuS: number };
+  const r = JSON.parse(line) as { requests: number; durationUs: number; non2xx: number; socketErrors: number; p50us: number; p99us: number; cpuS: number };
   return {
     requests: r.requests,
     perSecond: Math.round(r.requests / (r.durationUs / 1e6)),
     p50: +(r.p50us / 1000).toFixed(2),
     p99: +(r.p99us / 1000).toFixed(2),
     non2xx: r.non2xx,
+    socketErrors: r.socketErrors,
     clientCpuMs: r.requests > 0 ? +((r.cpuS * 1000) / r.requests).toFixed(3) : 0,
   };
 }

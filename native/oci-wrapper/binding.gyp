@@ -3,10 +3,20 @@
     {
       "target_name": "skiff-oci-wrapper",
       "type": "executable",
-      "sources": ["src/oci_wrapper.c"],
-      "defines": ["_GNU_SOURCE"],
-      "cflags": ["-O2", "-Wall", "-Wextra"],
-      "ldflags": ["-static"]
+      "sources": [
+        "src/oci_wrapper.c"
+      ],
+      "defines": [
+        "_GNU_SOURCE"
+      ],
+      "cflags": [
+        "-O2",
+        "-Wall",
+        "-Wextra"
+      ],
+      "ldflags": [
+        "<!@(printf 'int main(void){return 0;}' | ${CC:-cc} -static -x c -o /dev/null - 2>/dev/null && echo -static || true)"
+      ]
     }
   ]
 }

@@ -18,7 +18,11 @@ export interface PodSideRequest {
   /** files for the sandbox's UTS / IPC namespaces (exist, empty), when it wants them */
   readonly uts?: string;
   readonly ipc?: string;
-  /** the node's network namespace (a path), where the host side of the veth pair is born */
+  /**
+   * the node's network namespace (a path), where the host side of the veth pair is born; with
+   * `bridge`, it must be the calling process's own namespace (the bridge is looked up, and the host
+   * side's netlink socket opened, in the namespace the addon's thread starts in)
+   */
   readonly nodeNetns: string;
   readonly podIf: string;
   readonly hostVeth: string;

@@ -58,6 +58,12 @@ export interface PodNetworkOptions {
    * `unshare … ip -batch -`. Default: netlink where the addon is built (SKIFF_POD_NETNS=ip: ip).
    */
   readonly podSide?: 'netlink' | 'ip';
+  /**
+   * how the host side of each veth (bridge port, hairpin, up) is made when the pod side is made by
+   * netlink: `netlink`, by the addon too (where the built addon can), or `ip`, by the node's shared
+   * `ip -batch`. Default: netlink where the addon can (SKIFF_POD_NETNS_HOST=ip: ip).
+   */
+  readonly hostSide?: 'netlink' | 'ip';
 }
 
 export interface PodNetworkStatus {
@@ -127,7 +133,8 @@ export class PodNetwork {
     const addon = podSide === 'ip' ? {} : loadPodNetns();
     if (podSide === 'netlink' && !addon.setUp) throw new TypeError(`podSide netlink: the skiff-pod-netns addon is not available (${addon.error})`);
     this.netlink = addon.setUp;
-    this.netlinkHostSide = addon.setUp !== undefined && addon.hostSide === true && process.env.SKIFF_POD_NETNS_HOST !== 'ip';
+    const hostSide = opts.hostSide ?? (process.env.SKIFF_POD_NETNS_HOST === 'ip' ? 'ip' : 'netlink');
+    this.netlinkHostSide = addon.setUp !== undefined && addon.hostSide === true && hostSide === 'netlink';
   }
 
   /** The node's pod CIDR (Node.spec.podCIDR). Throws a TypeError when it is not an IPv4 CIDR of at most /30. */

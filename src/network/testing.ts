@@ -14,7 +14,7 @@ export const NEEDS_ROOT = process.getuid?.() !== 0 ? 'needs root (creates networ
 /** Options with a unique bridge (`skt` + 8 hex) and netns prefix (`sktn-` + 6 hex + `-`), cleaned up after `t`. */
 export async function testNetworkOptions(
   t: TestContext,
-  extra: { mtu?: number; podSide?: PodNetworkOptions['podSide']; runner?: PodNetworkOptions['runner'] } = {},
+  extra: { mtu?: number; podSide?: PodNetworkOptions['podSide']; hostSide?: PodNetworkOptions['hostSide']; runner?: PodNetworkOptions['runner'] } = {},
 ): Promise<PodNetworkOptions & { bridgeName: string; netnsPrefix: string }> {
   const tag = randomBytes(4).toString('hex');
   const base = await mkdtemp(join(tmpdir(), 'skiff-net-'));
@@ -30,7 +30,7 @@ export async function testNetworkOptions(
 export async function testPodNetwork(
   t: TestContext,
   cidr: string,
-  extra: { mtu?: number; podSide?: PodNetworkOptions['podSide']; runner?: PodNetworkOptions['runner'] } = {},
+  extra: { mtu?: number; podSide?: PodNetworkOptions['podSide']; hostSide?: PodNetworkOptions['hostSide']; runner?: PodNetworkOptions['runner'] } = {},
 ): Promise<{ net: PodNetwork; opts: Awaited<ReturnType<typeof testNetworkOptions>> }> {
   const opts = await testNetworkOptions(t, extra);
   const net = new PodNetwork(opts);

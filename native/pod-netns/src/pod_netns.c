@@ -16,7 +16,8 @@
  *   link set dev o.podIf up
  *   route add default via o.gateway dev o.podIf
  * and, when o.bridge names the node's bridge, the host side in the node's network namespace
- * (over a netlink socket opened there before the unshare), as the node-side ip batch does:
+ * (over a netlink socket opened there before the unshare; o.nodeNetns must then be the calling
+ * process's own network namespace, where the bridge is looked up), as the node-side ip batch does:
  *   link set dev o.hostVeth master o.bridge
  *   link set dev o.hostVeth type bridge_slave hairpin on
  *   link set dev o.hostVeth up
