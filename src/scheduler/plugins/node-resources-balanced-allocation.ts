@@ -6,7 +6,7 @@ import { MAX_NODE_SCORE, SKIP, StateKey, SUCCESS } from '../framework.js';
 import type { NodeInfo } from '../node-info.js';
 import type { PodInfo } from '../pod-info.js';
 import type { CompiledResource } from './resource-allocation.js';
-import { AmountReader, amountOf, isCpuThenMemory, parseResourceSpecs } from './resource-allocation.js';
+import { AmountReader, amountOf, parseResourceSpecs } from './resource-allocation.js';
 
 export const NODE_RESOURCES_BALANCED_ALLOCATION = 'NodeResourcesBalancedAllocation';
 
@@ -50,12 +50,9 @@ const PRE_SCORE = new StateKey<readonly number[]>(`PreScore${NODE_RESOURCES_BALA
 class NodeResourcesBalancedAllocation implements PreScorePlugin, ScorePlugin {
   readonly name = NODE_RESOURCES_BALANCED_ALLOCATION;
   private readonly reader: AmountReader;
-  /** cpu and memory are the resources scored (the default) */
-  private readonly cpuMemory: boolean;
 
   constructor(private readonly specs: readonly CompiledResource[]) {
     this.reader = new AmountReader(specs, true);
-    this.cpuMemory = isCpuThenMemory(specs);
   }
 
   preScore(state: CycleState, pod: PodInfo): Status {
@@ -67,15 +64,6 @@ class NodeResourcesBalancedAllocation implements PreScorePlugin, ScorePlugin {
 
   score(state: CycleState, pod: PodInfo, node: NodeInfo): number {
     const podAmounts = state.read(PRE_SCORE) ?? this.specs.map((s) => amountOf(pod.requests, s));
-    if (this.cpuMemory) {
-      // balancedScore for [cpu, memory], read straight from the node: the std of two fractions
-      // is half their distance; with one resource allocatable it is 0
-      const alloc = node.allocatable;
-      const used = node.requested;
-      if (alloc.milliCPU === 0 || alloc.memory === 0) return MAX_NODE_SCORE;
-      const std = Math.abs((fraction(used.milliCPU + podAmounts[0]!, alloc.milliCPU) - fraction(used.memory + podAmounts[1]!, alloc.memory)) / 2);
-      return Math.trunc((1 - std) * MAX_NODE_SCORE);
-    }
     this.reader.read(node, podAmounts);
     return balancedScore(this.reader.requested, this.reader.allocatable);
   }

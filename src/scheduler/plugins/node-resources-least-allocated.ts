@@ -8,7 +8,7 @@ import { MAX_NODE_SCORE, StateKey, SUCCESS } from '../framework.js';
 import type { NodeInfo } from '../node-info.js';
 import type { PodInfo } from '../pod-info.js';
 import type { CompiledResource, ResourceSpec } from './resource-allocation.js';
-import { AmountReader, amountOf, isCpuThenMemory, parseResourceSpecs } from './resource-allocation.js';
+import { AmountReader, amountOf, parseResourceSpecs } from './resource-allocation.js';
 
 export const NODE_RESOURCES_LEAST_ALLOCATED = 'NodeResourcesLeastAllocated';
 
@@ -35,12 +35,9 @@ const PRE_SCORE = new StateKey<readonly number[]>(`PreScore${NODE_RESOURCES_LEAS
 class NodeResourcesLeastAllocated implements PreScorePlugin, ScorePlugin {
   readonly name = NODE_RESOURCES_LEAST_ALLOCATED;
   private readonly reader: AmountReader;
-  /** the weights of cpu and memory when those are the resources scored (the default); else undefined */
-  private readonly cpuMemoryWeights: readonly [number, number] | undefined;
 
   constructor(private readonly specs: readonly CompiledResource[]) {
     this.reader = new AmountReader(specs, false);
-    this.cpuMemoryWeights = isCpuThenMemory(specs) ? [specs[0]!.weight, specs[1]!.weight] : undefined;
   }
 
   preScore(state: CycleState, pod: PodInfo): Status {
@@ -50,23 +47,6 @@ class NodeResourcesLeastAllocated implements PreScorePlugin, ScorePlugin {
 
   score(state: CycleState, pod: PodInfo, node: NodeInfo): number {
     const podAmounts = state.read(PRE_SCORE) ?? this.specs.map((s) => amountOf(pod.nonZeroRequests, s));
-    const w = this.cpuMemoryWeights;
-    if (w) {
-      // leastAllocatedScore for [cpu, memory], read straight from the node
-      const alloc = node.allocatable;
-      const used = node.nonZeroRequested;
-      let total = 0;
-      let weights = 0;
-      if (alloc.milliCPU !== 0) {
-        total += leastRequestedScore(used.milliCPU + podAmounts[0]!, alloc.milliCPU) * w[0];
-        weights += w[0];
-      }
-      if (alloc.memory !== 0) {
-        total += leastRequestedScore(used.memory + podAmounts[1]!, alloc.memory) * w[1];
-        weights += w[1];
-      }
-      return weights === 0 ? 0 : Math.trunc(total / weights);
-    }
     this.reader.read(node, podAmounts);
     return leastAllocatedScore(this.reader.requested, this.reader.allocatable, this.specs);
   }

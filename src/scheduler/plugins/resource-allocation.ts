@@ -50,15 +50,6 @@ function kindOf(name: string): number {
   return isScalarResourceName(name) ? KIND_SCALAR : KIND_OTHER;
 }
 
-/**
- * Whether the scored resources are exactly cpu then memory (the default): the scorers then read
- * the two amounts straight from the node, without the general per-resource loop (the Score loop
- * runs once per feasible node, hundreds of times per pod in a large cluster).
- */
-export function isCpuThenMemory(resources: readonly CompiledResource[]): boolean {
-  return resources.length === 2 && resources[0]!.kind === KIND_CPU && resources[1]!.kind === KIND_MEMORY;
-}
-
 /** The amount of `r` in `res` (cpu in milli-cores, others in units). */
 export function amountOf(res: Resources, r: CompiledResource): number {
   switch (r.kind) {
@@ -82,6 +73,11 @@ export function amountOf(res: Resources, r: CompiledResource): number {
 export class AmountReader {
   readonly allocatable: number[];
   readonly requested: number[];
+  /**
+   * the scored resources are exactly cpu then memory (the default): read straight from the node,
+   * without the per-resource loop (Score runs once per feasible node, hundreds of times per pod)
+   */
+  private readonly cpuThenMemory: boolean;
 
   /** `useRequested` picks the real requests over the non-zero view for cpu and memory. */
   constructor(
@@ -90,11 +86,19 @@ export class AmountReader {
   ) {
     this.allocatable = new Array<number>(resources.length).fill(0);
     this.requested = new Array<number>(resources.length).fill(0);
+    this.cpuThenMemory = resources.length === 2 && resources[0]!.kind === KIND_CPU && resources[1]!.kind === KIND_MEMORY;
   }
 
   /** A scalar resource the pod does not request reads [0, 0], so it is left out of the score. */
   read(node: NodeInfo, podAmounts: readonly number[]): void {
     const nodeRequested = this.useRequested ? node.requested : node.nonZeroRequested;
+    if (this.cpuThenMemory) {
+      this.allocatable[0] = node.allocatable.milliCPU;
+      this.requested[0] = nodeRequested.milliCPU + podAmounts[0]!;
+      this.allocatable[1] = node.allocatable.memory;
+      this.requested[1] = nodeRequested.memory + podAmounts[1]!;
+      return;
+    }
     for (let i = 0; i < this.resources.length; i++) {
       const r = this.resources[i]!;
       const pod = podAmounts[i]!;
