@@ -9,7 +9,7 @@
 // (SIGTERM not handled), 137 when the timeout is 0 or the sandbox is stopped under it.
 // Every state change is reported to onContainerEvent listeners, so the kubelet needs no polling.
 // All state is in memory; time comes from the injected clock.
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type {
   ContainerConfig,
   ContainerEvent,
@@ -26,6 +26,7 @@ import type {
   RuntimeVersion,
   SandboxState,
 } from '../runtime.js';
+import { randomId } from '../random-id.js';
 import { LABEL_CONTAINER_TYPE, NotFoundRuntimeError, RuntimeError } from '../runtime.js';
 import { PodIPAllocator } from './pod-ip-allocator.js';
 
@@ -372,20 +373,6 @@ function copyContainerConfig(c: ContainerConfig): ContainerConfig {
     labels: { ...c.labels },
     annotations: { ...c.annotations },
   };
-}
-
-let idPool = Buffer.alloc(0);
-let idOffset = 0;
-
-/** 64 random hex digits, from a pool refilled 128 ids at a time (one randomBytes call per id is slow at scale). */
-function randomId(): string {
-  if (idOffset + 32 > idPool.length) {
-    idPool = randomBytes(32 * 128);
-    idOffset = 0;
-  }
-  const id = idPool.toString('hex', idOffset, idOffset + 32);
-  idOffset += 32;
-  return id;
 }
 
 const imageIds = new Map<string, string>();
