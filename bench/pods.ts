@@ -253,11 +253,10 @@ function helperPid(serverPid: number): number | undefined {
   return undefined;
 }
 
-/** RSS and PSS (its share of pages shared with the server, e.g. the node binary) of the process helper the server started, in MB. */
-function helperMemoryMB(serverPid: number): { processHelperRssMB: number; processHelperPssMB: number } {
-  const pid = helperPid(serverPid);
+/** RSS and PSS (its share of pages shared with the server, e.g. the node binary) of the process helper `pid`, in MB (0 without one). */
+function helperMemoryMB(pid: number | undefined): { processHelperRssMB: number; processHelperPssMB: number } {
+  if (pid === undefined) return { processHelperRssMB: 0, processHelperPssMB: 0 };
   try {
-    if (pid === undefined) throw new Error('no helper');
     const pss = Number(/Pss:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
     return { processHelperRssMB: rssMB(pid), processHelperPssMB: Math.round(pss / 1024) };
   } catch {
@@ -344,7 +343,7 @@ async function measure(runtime: string): Promise<void> {
     const f = await floorBatch(dataDir, runtime, BATCH);
     fig(`floor: ${BATCH} plain ${runtime} run -d at once`, { unit: 'ms', ...summary(f.times), cpuMsPerPod: +(f.cpuMs / BATCH).toFixed(1), load: loadAverage() });
     await sleep(2000);
-    fig(`skiff RSS with ${BATCH} pods running`, { unit: 'MB', value: rssMB(proc.pid!), ...helperMemoryMB(proc.pid!) });
+    fig(`skiff RSS with ${BATCH} pods running`, { unit: 'MB', value: rssMB(proc.pid!), ...helperMemoryMB(helper ?? helperPid(proc.pid!)) });
     await deleteRun(c, 'batch');
     await c.close();
   } finally {

@@ -33,7 +33,8 @@ export interface RunOutcome {
 /** Runs `file args` to its end (its exit and the end of its output). Never rejects: failures are in the outcome. */
 export function runToEnd(req: RunRequest, spawner: Spawner = childProcessSpawner): Promise<RunOutcome> {
   const limit = req.timeoutMs ?? DEFAULT_RUN_TIMEOUT_MS;
-  const p = spawner({ file: req.file, args: req.args, stdio: ['pipe', 'pipe', 'pipe'] });
+  // no input: stdin is /dev/null (end of file at once, as from an empty pipe) and no pipe is made
+  const p = spawner({ file: req.file, args: req.args, stdio: [req.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
   const [stdin, out, err] = p.stdio as [Writable | undefined, Readable | undefined, Readable | undefined];
   let killed: string | undefined;
   const kill = (why: string): void => {
@@ -54,7 +55,7 @@ export function runToEnd(req: RunRequest, spawner: Spawner = childProcessSpawner
     });
   const timer = setTimeout(() => kill(`killed by SIGTERM after the time limit of ${limit} ms`), limit);
   stdin?.on('error', () => undefined); // the program exiting early (EPIPE): its exit status tells
-  stdin?.end(req.input ?? '');
+  stdin?.end(req.input);
   return Promise.all([p.exited, collect(out), collect(err)]).then(([exit, stdout, stderr]) => {
     clearTimeout(timer);
     if (exit.error) return { code: null, signal: null, stdout, stderr, error: exit.error };
