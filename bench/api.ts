@@ -156,7 +156,7 @@ async function benchStorage(storage: 'sqlite' | 'memory'): Promise<void> {
     emit(WRK ? 'create-c32-undici' : 'create-c32', { client: 'undici', requests: undiciCount, ...(await runLoad(proc.pid!, undiciCount, 32, (i) => create(`c32-${i}`))) });
     if (WRK) {
       const server0 = cpuMs(proc.pid!);
-      const w = await runWrk({ port: c.port, token: c.token, method: 'POST', path: base, bodyParts: pod('@NAME@').split('@NAME@'), prefix: 'w', connections: 32, seconds: WRK_SECONDS, dir: dataDir });
+      const w = await runWrk({ port: c.port, token: c.token, path: base, bodyParts: pod('@NAME@').split('@NAME@'), prefix: 'w', connections: 32, seconds: WRK_SECONDS, dir: dataDir });
       if (w.non2xx > 0 || w.socketErrors > 0) throw new Error(`wrk: ${w.non2xx} of ${w.requests} creates failed, ${w.socketErrors} socket errors or timeouts`);
       emit('create-c32', { client: 'wrk', requests: w.requests, perSecond: w.perSecond, p50: w.p50, p99: w.p99, serverCpuMs: +((cpuMs(proc.pid!) - server0) / w.requests).toFixed(3), clientCpuMs: w.clientCpuMs });
       // Up to BENCH_PODS, the rest are made with undici (unmeasured); when wrk made more, the

@@ -371,15 +371,15 @@ export class PortClient implements Client, NamespaceFinalizer, ResultlessCreator
   }
 
   async delete(info: ResourceInfo, namespace: string | undefined, name: string, opts?: DeleteOptions): Promise<void> {
-    await this.conn.call(this.userAgent, 'delete', [info, namespace, name, withoutSignal(opts)], opts?.signal, true);
+    await this.call('delete', [info, namespace, name, withoutSignal(opts)], opts?.signal);
   }
 
   async deleteCollection(info: ResourceInfo, namespace: string | undefined, opts?: DeleteCollectionOptions): Promise<void> {
-    await this.conn.call(this.userAgent, 'deleteCollection', [info, namespace, withoutSignal(opts)], opts?.signal, true);
+    await this.call('deleteCollection', [info, namespace, withoutSignal(opts)], opts?.signal);
   }
 
   async bind(namespace: string, pod: string, node: string, opts?: WriteOptions): Promise<void> {
-    await this.conn.call(this.userAgent, 'bind', [namespace, pod, node, withoutSignal(opts)], opts?.signal, true);
+    await this.call('bind', [namespace, pod, node, withoutSignal(opts)], opts?.signal);
   }
 
   getScale(info: ResourceInfo, namespace: string | undefined, name: string, opts?: RequestOptions): Promise<Scale> {

@@ -5,7 +5,6 @@
 import { rfc3339 } from '../api/time.js';
 import type { Node, NodeAddress, NodeCondition, NodeStatus, NodeSystemInfo, Taint } from 'kubernetes-types/core/v1.js';
 import type { DeepMutable } from '../api/object.js';
-
 import { semanticEqual } from './semantic-equal.js';
 
 export const KUBELET_VERSION = 'v1.32.0-skiff';

@@ -15,7 +15,6 @@ import type { Lister } from '../../client/lister.js';
 import { evictionTime } from './desired-eviction.js';
 import { PODS, type NodeObject, type PodObject } from './reconcile.js';
 
-
 export const TAINT_MANAGER_EVICTION = 'TaintManagerEviction';
 
 interface Scheduled {
