@@ -3,15 +3,15 @@
 //
 // Figures: pod creates/s and p50/p99 at concurrency 1 and 32; GETs/s and p50/p99 at 1 and 32;
 // time to list every pod (BENCH_PODS, more when wrk made more); watch delivery latency (p50/p99)
-// with 100 watchers; server RSS. After 1,000 unmeasured creates (the server's warm-up), creates at
+// with 100 watchers, read by the C watch client (bench/watch-client.ts; `watch-100`) and then by
+// node:https in this process (`watch-100-node`); server RSS. After 1,000 unmeasured creates (the server's warm-up), creates at
 // concurrency 32 are measured twice: with undici, the Node client the other figures use
 // (`create-c32-undici`, 1,500 pods), then with wrk (bench/wrk.ts, a C load generator that leaves
 // the server most of the two cores; the `create-c32` figure, 3 s).
 // Knobs: BENCH_PODS (default 10000), BENCH_STORAGES (default memory,sqlite), BENCH_SERVER_NODE_ARGS
 // (extra Node flags for the server), BENCH_WRK_SECONDS (how long wrk creates pods; default 3).
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { request } from 'node:https';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +19,8 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
 import { call, kubeconfigConn, type Conn } from './api-connection.js';
+import { processCpuMs, rssMB } from './process-stats.js';
+import { nowMs, startCWatchers, startNodeWatchers, watchClientBinary, type Watchers, type WatchTarget } from './watch-client.js';
 import { haveWrk, runWrk } from './wrk.js';
 
 const MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli', 'main.js');
@@ -29,8 +31,6 @@ const RSS_IDLE_MS = Number(process.env.BENCH_RSS_IDLE_MS ?? 2000);
 const SERVER_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
 /** Stores to run, in order (default memory then sqlite). */
 const STORAGES = (process.env.BENCH_STORAGES ?? 'memory,sqlite').split(',').map((s) => s.trim()) as ('sqlite' | 'memory')[];
-/** The watch test's `sent` annotation in an event's JSON text. */
-const SENT = /"sent":"([0-9.]+)"/;
 /** How long wrk creates pods at concurrency 32, seconds (the rest of BENCH_PODS are created with undici). */
 const WRK_SECONDS = Number(process.env.BENCH_WRK_SECONDS ?? 3);
 const WRK = haveWrk();
@@ -74,12 +74,6 @@ function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-/** CPU time (user + system) a process has used so far, ms, from /proc (clock ticks of 10 ms). */
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
-
 interface LoadFigures {
   perSecond: number;
   p50: number;
@@ -93,7 +87,7 @@ interface LoadFigures {
 async function runLoad(server: number, total: number, concurrency: number, op: (i: number) => Promise<void>): Promise<LoadFigures> {
   const lat: number[] = [];
   let next = 0;
-  const server0 = cpuMs(server);
+  const server0 = processCpuMs(server);
   const client0 = process.cpuUsage();
   const t0 = performance.now();
   await Promise.all(
@@ -109,15 +103,35 @@ async function runLoad(server: number, total: number, concurrency: number, op: (
   );
   const secs = (performance.now() - t0) / 1000;
   const client = process.cpuUsage(client0);
-  const serverCpuMs = +((cpuMs(server) - server0) / total).toFixed(3);
+  const serverCpuMs = +((processCpuMs(server) - server0) / total).toFixed(3);
   const clientCpuMs = +((client.user + client.system) / 1000 / total).toFixed(3);
   lat.sort((a, b) => a - b);
   return { perSecond: Math.round(total / secs), p50: +pct(lat, 50).toFixed(2), p99: +pct(lat, 99).toFixed(2), serverCpuMs, clientCpuMs };
 }
 
-function rssMB(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Math.round(Number(m[1]) / 1024) : 0;
+
+/** Watch delivery: 100 watchers of configmaps, 200 creates 5 ms apart; latency p50/p99 and CPU per write. */
+async function watchLatency(c: Conn, server: number, prefix: string, start: (t: WatchTarget) => Promise<Watchers>) {
+  const writes = 200;
+  const rv = (JSON.parse((await call(c, 'GET', '/api/v1/namespaces/default/configmaps?limit=1')).body) as { metadata: { resourceVersion: string } }).metadata.resourceVersion;
+  const watchers = await start({ port: c.port, ca: c.ca, token: c.token, path: `/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=${rv}`, watchers: 100 });
+  const server0 = processCpuMs(server);
+  const client0 = process.cpuUsage();
+  const external0 = watchers.externalCpuMs();
+  for (let i = 0; i < writes; i++) {
+    const body = JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `w${prefix}-${i}`, annotations: { sent: String(nowMs()) } } });
+    const r = await call(c, 'POST', '/api/v1/namespaces/default/configmaps', body);
+    if (r.status !== 201) throw new Error(`watch test create: ${r.status} ${r.body}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  await new Promise((r) => setTimeout(r, 500));
+  const client = process.cpuUsage(client0);
+  const clientCpuMs = (client.user + client.system) / 1000 + watchers.externalCpuMs() - external0;
+  const serverCpuMs = processCpuMs(server) - server0;
+  const latencies = (await watchers.stop()).sort((a, b) => a - b);
+  if (latencies.length !== writes * 100) throw new Error(`watch: ${latencies.length} events arrived, expected ${writes * 100}`);
+  // CPU per write: the server's, and the watchers' and the writer's together
+  return { events: latencies.length, p50: +pct(latencies, 50).toFixed(2), p99: +pct(latencies, 99).toFixed(2), max: +latencies[latencies.length - 1].toFixed(1), serverCpuMsPerWrite: +(serverCpuMs / writes).toFixed(2), clientCpuMsPerWrite: +(clientCpuMs / writes).toFixed(2) };
 }
 
 async function benchStorage(storage: 'sqlite' | 'memory'): Promise<void> {
@@ -155,10 +169,10 @@ async function benchStorage(storage: 'sqlite' | 'memory'): Promise<void> {
     const undiciCount = WRK ? UNDICI_C32 : PODS - 500 - WARM_UP;
     emit(WRK ? 'create-c32-undici' : 'create-c32', { client: 'undici', requests: undiciCount, ...(await runLoad(proc.pid!, undiciCount, 32, (i) => create(`c32-${i}`))) });
     if (WRK) {
-      const server0 = cpuMs(proc.pid!);
+      const server0 = processCpuMs(proc.pid!);
       const w = await runWrk({ port: c.port, token: c.token, path: base, bodyParts: pod('@NAME@').split('@NAME@'), prefix: 'w', connections: 32, seconds: WRK_SECONDS, dir: dataDir });
       if (w.non2xx > 0 || w.socketErrors > 0) throw new Error(`wrk: ${w.non2xx} of ${w.requests} creates failed, ${w.socketErrors} socket errors or timeouts`);
-      emit('create-c32', { client: 'wrk', requests: w.requests, perSecond: w.perSecond, p50: w.p50, p99: w.p99, serverCpuMs: +((cpuMs(proc.pid!) - server0) / w.requests).toFixed(3), clientCpuMs: w.clientCpuMs });
+      emit('create-c32', { client: 'wrk', requests: w.requests, perSecond: w.perSecond, p50: w.p50, p99: w.p99, serverCpuMs: +((processCpuMs(proc.pid!) - server0) / w.requests).toFixed(3), clientCpuMs: w.clientCpuMs });
       // Up to BENCH_PODS, the rest are made with undici (unmeasured); when wrk made more, the
       // store keeps them: the list and RSS figures name the count. Counted with limit=1 (the
       // list's remainingItemCount), after creates wrk left in flight have landed.
@@ -188,51 +202,11 @@ async function benchStorage(storage: 'sqlite' | 'memory'): Promise<void> {
     // would pause it while events arrive and count as delivery latency. Collect it beforehand.
     collectGarbage();
 
-    // 100 watchers; each write's timestamp (in an annotation) is compared with its arrival.
-    const watchers = 100;
-    const latencies: number[] = [];
-    const reqs: { destroy(): void }[] = [];
-    const rv = (JSON.parse((await call(c, 'GET', `/api/v1/namespaces/default/configmaps`)).body) as { metadata: { resourceVersion: string } }).metadata.resourceVersion;
-    let connected = 0;
-    await new Promise<void>((resolve) => {
-      for (let w = 0; w < watchers; w++) {
-        const req = request(
-          { host: '127.0.0.1', port: c.port, path: `/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=${rv}`, ca: c.ca, servername: 'localhost', agent: false, headers: { Authorization: `Bearer ${c.token}` } },
-          (res) => {
-            if (++connected === watchers) resolve();
-            let buf = '';
-            res.on('data', (d: Buffer) => {
-              buf += d.toString();
-              let nl;
-              while ((nl = buf.indexOf('\n')) >= 0) {
-                const line = buf.slice(0, nl);
-                buf = buf.slice(nl + 1);
-                // The arrival time is read before this process parses anything: with 100 watchers
-                // in the process that also sends the writes, JSON.parse of every event (100 per
-                // write) delayed both the next lines' timestamps and the writer; the `sent`
-                // annotation is found in the line's text instead.
-                const at = performance.timeOrigin + performance.now();
-                const sent = Number(SENT.exec(line)?.[1] ?? 0);
-                if (sent) latencies.push(at - sent);
-              }
-            });
-            res.on('error', () => {});
-          },
-        );
-        req.on('error', () => {});
-        req.end();
-        reqs.push(req);
-      }
-    });
-    for (let i = 0; i < 200; i++) {
-      const body = JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `w-${i}`, annotations: { sent: String(performance.timeOrigin + performance.now()) } } });
-      await call(c, 'POST', '/api/v1/namespaces/default/configmaps', body);
-      await new Promise((r) => setTimeout(r, 5));
-    }
-    await new Promise((r) => setTimeout(r, 500));
-    for (const r of reqs) r.destroy();
-    latencies.sort((a, b) => a - b);
-    emit('watch-100', { events: latencies.length, p50: +pct(latencies, 50).toFixed(2), p99: +pct(latencies, 99).toFixed(2) });
+    // 100 watchers; each write's `sent` timestamp (an annotation) is compared with its arrival.
+    // First in the C watch client (the headline figure), then in this process with node:https.
+    const cWatchClient = watchClientBinary();
+    if (cWatchClient) emit('watch-100', { watchers: 'C (bench/watch-client.c)', ...(await watchLatency(c, proc.pid!, 'c', (t) => startCWatchers(cWatchClient, t, dataDir))) });
+    emit(cWatchClient ? 'watch-100-node' : 'watch-100', { watchers: 'node:https in the bench process', ...(await watchLatency(c, proc.pid!, 'n', startNodeWatchers)) });
     // V8's heap as /metrics reports it, next to the process's RSS
     const heapFigures = async () => {
       const metrics = (await call(c, 'GET', '/metrics')).body;

@@ -33,6 +33,7 @@ import { writeBusyboxArchive } from '../src/images/busybox-archive.js';
 import { call, kubeconfigConn, type Conn } from './api-connection.js';
 import { sampleCpuByProcess } from './cpu-by-process.js';
 import { cgroupCpuMs, CpuCgroup } from './cpu-cgroup.js';
+import { processCpuMs, rssMB } from './process-stats.js';
 
 const MAIN = process.env.BENCH_SKIFF ?? join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli', 'main.js');
 const SINGLE_RUNS = Number(process.env.BENCH_SINGLE ?? 10);
@@ -51,13 +52,6 @@ const pct = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(so
 const summary = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return { n: s.length, p50: +pct(s, 50).toFixed(1), p99: +pct(s, 99).toFixed(1), max: +(s[s.length - 1] ?? 0).toFixed(1) };
-};
-const rssMB = (pid: number) => Math.round(Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024);
-/** CPU time (user + system) the process has used so far, in ms (/proc/PID/stat, clock ticks of 10 ms). */
-const cpuMs = (pid: number) => {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) * 10;
 };
 const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -330,10 +324,10 @@ async function measure(runtime: string): Promise<void> {
     if (helper !== undefined) names.set(helper, 'process helper');
     const keep = process.env.BENCH_PERF_DATA ? `${process.env.BENCH_PERF_DATA}.${runtime}` : undefined;
     const sampling = process.env.BENCH_PERF === '1' ? await sampleCpuByProcess(keep ?? join(dataDir, 'perf.data'), names, { callGraphs: keep !== undefined, keep: keep !== undefined }) : undefined;
-    const cpu0 = cpuMs(proc.pid!);
+    const cpu0 = processCpuMs(proc.pid!);
     const all0 = skiffCpuMs();
     const batch = await startPods(c, 'batch', BATCH);
-    const serverCpu = cpuMs(proc.pid!) - cpu0;
+    const serverCpu = processCpuMs(proc.pid!) - cpu0;
     const allCpu = skiffCpuMs() - all0;
     fig(`pod create→Ready, ${BATCH} pods at once`, { unit: 'ms', ...summary(batch), cpuMsPerPod: +(allCpu / BATCH).toFixed(1), serverCpuMsPerPod: +(serverCpu / BATCH).toFixed(1), load: loadAverage() });
     if (sampling) {

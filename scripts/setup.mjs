@@ -26,6 +26,8 @@ const DEBIAN_PACKAGES = {
   dnsutils: '/usr/bin/dig',
   'dnsmasq-base': '/usr/sbin/dnsmasq',
   wrk: '/usr/bin/wrk', // bench:api's load generator for creates at concurrency 32
+  gcc: '/usr/bin/cc', // skiff's native code, and bench:api's watch client (bench/watch-client.c)
+  'libssl-dev': '/usr/include/openssl/ssl.h', // OpenSSL's headers, for bench:api's watch client
 };
 const missing = Object.entries(DEBIAN_PACKAGES)
   .filter(([, path]) => !existsSync(path) && !existsSync(path.replace(/^\/(usr\/)?s?bin/, '/usr/bin')))
