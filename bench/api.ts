@@ -40,8 +40,6 @@ const WARM_UP = 1000;
 const UNDICI_C32 = 1500;
 if (PODS < 500 + WARM_UP + UNDICI_C32) throw new Error(`BENCH_PODS: at least ${500 + WARM_UP + UNDICI_C32}`);
 
-
-
 function pod(name: string): string {
   return JSON.stringify({
     apiVersion: 'v1',

@@ -46,8 +46,6 @@ const RUNTIMES = (process.env.BENCH_RUNTIMES ?? (existsSync('/usr/bin/crun') ? '
 /** BENCH_DIR: where the data dir (and the floor's bundle and runtime root) is made; default the OS temp dir */
 const BENCH_DIR = process.env.BENCH_DIR ?? tmpdir();
 
-
-
 const pct = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : 0);
 const summary = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
