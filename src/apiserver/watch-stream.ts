@@ -57,9 +57,6 @@ export async function serveWatch(req: IncomingMessage, res: ServerResponse, w: W
     }
     return `{"type":"${type}","object":${entry.json}}\n`;
   };
-  // Objects read through a storage conversion (events.k8s.io) encode differently from the same
-  // key-value read through its own resource: only plain ones share encoded chunks.
-  const shared = !w.table && !registry.strategyFor.storage;
   const bookmark = (rv: number): string =>
     `{"type":"BOOKMARK","object":{"kind":${JSON.stringify(registry.info.kind)},"apiVersion":${JSON.stringify(groupVersion(registry.info))},"metadata":{"resourceVersion":"${rv}"${sendInitial ? ',"annotations":{"k8s.io/initial-events-end":"true"}' : ''}}}}\n`;
 
@@ -69,6 +66,10 @@ export async function serveWatch(req: IncomingMessage, res: ServerResponse, w: W
     'Transfer-Encoding': 'chunked',
   });
   res.flushHeaders();
+  // Events go to the socket as shared chunks (sharedEventChunk) when the body is chunked and has
+  // content (not HEAD). Objects read through a storage conversion (events.k8s.io) encode
+  // differently from the same key-value read through its own resource: only plain ones share.
+  const shared = !w.table && !registry.strategyFor.storage && res.chunkedEncoding && req.method !== 'HEAD';
   w.onStart?.();
 
   let lastRV = after;
