@@ -4,10 +4,10 @@
 // Figures: pod creates/s and p50/p99 at concurrency 1 and 32; GETs/s and p50/p99 at 1 and 32;
 // time to list every pod (BENCH_PODS, more when wrk made more); watch delivery latency (p50/p99)
 // with 100 watchers, read by the C watch client (bench/watch-client.ts; `watch-100`) and then by
-// node:https in this process (`watch-100-node`); server RSS. After 1,000 unmeasured creates (the server's warm-up), creates at
-// concurrency 32 are measured twice: with undici, the Node client the other figures use
-// (`create-c32-undici`, 1,500 pods), then with wrk (bench/wrk.ts, a C load generator that leaves
-// the server most of the two cores; the `create-c32` figure, 3 s).
+// node:https in this process (`watch-100-node`); server RSS. After 1,000 unmeasured creates (the
+// server's warm-up), creates at concurrency 32 are measured twice: with undici, the Node client
+// the other figures use (`create-c32-undici`, 1,500 pods), then with wrk (bench/wrk.ts, a C load
+// generator that leaves the server most of the two cores; the `create-c32` figure, 3 s).
 // Knobs: BENCH_PODS (default 10000), BENCH_STORAGES (default memory,sqlite), BENCH_SERVER_NODE_ARGS
 // (extra Node flags for the server), BENCH_WRK_SECONDS (how long wrk creates pods; default 3).
 import { spawn } from 'node:child_process';
@@ -106,7 +106,6 @@ async function runLoad(server: number, total: number, concurrency: number, op: (
   lat.sort((a, b) => a - b);
   return { perSecond: Math.round(total / secs), p50: +pct(lat, 50).toFixed(2), p99: +pct(lat, 99).toFixed(2), serverCpuMs, clientCpuMs };
 }
-
 
 /** Watch delivery: 100 watchers of configmaps, 200 creates 5 ms apart; latency p50/p99 and CPU per write. */
 async function watchLatency(c: Conn, server: number, prefix: string, start: (t: WatchTarget) => Promise<Watchers>) {
