@@ -57,6 +57,8 @@ const NATIVE = [
   { dir: 'udp-batch', pkg: 'skiff-udp-batch', source: 'src/udp_batch.c', binary: 'udp_batch.node', fallback: 'cluster DNS will serve UDP with node:dgram' },
   // conmon's runtime wrapper (overlay mount + runc/crun)
   { dir: 'oci-wrapper', pkg: 'skiff-oci-wrapper', source: 'src/oci_wrapper.c', binary: 'skiff-oci-wrapper', fallback: 'containers will be started through the sh wrapper script' },
+  // the per-container monitor, in place of conmon
+  { dir: 'container-monitor', pkg: 'skiff-container-monitor', source: 'src/container_monitor.c', binary: 'skiff-monitor', fallback: 'containers will be monitored by conmon' },
   // a pod sandbox's namespaces and pod-side network over rtnetlink
   { dir: 'pod-netns', pkg: 'skiff-pod-netns', source: 'src/pod_netns.c', binary: 'pod_netns.node', fallback: 'pod networks will be set up with unshare and ip' },
   // the process helper's posix_spawn

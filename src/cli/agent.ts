@@ -21,6 +21,7 @@ import { KubeletServer } from '../kubelet/server/kubelet-server.js';
 import { checkBridgeForwarding } from '../network/bridge-netfilter.js';
 import { PodNetwork } from '../network/pod-network.js';
 import type { ImageProvider } from '../runtime/runc/deps.js';
+import { nativeMonitorPath } from '../runtime/runc/conmon.js';
 import { ociRuntimePath, type OciRuntimeName } from '../runtime/runc/oci-runtimes.js';
 import { ProcessHelper } from '../runtime/runc/process-helper.js';
 import { RuncRuntime } from '../runtime/runc/runc-runtime.js';
@@ -37,17 +38,18 @@ export interface RunningAgent {
   stop(): Promise<void>;
 }
 
-const REQUIRED_BINARIES = ['/usr/bin/conmon', '/usr/bin/nsenter', '/usr/bin/unshare'];
+const REQUIRED_BINARIES = ['/usr/bin/nsenter', '/usr/bin/unshare'];
 
 /** Why the agent cannot run here with OCI runtime `runtime`, or undefined when it can. */
 export function agentUnavailable(runtime: OciRuntimeName = 'runc'): string | undefined {
   if (process.platform !== 'linux') return 'the node agent runs on Linux only';
   if (process.getuid?.() !== 0) return 'the node agent needs root (runc containers, network namespaces); run skiff as root or pass --disable-agent';
-  for (const b of [ociRuntimePath(runtime), ...REQUIRED_BINARIES]) {
+  // conmon only where skiff's own monitor (native/container-monitor) was not built
+  for (const b of [ociRuntimePath(runtime), nativeMonitorPath() ?? '/usr/bin/conmon', ...REQUIRED_BINARIES]) {
     try {
       accessSync(b, constants.X_OK);
     } catch {
-      return `${b} is missing (npm start installs runc, crun and conmon as root on Debian)`;
+      return `${b} is missing (npm start installs runc, crun and conmon as root on Debian, and builds skiff-monitor)`;
     }
   }
   return undefined;

@@ -5,9 +5,23 @@
 // `oom` in its persist dir (cgroup v1: memory.oom_control eventfd; v2: memory.events), and writes
 // the exit status to `<exitDir>/<id>` and `<bundle>/exit` when the container ends. Containers and
 // their conmons keep running when skiff exits.
+//
+// The monitor is skiff's own (native/container-monitor, `skiff-monitor`) where it was built: a
+// static C program that takes the same command line and leaves the same files and sockets, so
+// everything below reads either.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadNativePackage } from '../../api/native-package.js';
 import { startMonitor, type MonitorOutcome, type MonitorRequest } from './process-start.js';
+
+export const MONITOR_PACKAGE = 'skiff-container-monitor';
+/** The process names of the monitors (/proc/PID/stat's comm). */
+const MONITOR_NAMES = new Set(['conmon', 'skiff-monitor']);
+
+/** The built skiff-monitor's path, or undefined when it was not built (never throws). */
+export function nativeMonitorPath(): string | undefined {
+  return loadNativePackage<{ path?: string }>(MONITOR_PACKAGE).exports?.path;
+}
 
 export interface ConmonOptions {
   readonly conmonPath: string;
@@ -30,6 +44,8 @@ export interface ConmonOptions {
   /** keep a pipe to the container's stdin open for attach */
   readonly stdin: boolean;
   readonly timeoutMs?: number;
+  /** arguments of the monitor's own, after conmon's (skiff-monitor's `--mount-overlay`, `--run-detached`) */
+  readonly monitorArgs?: readonly string[];
   /** starts the monitor process (default: from this process; the runtime passes its process helper's) */
   readonly start?: (req: MonitorRequest) => Promise<MonitorOutcome>;
 }
@@ -72,6 +88,7 @@ export async function startConmon(o: ConmonOptions): Promise<ConmonStarted> {
     '-p', join(o.bundle, CONTAINER_PIDFILE),
     '-P', join(o.bundle, CONMON_PIDFILE),
     '--log-level', 'error',
+    ...(o.monitorArgs ?? []),
   ];
   if (o.terminal) args.push('-t');
   else if (o.stdin) args.push('-i', '--leave-stdin-open');
@@ -102,12 +119,12 @@ export function resizeMessage(size: { width: number; height: number }): string {
   return `1 ${size.height} ${size.width}\n`;
 }
 
-/** Whether `pid` is a live conmon: not a reused pid (after a reboot), not a zombie waiting to be reaped. */
+/** Whether `pid` is a live monitor (conmon or skiff-monitor): not a reused pid (after a reboot), not a zombie waiting to be reaped. */
 export function isLiveConmon(pid: number): boolean {
   if (!(pid > 0)) return false;
   try {
     const m = /^\d+ \((.*)\) (\S)/.exec(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-    return m?.[1] === 'conmon' && m[2] !== 'Z' && m[2] !== 'X';
+    return m !== null && MONITOR_NAMES.has(m[1]!) && m[2] !== 'Z' && m[2] !== 'X';
   } catch {
     return false;
   }

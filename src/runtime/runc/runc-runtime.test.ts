@@ -11,6 +11,7 @@ import { removeCgroup } from './cgroups.js';
 import { killAllContainers } from './killall.js';
 import { mountPoints } from './mounts.js';
 import { ociRuntimePath } from './oci-runtimes.js';
+import { nativeMonitorPath } from './conmon.js';
 import { nativeWrapperPath } from './runtime-wrapper.js';
 import { RuncRuntime } from './runc-runtime.js';
 import { missingOciRuntime, testOciRuntime } from './testing/oci-runtime.js';
@@ -87,11 +88,11 @@ async function waitExited(id: string, ms = 10_000, rt: RuncRuntime = runtime) {
   }
 }
 
-async function logText(id: string, opts = {}): Promise<string> {
+async function logText(id: string, opts = {}, rt: RuncRuntime = runtime): Promise<string> {
   const out = new PassThrough();
   const chunks: Buffer[] = [];
   out.on('data', (d: Buffer) => chunks.push(d));
-  await runtime.logs(id, out, opts);
+  await rt.logs(id, out, opts);
   return Buffer.concat(chunks).toString();
 }
 
@@ -137,10 +138,11 @@ test('a missing executable fails createContainer with CreateContainerError', { s
   await runtime.removePodSandbox(sid);
 });
 
-for (const wrapper of ['sh', 'native'] as const) {
-test(`an overlay root that cannot be mounted fails createContainer with mount's message, leaving nothing (${wrapper} runtime wrapper)`, { skip: skip || (wrapper === 'native' && !nativeWrapperPath() ? 'the C wrapper is not built' : false) }, async (t) => {
-  const broken = new RuncRuntime({ stateDir, images: busyboxImages(join(dir, 'no-such-rootfs')), network, runcRoot: join(dir, 'runc-root'), cgroupParent, podCIDR: '198.18.80.0/24', ociRuntime: testOciRuntime(), wrapper });
-  const sid = await broken.runPodSandbox(sandboxConfig(`nomount-${wrapper}`));
+for (const wrapper of ['sh', 'native', undefined] as const) {
+const notBuilt = wrapper === 'native' && !nativeWrapperPath() ? 'the C wrapper is not built' : wrapper === undefined && !nativeMonitorPath() ? 'skiff-monitor is not built' : false;
+test(`an overlay root that cannot be mounted fails createContainer with mount's message, leaving nothing (${wrapper ? `${wrapper} runtime wrapper` : 'mounted by skiff-monitor'})`, { skip: skip || notBuilt }, async (t) => {
+  const broken = new RuncRuntime({ stateDir, images: busyboxImages(join(dir, 'no-such-rootfs')), network, runcRoot: join(dir, 'runc-root'), cgroupParent, podCIDR: '198.18.80.0/24', ociRuntime: testOciRuntime(), ...(wrapper ? { wrapper } : {}) });
+  const sid = await broken.runPodSandbox(sandboxConfig(`nomount-${wrapper ?? 'monitor'}`));
   t.after(async () => {
     await broken.removePodSandbox(sid);
     await broken.close();
@@ -178,12 +180,36 @@ test('the sh runtime wrapper (where the C one is not built) creates and starts c
   assert.ok(existsSync(join(stateDir, 'runtime', 'oci-create')) && existsSync(join(stateDir, 'runtime', 'oci-create-start')), 'the scripts were written');
 });
 
-test('createAndStartContainer: created and started in one step (runc run --detach under conmon)', { skip }, async (t) => {
+test('conmon as the monitor (where skiff-monitor is not built): output, exit codes, one-step start, OOMKilled', { skip }, async (t) => {
+  const rt = new RuncRuntime({ stateDir, images: busyboxImages(rootfs), network, runcRoot: join(dir, 'runc-root'), cgroupParent, podCIDR: '198.18.80.0/24', ociRuntime: testOciRuntime(), monitor: 'conmon' });
+  const sid = await rt.runPodSandbox(sandboxConfig('conmon'));
+  t.after(async () => {
+    await rt.removePodSandbox(sid);
+    await rt.close();
+  });
+  const created = await rt.createContainer(sid, containerConfig('two-step', ['sh', '-c', 'echo out; echo err >&2; exit 4']));
+  await rt.startContainer(created);
+  const oneStep = await rt.createAndStartContainer(sid, containerConfig('one-step', ['sh', '-c', 'hostname; sleep 30']));
+  const monitorPid = Number(readFileSync(join(stateDir, 'containers', oneStep, 'conmon.pid'), 'utf8'));
+  assert.match(readFileSync(`/proc/${monitorPid}/stat`, 'utf8'), /^\d+ \(conmon\) /);
+  assert.equal((await waitExited(created, 10_000, rt)).exitCode, 4);
+  assert.equal(await logText(created, {}, rt), 'out\nerr\n');
+  const hog = await rt.createAndStartContainer(sid, containerConfig('hog', ['sh', '-c', 'x=$(head -c 200000000 /dev/zero | tr "\\0" a); echo survived'], { resources: { memoryLimitBytes: 20 * 1024 * 1024 } }));
+  const st = await waitExited(hog, 30_000, rt);
+  assert.equal(st.reason, 'OOMKilled', `exit ${st.exitCode}`);
+  assert.equal(st.exitCode, 137);
+  assert.equal(await logText(oneStep, {}, rt), 'conmon\n');
+});
+
+test('createAndStartContainer: created and started in one step (runc run --detach under its monitor)', { skip }, async (t) => {
   const events: ContainerEvent[] = [];
   const off = runtime.onContainerEvent((e) => events.push(e));
   t.after(off);
   const sid = await sandbox(t, 'onestep');
   const server = await runtime.createAndStartContainer(sid, containerConfig('server', ['sleep', '30']));
+  // the monitor is skiff's own where it was built
+  const monitorPid = Number(readFileSync(join(stateDir, 'containers', server, 'conmon.pid'), 'utf8'));
+  assert.match(readFileSync(`/proc/${monitorPid}/stat`, 'utf8'), nativeMonitorPath() ? /^\d+ \(skiff-monitor\) / : /^\d+ \(conmon\) /);
   const st = await runtime.containerStatus(server);
   assert.equal(st.state, 'running');
   assert.ok(st.startedAt! >= st.createdAt);

@@ -1,4 +1,6 @@
-// The real node runtime: pods as OCI containers run by runc under conmon (as CRI-O does).
+// The real node runtime: pods as OCI containers run by runc under a per-container monitor, as
+// CRI-O does with conmon: skiff's own (native/container-monitor, conmon's command line and files)
+// where it was built, else conmon; "conmon" below means either.
 //
 // A sandbox is a network namespace from the pod network (the node's for hostNetwork) plus UTS and
 // IPC namespaces bind-mounted to files in the sandbox dir, and the pod's /etc/hosts,
@@ -43,7 +45,7 @@ import { randomId } from '../random-id.js';
 import { NotFoundRuntimeError, RuntimeError } from '../runtime.js';
 import { attachConmon } from './attach.js';
 import { isCgroupV2, MOVED_CONTROLLERS_DIR, moveHybridControllersToV1, recordMovedControllers, removeCgroup } from './cgroups.js';
-import { attachId, isLiveConmon, EXIT_FILE, OOM_FILE, resizeMessage, startConmon } from './conmon.js';
+import { attachId, isLiveConmon, EXIT_FILE, nativeMonitorPath, OOM_FILE, resizeMessage, startConmon } from './conmon.js';
 import { streamLogs } from './cri-log.js';
 import type { ImageProvider, PodNetworkProvider } from './deps.js';
 import { CommandError, type Run } from './exec-file.js';
@@ -82,14 +84,22 @@ export interface RuncRuntimeOptions {
   readonly ociRuntime?: OciRuntimeName;
   /** the OCI runtime's binary (default: where `ociRuntime` is installed) */
   readonly runcPath?: string;
+  /** conmon's binary, when conmon is the monitor (default: where Debian installs it) */
   readonly conmonPath?: string;
+  /**
+   * the per-container monitor (conmon.ts): `native`, skiff's static C monitor
+   * (native/container-monitor, conmon's command line and files, without its ~5 ms of start-up CPU),
+   * or `conmon`. Default: native where it was built, else conmon.
+   */
+  readonly monitor?: 'native' | 'conmon';
   /** the node's pod CIDR when already known (else through updateRuntimeConfig) */
   readonly podCIDR?: string;
   /** the node's /etc (hosts and resolv.conf copied from it); default /etc */
   readonly nodeEtc?: string;
   /**
    * the program conmon runs in front of the OCI runtime (runtime-wrapper.ts): `native`, skiff's C
-   * wrapper (native/oci-wrapper), or `sh`, the script. Default: native where it was built, else sh.
+   * wrapper (native/oci-wrapper), or `sh`, the script. Default: none with skiff's monitor (it
+   * mounts the root and runs the runtime itself), else native where it was built, else sh.
    */
   readonly wrapper?: 'native' | 'sh';
   /**
@@ -111,7 +121,10 @@ export class RuncRuntime implements Runtime {
   private readonly clock: RuntimeClock;
   private readonly ociRuntime: OciRuntimeName;
   private readonly runcPath: string;
+  /** the monitor's binary: skiff-monitor or conmon */
   private readonly conmonPath: string;
+  /** whether the monitor is skiff-monitor (which mounts the root and runs the runtime itself) */
+  private readonly nativeMonitor: boolean;
   private readonly runcRoot: string;
   private readonly cgroupParent: string;
   private readonly dirs: { sandboxes: string; containers: string; exits: string; sockets: string; pods: string };
@@ -137,7 +150,10 @@ export class RuncRuntime implements Runtime {
     this.clock = opts.clock ?? realClock;
     this.ociRuntime = opts.ociRuntime ?? RUNC_RUNTIME_NAME;
     this.runcPath = opts.runcPath ?? ociRuntimePath(this.ociRuntime);
-    this.conmonPath = opts.conmonPath ?? findBinary('conmon', ['/usr/bin/conmon', '/usr/libexec/podman/conmon', '/usr/local/bin/conmon']);
+    const nativeMonitor = opts.monitor === 'conmon' ? undefined : nativeMonitorPath();
+    if (opts.monitor === 'native' && !nativeMonitor) throw new Error('the container monitor (native/container-monitor) is not built');
+    this.nativeMonitor = nativeMonitor !== undefined;
+    this.conmonPath = nativeMonitor ?? opts.conmonPath ?? findBinary('conmon', ['/usr/bin/conmon', '/usr/libexec/podman/conmon', '/usr/local/bin/conmon']);
     this.runcRoot = opts.runcRoot ?? join(opts.stateDir, 'runc');
     this.cgroupParent = opts.cgroupParent ?? DEFAULT_CGROUP_PARENT;
     this.dirs = {
@@ -332,13 +348,16 @@ export class RuncRuntime implements Runtime {
       writeFileSync(join(bundle, OVERLAY_LOWER_FILE), `${lower}\n`);
       await this.prepareCgroups();
       t.lap('spec');
-      // the overlay root is mounted by conmon's runtime, a wrapper in front of runc (no process of its own)
+      // the overlay root is mounted by skiff's monitor itself, or by conmon's runtime, a wrapper in
+      // front of runc (no process of its own); either creates and starts in one runtime process
       mounted = true;
-      const wrapper = this.wrapper(start);
+      const selfMounting = this.nativeMonitor && this.opts.wrapper === undefined;
+      const wrapper = selfMounting ? { path: this.runcPath, args: [] } : this.wrapper(start);
       const started = await startConmon({
         conmonPath: this.conmonPath,
         runcPath: wrapper.path,
         runtimeArgs: wrapper.args,
+        ...(selfMounting ? { monitorArgs: ['--mount-overlay', ...(start ? ['--run-detached'] : [])] } : {}),
         runcRoot: this.runcRoot,
         id,
         name: config.metadata.name,
