@@ -9,7 +9,7 @@
  *   skiff-monitor -c ID -u ATTACH_ID -b BUNDLE --persist-dir DIR -r RUNTIME [--runtime-arg ARG]...
  *       --exit-dir DIR --socket-dir-path DIR -l k8s-file:LOG -p CONTAINER_PIDFILE
  *       -P MONITOR_PIDFILE [-t | -i [--leave-stdin-open]] [-n NAME] [--api-version N]
- *       [--log-level LEVEL] [--mount-overlay] [--run-detached]
+ *       [--log-level LEVEL] [--mount-overlay LOWER] [--run-detached]
  *   environment: _OCI_SYNCPIPE=FD, the pipe the result is reported on
  *
  * What it does, in order:
@@ -19,8 +19,9 @@
  *     socket bound at SOCKET_DIR/ATTACH_ID/attach (= BUNDLE/attach; the short path keeps it under
  *     the 108-byte limit of a socket address); and the FIFO BUNDLE/ctl;
  *  3. with --mount-overlay mounts the container's root (as native/oci-wrapper does, without its
- *     exec): overlay of the directory named by BUNDLE/lower's first line, BUNDLE/upper and
- *     BUNDLE/work, on BUNDLE/rootfs; a failure is reported as in 4 and nothing is run. Then runs
+ *     exec): makes BUNDLE/rootfs, BUNDLE/upper and BUNDLE/work where missing and mounts the
+ *     overlay of LOWER (read-only) and BUNDLE/upper (workdir BUNDLE/work) on BUNDLE/rootfs; a
+ *     failure is reported as in 4 and nothing is run. Then runs
  *     `RUNTIME ARG... create --bundle BUNDLE --pid-file CONTAINER_PIDFILE
  *     [--console-socket S] ID` (with --run-detached `run --detach` in place of `create`: one
  *     runtime process creates and starts the container) with the container's stdio: pipes for
@@ -29,9 +30,9 @@
  *  4. reports on the sync pipe, as conmon's API version 1 does: `{"data": PID}` (the container's
  *     pid, from CONTAINER_PIDFILE) when the runtime succeeded, else `{"data": -1, "message": M}`
  *     with what the runtime wrote on stderr, and exits 1;
- *  5. until the container (its child, as subreaper) exits: writes its output to LOG in the CRI
- *     format (`<RFC 3339 nano, UTC> <stdout|stderr> <F|P> <text>`, P for a line without its
- *     newline yet); sends it to attach clients as packets of one stream byte (2 stdout, 3 stderr)
+ *  5. until the container (its child, as subreaper) exits: writes its output to LOG (its
+ *     directory made when missing) in the CRI format (`<RFC 3339 nano, UTC> <stdout|stderr>
+ *     <F|P> <text>`, P for a line without its newline yet); sends it to attach clients as packets of one stream byte (2 stdout, 3 stderr)
  *     and up to 8192 bytes; writes what attach clients send to the container's stdin (a client
  *     going away closes stdin, unless --leave-stdin-open); obeys ctl lines `1 HEIGHT WIDTH`
  *     (terminal size) and `2` (reopen LOG); notes an OOM kill in its cgroup (cgroup v1:
@@ -86,7 +87,8 @@ static struct {
   const char **runtime_args;
   int n_runtime_args;
   int terminal, stdin_open, leave_stdin_open;
-  int mount_overlay, run_detached;
+  const char *overlay_lower;
+  int run_detached;
 } opt;
 
 static int sync_fd = -1;
@@ -165,8 +167,25 @@ static void fail(const char *fmt, ...) {
 
 /* ---- the CRI log ---- */
 
+/* mkdir -p of the directories above `path` */
+static void make_parents(const char *path) {
+  char dir[PATH_MAX];
+  if (snprintf(dir, sizeof dir, "%s", path) >= (int)sizeof dir) return;
+  for (char *p = dir + 1; *p; p++) {
+    if (*p != '/') continue;
+    *p = '\0';
+    mkdir(dir, 0755);
+    *p = '/';
+  }
+}
+
+/* Opens LOG for appending, its directory made when missing. */
 static void open_log(void) {
   int fd = open(opt.log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+  if (fd < 0 && errno == ENOENT) {
+    make_parents(opt.log_path);
+    fd = open(opt.log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+  }
   if (fd < 0) return; /* keep the old one (reopen) or write no log */
   if (log_fd >= 0) close(log_fd);
   log_fd = fd;
@@ -358,7 +377,7 @@ static void parse_args(int argc, char **argv) {
       {"terminal", no_argument, 0, 't'},
       {"stdin", no_argument, 0, 'i'},
       {"leave-stdin-open", no_argument, 0, LEAVE_STDIN_OPEN},
-      {"mount-overlay", no_argument, 0, MOUNT_OVERLAY},
+      {"mount-overlay", required_argument, 0, MOUNT_OVERLAY},
       {"run-detached", no_argument, 0, RUN_DETACHED},
       {0, 0, 0, 0},
   };
@@ -386,7 +405,7 @@ static void parse_args(int argc, char **argv) {
       case 't': opt.terminal = 1; break;
       case 'i': opt.stdin_open = 1; break;
       case LEAVE_STDIN_OPEN: opt.leave_stdin_open = 1; break;
-      case MOUNT_OVERLAY: opt.mount_overlay = 1; break;
+      case MOUNT_OVERLAY: opt.overlay_lower = optarg; break;
       case RUN_DETACHED: opt.run_detached = 1; break;
       default: fail("skiff-monitor: unknown option %s", argv[optind - 1]);
     }
@@ -432,14 +451,17 @@ static int make_console_socket(char *path, size_t size) {
   return fd;
 }
 
-/* The container's root: overlay of BUNDLE/lower's first line, BUNDLE/upper and BUNDLE/work on BUNDLE/rootfs. */
-static void mount_overlay(void) {
-  char lower_file[PATH_MAX], lower[PATH_MAX], target[PATH_MAX], options[3 * PATH_MAX + 64];
-  path_join(lower_file, sizeof lower_file, opt.bundle, "lower");
-  if (read_file(lower_file, lower, sizeof lower) <= 0) fail("no overlay lower layer for bundle '%s'", opt.bundle);
-  lower[strcspn(lower, "\n")] = '\0';
+/* The container's root: BUNDLE/rootfs, BUNDLE/upper and BUNDLE/work made (where missing), then
+   the overlay of LOWER and BUNDLE/upper (workdir BUNDLE/work) mounted on BUNDLE/rootfs. */
+static void mount_overlay(const char *lower) {
+  char target[PATH_MAX], upper[PATH_MAX], work[PATH_MAX], options[3 * PATH_MAX + 64];
   path_join(target, sizeof target, opt.bundle, "rootfs");
-  snprintf(options, sizeof options, "lowerdir=%s,upperdir=%s/upper,workdir=%s/work", lower, opt.bundle, opt.bundle);
+  path_join(upper, sizeof upper, opt.bundle, "upper");
+  path_join(work, sizeof work, opt.bundle, "work");
+  const char *dirs[] = {target, upper, work};
+  for (int i = 0; i < 3; i++)
+    if (mkdir(dirs[i], 0755) != 0 && errno != EEXIST) fail("mkdir %s: %s", dirs[i], strerror(errno));
+  snprintf(options, sizeof options, "lowerdir=%s,upperdir=%s,workdir=%s", lower, upper, work);
   if (!lower[0] || mount("overlay", target, "overlay", 0, options) != 0) fail("mount: %s: %s", target, strerror(errno));
 }
 
@@ -481,7 +503,7 @@ int main(int argc, char **argv) {
   open_log();
 
   /* 3. the root, and the runtime with the container's stdio */
-  if (opt.mount_overlay) mount_overlay();
+  if (opt.overlay_lower) mount_overlay(opt.overlay_lower);
   int out_pipe[2] = {-1, -1}, err_pipe[2] = {-1, -1}, in_pipe[2] = {-1, -1};
   if (pipe2(err_pipe, O_CLOEXEC) != 0) fail("pipe: %s", strerror(errno));
   if (!opt.terminal && pipe2(out_pipe, O_CLOEXEC) != 0) fail("pipe: %s", strerror(errno));

@@ -24,6 +24,18 @@
  * Throws an Error with the errno text (and `.code` = errno name) when the program cannot be
  * started (ENOENT, EACCES, ...); nothing is left running then. Linux >= 5.3 (pidfd_open): on an
  * older kernel loading the addon throws.
+ *
+ * startMonitor(file, args, env, cwd, timeoutMs, done)
+ *   What src/runtime/runc/process-start.ts' startMonitor does, on a thread of its own, so that a
+ *   container's monitor (skiff-monitor or conmon) is started straight from the server without
+ *   blocking its event loop and without a round trip through the process helper: starts `file`
+ *   (posix_spawnp, a session of its own, stdin and stdout /dev/null, stderr and fd 3 pipes, env
+ *   the whole environment, cwd the working directory), then reads fd 3 up to and including the
+ *   first `}` (the monitor's sync message). `done` is called once on the event loop with
+ *   { message, stderr } (stderr: what had arrived), or, when fd 3 closed without a message,
+ *   { code, stderr } (the exit status, null when killed; stderr read to its end or for 500 ms),
+ *   or { error, stderr } (could not start; nothing reported within timeoutMs). The started
+ *   process (it forks its monitor and exits) is reaped by the thread afterwards.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -31,6 +43,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <node_api.h>
+#include <poll.h>
+#include <pthread.h>
+#include <time.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdlib.h>
@@ -276,6 +291,247 @@ out:
   return result;
 }
 
+/* ---- startMonitor ---- */
+
+#define SYNC_MAX 65536
+#define STDERR_MAX 65536
+#define STDERR_DRAIN_MS 500
+
+typedef struct {
+  char *file, *cwd;
+  char **args, **envv;
+  int timeout_ms;
+  napi_threadsafe_function done;
+  /* the outcome */
+  char *message; /* up to and including the first '}' */
+  int has_code, code;
+  char *error;
+  char stderr_text[STDERR_MAX + 1];
+  size_t stderr_len;
+} monitor_req;
+
+static long now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+/* Appends what can be read from fd now (non-blocking) to the stderr text; 0 at its end. */
+static int read_stderr(monitor_req *r, int fd) {
+  char buf[4096];
+  for (;;) {
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n > 0) {
+      size_t room = STDERR_MAX - r->stderr_len;
+      size_t take = (size_t)n < room ? (size_t)n : room;
+      memcpy(r->stderr_text + r->stderr_len, buf, take);
+      r->stderr_len += take;
+      continue;
+    }
+    if (n == 0) return 0;
+    return errno == EAGAIN || errno == EINTR ? 1 : 0;
+  }
+}
+
+static void set_error(monitor_req *r, const char *fmt, const char *a) {
+  char text[1024];
+  snprintf(text, sizeof text, fmt, a);
+  r->error = strdup(text);
+}
+
+/* Starts the monitor and waits for its report; returns its pid (to reap) or -1. */
+static pid_t run_monitor(monitor_req *r) {
+  int err_pipe[2], sync_pipe[2];
+  if (make_pipe(err_pipe) != 0) {
+    set_error(r, "pipe: %s", strerror(errno));
+    return -1;
+  }
+  if (make_pipe(sync_pipe) != 0) {
+    set_error(r, "pipe: %s", strerror(errno));
+    close(err_pipe[0]);
+    close(err_pipe[1]);
+    return -1;
+  }
+  posix_spawn_file_actions_t fa;
+  posix_spawnattr_t attr;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawnattr_init(&attr);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDWR, 0);
+  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_RDWR, 0);
+  posix_spawn_file_actions_adddup2(&fa, err_pipe[1], 2);
+  posix_spawn_file_actions_adddup2(&fa, sync_pipe[1], 3);
+  if (r->cwd) posix_spawn_file_actions_addchdir_np(&fa, r->cwd);
+  sigset_t all, none;
+  memset(&all, 0xff, sizeof all);
+  sigemptyset(&none);
+  posix_spawnattr_setsigdefault(&attr, &all);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSID);
+  pid_t pid;
+  int err = posix_spawnp(&pid, r->file, &fa, &attr, r->args, r->envv);
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
+  close(err_pipe[1]);
+  close(sync_pipe[1]);
+  if (err != 0) {
+    char what[600];
+    snprintf(what, sizeof what, "%s: %s", r->file, strerror(err));
+    set_error(r, "%s", what);
+    close(err_pipe[0]);
+    close(sync_pipe[0]);
+    return -1;
+  }
+  fcntl(err_pipe[0], F_SETFL, O_NONBLOCK);
+  fcntl(sync_pipe[0], F_SETFL, O_NONBLOCK);
+  char *sync = malloc(SYNC_MAX + 1);
+  size_t sync_len = 0;
+  int sync_open = sync != NULL, err_open = 1;
+  long deadline = now_ms() + r->timeout_ms;
+  while (sync_open) {
+    long left = deadline - now_ms();
+    if (left <= 0) {
+      char ms[32];
+      snprintf(ms, sizeof ms, "%d", r->timeout_ms);
+      set_error(r, "no report within %s ms", ms);
+      break;
+    }
+    struct pollfd p[2] = {{.fd = sync_pipe[0], .events = POLLIN}, {.fd = err_open ? err_pipe[0] : -1, .events = POLLIN}};
+    if (poll(p, 2, (int)left) < 0 && errno != EINTR) break;
+    if (p[1].revents) err_open = read_stderr(r, err_pipe[0]);
+    if (!p[0].revents) continue;
+    ssize_t n = read(sync_pipe[0], sync + sync_len, SYNC_MAX - sync_len);
+    if (n > 0) {
+      sync_len += (size_t)n;
+      sync[sync_len] = '\0';
+      char *end = memchr(sync, '}', sync_len);
+      if (end) {
+        end[1] = '\0';
+        r->message = sync;
+        sync = NULL;
+        break;
+      }
+      if (sync_len == SYNC_MAX) sync_open = 0;
+    } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+      sync_open = 0;
+    }
+  }
+  if (!r->message && !r->error) {
+    /* fd 3 closed without a message: the exit status, and stderr to its end (bounded: a forked
+       monitor may still hold it) */
+    int st;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+    }
+    r->has_code = 1;
+    r->code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    long drain_end = now_ms() + STDERR_DRAIN_MS;
+    while (err_open && now_ms() < drain_end) {
+      struct pollfd p = {.fd = err_pipe[0], .events = POLLIN};
+      if (poll(&p, 1, (int)(drain_end - now_ms())) <= 0) break;
+      err_open = read_stderr(r, err_pipe[0]);
+    }
+    pid = -1; /* reaped */
+  } else if (err_open) {
+    read_stderr(r, err_pipe[0]);
+  }
+  free(sync);
+  close(err_pipe[0]);
+  close(sync_pipe[0]);
+  return pid;
+}
+
+static void monitor_req_free(monitor_req *r) {
+  free(r->file);
+  free(r->cwd);
+  free_strings(r->args);
+  free_strings(r->envv);
+  free(r->message);
+  free(r->error);
+  free(r);
+}
+
+static void call_monitor_done(napi_env env, napi_value fn, void *context, void *data) {
+  (void)context;
+  monitor_req *r = data;
+  if (env && fn) {
+    napi_value obj, v, recv, result;
+    napi_create_object(env, &obj);
+    if (r->message) {
+      napi_create_string_utf8(env, r->message, NAPI_AUTO_LENGTH, &v);
+      napi_set_named_property(env, obj, "message", v);
+    }
+    if (r->has_code) {
+      if (r->code >= 0) napi_create_int32(env, r->code, &v);
+      else napi_get_null(env, &v);
+      napi_set_named_property(env, obj, "code", v);
+    }
+    if (r->error) {
+      napi_create_string_utf8(env, r->error, NAPI_AUTO_LENGTH, &v);
+      napi_set_named_property(env, obj, "error", v);
+    }
+    napi_create_string_utf8(env, r->stderr_text, r->stderr_len, &v);
+    napi_set_named_property(env, obj, "stderr", v);
+    napi_get_global(env, &recv);
+    napi_call_function(env, recv, fn, 1, &obj, &result);
+  }
+  monitor_req_free(r);
+}
+
+static void *monitor_thread(void *p) {
+  monitor_req *r = p;
+  pid_t pid = run_monitor(r);
+  napi_threadsafe_function done = r->done;
+  napi_call_threadsafe_function(done, r, napi_tsfn_blocking); /* r is freed on the loop */
+  napi_release_threadsafe_function(done, napi_tsfn_release);
+  /* the started process forks its monitor and exits: reap it */
+  if (pid > 0)
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
+    }
+  return NULL;
+}
+
+static napi_value js_start_monitor(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 6) return throw_type(env, "startMonitor(file, args, env, cwd, timeoutMs, done)");
+  napi_valuetype t;
+  napi_typeof(env, argv[5], &t);
+  if (t != napi_function) return throw_type(env, "done must be a function");
+  int32_t timeout;
+  if (napi_get_value_int32(env, argv[4], &timeout) != napi_ok || timeout <= 0) return throw_type(env, "timeoutMs must be a positive number");
+  napi_typeof(env, argv[3], &t);
+  monitor_req *r = calloc(1, sizeof *r);
+  if (!r) return throw_errno(env, ENOMEM, "startMonitor");
+  r->file = string_of(env, argv[0]);
+  r->args = strings_of(env, argv[1]);
+  r->envv = strings_of(env, argv[2]);
+  r->cwd = t == napi_string ? string_of(env, argv[3]) : NULL;
+  r->timeout_ms = timeout;
+  if (!r->file || !r->args || !r->envv || (t == napi_string && !r->cwd)) {
+    monitor_req_free(r);
+    return throw_type(env, "file must be a string, args and env arrays of strings, cwd a string or null");
+  }
+  napi_value name;
+  napi_create_string_utf8(env, "SkiffStartMonitor", NAPI_AUTO_LENGTH, &name);
+  if (napi_create_threadsafe_function(env, argv[5], NULL, name, 0, 1, NULL, NULL, NULL, call_monitor_done, &r->done) != napi_ok) {
+    monitor_req_free(r);
+    return throw_errno(env, ENOMEM, "napi_create_threadsafe_function");
+  }
+  pthread_attr_t attr;
+  pthread_t thread;
+  pthread_attr_init(&attr);
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  pthread_attr_setstacksize(&attr, 256 * 1024);
+  int err = pthread_create(&thread, &attr, monitor_thread, r);
+  pthread_attr_destroy(&attr);
+  if (err != 0) {
+    set_error(r, "pthread_create: %s", strerror(err));
+    napi_call_threadsafe_function(r->done, r, napi_tsfn_blocking);
+    napi_release_threadsafe_function(r->done, napi_tsfn_release);
+  }
+  return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   /* without pidfds (Linux < 5.3) the addon does not load, and its users take their fallback */
   int self = (int)syscall(SYS_pidfd_open, getpid(), 0);
@@ -284,6 +540,8 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_value fn;
   napi_create_function(env, "spawn", NAPI_AUTO_LENGTH, js_spawn, NULL, &fn);
   napi_set_named_property(env, exports, "spawn", fn);
+  napi_create_function(env, "startMonitor", NAPI_AUTO_LENGTH, js_start_monitor, NULL, &fn);
+  napi_set_named_property(env, exports, "startMonitor", fn);
   return exports;
 }
 

@@ -4,7 +4,8 @@
 // a small child process, so the server never forks itself; `skiff killall` and tests call them
 // in-process through exec-file.ts. The program is started by a Spawner (spawner.ts):
 // node:child_process by default, the helper passes skiff's posix_spawn addon where it is built.
-import { childProcessSpawner, type Spawner } from './spawner.js';
+import { loadNativePackage } from '../../api/native-package.js';
+import { childProcessSpawner, PROCESS_SPAWN_PACKAGE, type Spawner } from './spawner.js';
 import type { Readable, Writable } from 'node:stream';
 
 /** Output kept per stream; more fails the run (as execFile's maxBuffer). */
@@ -136,4 +137,28 @@ export function startMonitor(req: MonitorRequest, spawner: Spawner = childProces
     });
     sync.on('error', (e: Error) => finish({ stderr, error: e.message }));
   });
+}
+
+type NativeStartMonitor = (file: string, args: readonly string[], env: readonly string[], cwd: string | null, timeoutMs: number, done: (o: MonitorOutcome) => void) => void;
+
+/**
+ * startMonitor done by skiff's process-spawn addon on a thread of its own (native/process-spawn:
+ * posix_spawn, which copies no page tables and blocks only that thread; then the sync pipe read
+ * there), or undefined where the addon was not built. The runtime starts its containers' monitors
+ * with it straight from the server: no round trip through the process helper, whose share was
+ * ~1.9 ms of CPU per pod in bench:pods' 50-pod batch, plus the server's IPC messages and the
+ * wake-ups of a third process. Same outcomes as `startMonitor`; never rejects.
+ */
+export function nativeMonitorStarter(): ((req: MonitorRequest) => Promise<MonitorOutcome>) | undefined {
+  const start = loadNativePackage<{ startMonitor?: NativeStartMonitor }>(PROCESS_SPAWN_PACKAGE).exports?.startMonitor;
+  if (!start) return undefined;
+  return (req) =>
+    new Promise((resolve) => {
+      const env = Object.entries({ ...process.env, ...req.env }).flatMap(([k, v]) => (v === undefined ? [] : [`${k}=${v}`]));
+      try {
+        start(req.file, [req.file, ...req.args], env, req.cwd, req.timeoutMs, resolve);
+      } catch (e) {
+        resolve({ stderr: '', error: e instanceof Error ? e.message : String(e) });
+      }
+    });
 }

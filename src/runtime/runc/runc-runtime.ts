@@ -55,6 +55,7 @@ import { ociSpec, processArgs, processEnv } from './oci-spec.js';
 import { forwardPort } from './port-forward.js';
 import { ociRuntimePath, type OciRuntimeName } from './oci-runtimes.js';
 import { ProcessHelper } from './process-helper.js';
+import { nativeMonitorStarter, type MonitorOutcome, type MonitorRequest } from './process-start.js';
 import { markTopDirs } from './top-dirs.js';
 import { readJson, writeJsonAtomic, writeJsonNew, type ContainerRecord, type SandboxRecord } from './records.js';
 import { createHostNetworkSandboxNamespaces, sandboxNamespaceFiles, sandboxPaths, writeSandboxFiles } from './sandbox-files.js';
@@ -92,6 +93,12 @@ export interface RuncRuntimeOptions {
    * or `conmon`. Default: native where it was built, else conmon.
    */
   readonly monitor?: 'native' | 'conmon';
+  /**
+   * how the monitor is started: `thread`, from this process on a thread of the process-spawn
+   * addon (process-start.ts `nativeMonitorStarter`), or `helper`, by the process helper. Default:
+   * thread where the addon was built.
+   */
+  readonly monitorStart?: 'thread' | 'helper';
   /** the node's pod CIDR when already known (else through updateRuntimeConfig) */
   readonly podCIDR?: string;
   /** the node's /etc (hosts and resolv.conf copied from it); default /etc */
@@ -145,6 +152,8 @@ export class RuncRuntime implements Runtime {
   private readonly processes: ProcessHelper;
   private readonly ownProcesses: boolean;
   private readonly runProgram: Run;
+  /** starts a container's monitor: on a thread of the process-spawn addon where built, else through the process helper */
+  private readonly startMonitor: (req: MonitorRequest) => Promise<MonitorOutcome>;
 
   constructor(private readonly opts: RuncRuntimeOptions) {
     this.clock = opts.clock ?? realClock;
@@ -167,6 +176,7 @@ export class RuncRuntime implements Runtime {
     this.ownProcesses = !opts.processes;
     this.processes = opts.processes ?? new ProcessHelper();
     this.runProgram = this.processes.run;
+    this.startMonitor = (opts.monitorStart === 'helper' ? undefined : nativeMonitorStarter()) ?? ((req) => this.processes.startMonitor(req));
     this.podCIDR = opts.podCIDR;
     if (opts.podCIDR) opts.network.setPodCIDR(opts.podCIDR);
     this.load();
@@ -323,11 +333,16 @@ export class RuncRuntime implements Runtime {
       const lower = this.opts.images.rootfsPath(image.id);
       const args = processArgs(config, image.config);
       const [user] = await Promise.all([resolveUser(lower, image.config.user), this.prepareDirs()]);
-      // synchronous: a few small files and directories, in directories of their own (top-dirs.ts); on
-      // the thread pool each cost more CPU in promises and callbacks than the system call itself
+      // skiff-monitor makes the root's directories and the log's itself, in its own process: on this
+      // thread each mkdir of a fresh directory costs ~0.6 ms (ext4 reading a block group's inode
+      // table); what is left is synchronous: a few small files, in directories of their own
+      // (top-dirs.ts); on the thread pool each cost more CPU in promises and callbacks than the call
+      const selfMounting = this.nativeMonitor && this.opts.wrapper === undefined;
       mkdirSync(bundle, { recursive: true });
-      for (const d of [rootfs, join(bundle, 'upper'), join(bundle, 'work')]) mkdirSync(d);
-      mkdirSync(dirname(logPath), { recursive: true });
+      if (!selfMounting) {
+        for (const d of [rootfs, join(bundle, 'upper'), join(bundle, 'work')]) mkdirSync(d);
+        mkdirSync(dirname(logPath), { recursive: true });
+      }
       t.lap('prepare');
       const hostNetwork = s.config.hostNetwork === true;
       const spec = ociSpec({
@@ -345,19 +360,18 @@ export class RuncRuntime implements Runtime {
         cgroupV2: this.cgroupV2,
       });
       writeJsonNew(join(bundle, 'config.json'), spec);
-      writeFileSync(join(bundle, OVERLAY_LOWER_FILE), `${lower}\n`);
+      if (!selfMounting) writeFileSync(join(bundle, OVERLAY_LOWER_FILE), `${lower}\n`);
       await this.prepareCgroups();
       t.lap('spec');
       // the overlay root is mounted by skiff's monitor itself, or by conmon's runtime, a wrapper in
       // front of runc (no process of its own); either creates and starts in one runtime process
       mounted = true;
-      const selfMounting = this.nativeMonitor && this.opts.wrapper === undefined;
       const wrapper = selfMounting ? { path: this.runcPath, args: [] } : this.wrapper(start);
       const started = await startConmon({
         conmonPath: this.conmonPath,
         runcPath: wrapper.path,
         runtimeArgs: wrapper.args,
-        ...(selfMounting ? { monitorArgs: ['--mount-overlay', ...(start ? ['--run-detached'] : [])] } : {}),
+        ...(selfMounting ? { monitorArgs: ['--mount-overlay', lower, ...(start ? ['--run-detached'] : [])] } : {}),
         runcRoot: this.runcRoot,
         id,
         name: config.metadata.name,
@@ -367,7 +381,7 @@ export class RuncRuntime implements Runtime {
         logPath,
         terminal: config.tty === true,
         stdin: config.stdin === true,
-        start: (req) => this.processes.startMonitor(req),
+        start: this.startMonitor,
       });
       const rec: ContainerRecord = {
         id,
