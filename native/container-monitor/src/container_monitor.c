@@ -9,12 +9,13 @@
  *   skiff-monitor -c ID -u ATTACH_ID -b BUNDLE --persist-dir DIR -r RUNTIME [--runtime-arg ARG]...
  *       --exit-dir DIR --socket-dir-path DIR -l k8s-file:LOG -p CONTAINER_PIDFILE
  *       -P MONITOR_PIDFILE [-t | -i [--leave-stdin-open]] [-n NAME] [--api-version N]
- *       [--log-level LEVEL] [--mount-overlay LOWER] [--run-detached]
+ *       [--log-level LEVEL] [--mount-overlay LOWER] [--run-detached] [--sync]
  *   environment: _OCI_SYNCPIPE=FD, the pipe the result is reported on
  *
  * What it does, in order:
  *  1. forks; the first process exits 0 at once, the second (the monitor) starts a session of its
- *     own, becomes a child subreaper and writes its pid to MONITOR_PIDFILE;
+ *     own, becomes a child subreaper and writes its pid to MONITOR_PIDFILE. With --sync (as
+ *     conmon's) it does not fork: the process started is the monitor, its starter reaps it;
  *  2. makes the attach socket: the link SOCKET_DIR/ATTACH_ID -> BUNDLE, and a SOCK_SEQPACKET
  *     socket bound at SOCKET_DIR/ATTACH_ID/attach (= BUNDLE/attach; the short path keeps it under
  *     the 108-byte limit of a socket address); and the FIFO BUNDLE/ctl;
@@ -55,6 +56,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,9 +90,10 @@ static struct {
   int n_runtime_args;
   int terminal, stdin_open, leave_stdin_open;
   const char *overlay_lower;
-  int run_detached;
+  int run_detached, sync;
 } opt;
 
+extern char **environ;
 static int sync_fd = -1;
 static int log_fd = -1;
 static int clients[MAX_CLIENTS];
@@ -358,7 +361,7 @@ static int receive_master(int listen_fd, pid_t runtime_pid) {
 static void usage_error(const char *what) { fail("skiff-monitor: %s", what); }
 
 static void parse_args(int argc, char **argv) {
-  enum { API_VERSION = 256, PERSIST_DIR, RUNTIME_ARG, EXIT_DIR, SOCKET_DIR, LOG_LEVEL, LEAVE_STDIN_OPEN, MOUNT_OVERLAY, RUN_DETACHED };
+  enum { API_VERSION = 256, PERSIST_DIR, RUNTIME_ARG, EXIT_DIR, SOCKET_DIR, LOG_LEVEL, LEAVE_STDIN_OPEN, MOUNT_OVERLAY, RUN_DETACHED, SYNC };
   static const struct option longs[] = {
       {"api-version", required_argument, 0, API_VERSION},
       {"cid", required_argument, 0, 'c'},
@@ -379,6 +382,7 @@ static void parse_args(int argc, char **argv) {
       {"leave-stdin-open", no_argument, 0, LEAVE_STDIN_OPEN},
       {"mount-overlay", required_argument, 0, MOUNT_OVERLAY},
       {"run-detached", no_argument, 0, RUN_DETACHED},
+      {"sync", no_argument, 0, SYNC},
       {0, 0, 0, 0},
   };
   opt.runtime_args = calloc((size_t)argc, sizeof *opt.runtime_args);
@@ -407,6 +411,7 @@ static void parse_args(int argc, char **argv) {
       case LEAVE_STDIN_OPEN: opt.leave_stdin_open = 1; break;
       case MOUNT_OVERLAY: opt.overlay_lower = optarg; break;
       case RUN_DETACHED: opt.run_detached = 1; break;
+      case SYNC: opt.sync = 1; break;
       default: fail("skiff-monitor: unknown option %s", argv[optind - 1]);
     }
   }
@@ -475,10 +480,13 @@ int main(int argc, char **argv) {
   }
   parse_args(argc, argv);
 
-  /* 1. detach: the starter sees the first process exit; the monitor lives on in its own session */
-  pid_t first = fork();
-  if (first < 0) fail("fork: %s", strerror(errno));
-  if (first > 0) _exit(0);
+  /* 1. detach: the starter sees the first process exit; the monitor lives on in its own session
+     (with --sync the starter's child is the monitor itself, and the starter reaps it) */
+  if (!opt.sync) {
+    pid_t first = fork();
+    if (first < 0) fail("fork: %s", strerror(errno));
+    if (first > 0) _exit(0);
+  }
   setsid();
   prctl(PR_SET_CHILD_SUBREAPER, 1);
   signal(SIGPIPE, SIG_IGN);
@@ -533,20 +541,29 @@ int main(int argc, char **argv) {
   args[n++] = opt.id;
   args[n] = NULL;
 
-  pid_t runtime_pid = fork();
-  if (runtime_pid < 0) fail("fork: %s", strerror(errno));
-  if (runtime_pid == 0) {
-    sigprocmask(SIG_UNBLOCK, &chld, NULL);
-    signal(SIGPIPE, SIG_DFL);
-    int null_fd = open("/dev/null", O_RDWR);
-    dup2(in_pipe[0] >= 0 ? in_pipe[0] : null_fd, 0);
-    dup2(opt.terminal ? err_pipe[1] : out_pipe[1], 1);
-    dup2(err_pipe[1], 2);
-    if (chdir(opt.bundle) != 0) _exit(127);
-    execv(opt.runtime, (char *const *)args);
-    dprintf(2, "%s: %s", opt.runtime, strerror(errno));
-    _exit(127);
-  }
+  /* posix_spawn: glibc's clone(CLONE_VM | CLONE_VFORK), no copy of this process's page tables */
+  int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+  posix_spawn_file_actions_t fa;
+  posix_spawnattr_t attr;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawnattr_init(&attr);
+  posix_spawn_file_actions_adddup2(&fa, in_pipe[0] >= 0 ? in_pipe[0] : null_fd, 0);
+  posix_spawn_file_actions_adddup2(&fa, opt.terminal ? err_pipe[1] : out_pipe[1], 1);
+  posix_spawn_file_actions_adddup2(&fa, err_pipe[1], 2);
+  posix_spawn_file_actions_addchdir_np(&fa, opt.bundle);
+  sigset_t none, defaults;
+  sigemptyset(&none);
+  sigemptyset(&defaults);
+  sigaddset(&defaults, SIGPIPE);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setsigdefault(&attr, &defaults);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  pid_t runtime_pid;
+  int spawn_err = posix_spawn(&runtime_pid, opt.runtime, &fa, &attr, (char *const *)args, environ);
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
+  if (null_fd >= 0) close(null_fd);
+  if (spawn_err != 0) fail("%s: %s", opt.runtime, strerror(spawn_err));
   close(err_pipe[1]);
   if (out_pipe[1] >= 0) close(out_pipe[1]);
   if (in_pipe[0] >= 0) close(in_pipe[0]);
@@ -592,7 +609,7 @@ int main(int argc, char **argv) {
     close(sync_fd);
     sync_fd = -1;
   }
-  int null_fd = open("/dev/null", O_RDWR);
+  null_fd = open("/dev/null", O_RDWR);
   if (null_fd >= 0) {
     dup2(null_fd, 0);
     dup2(null_fd, 1);

@@ -35,7 +35,8 @@
  *   { message, stderr } (stderr: what had arrived), or, when fd 3 closed without a message,
  *   { code, stderr } (the exit status, null when killed; stderr read to its end or for 500 ms),
  *   or { error, stderr } (could not start; nothing reported within timeoutMs). The started
- *   process (it forks its monitor and exits) is reaped by the thread afterwards.
+ *   process (a monitor that forked and exits, or the monitor itself with skiff-monitor's --sync)
+ *   is reaped when it exits, through a pidfd polled on the event loop that does not keep it alive.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -308,7 +309,47 @@ typedef struct {
   char *error;
   char stderr_text[STDERR_MAX + 1];
   size_t stderr_len;
+  pid_t pid; /* the started process, when still to be reaped */
 } monitor_req;
+
+/* Reaps a process when it exits: its pidfd polled on the event loop. */
+typedef struct {
+  uv_poll_t poll;
+  int pidfd;
+} reaper;
+
+static void on_reapable(uv_poll_t *h, int status, int events) {
+  (void)status;
+  (void)events;
+  reaper *rp = h->data;
+  siginfo_t si;
+  memset(&si, 0, sizeof si);
+  int rc = waitid((idtype_t)P_PIDFD, (id_t)rp->pidfd, &si, WEXITED | WNOHANG);
+  if (rc == 0 && si.si_pid == 0) return; /* not yet */
+  /* reaped (or reaped by someone else: ECHILD) */
+  uv_poll_stop(&rp->poll);
+  close(rp->pidfd);
+  uv_close((uv_handle_t *)&rp->poll, on_closed);
+}
+
+/* From the event loop's thread: reap `pid` when it exits, without keeping the loop alive. */
+static void reap_later(napi_env env, pid_t pid) {
+  if (waitpid(pid, NULL, WNOHANG) != 0) return; /* gone already */
+  int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+  reaper *rp = pidfd >= 0 ? calloc(1, sizeof *rp) : NULL;
+  uv_loop_t *loop;
+  napi_get_uv_event_loop(env, &loop);
+  if (!rp || uv_poll_init(loop, &rp->poll, pidfd) != 0) {
+    if (pidfd >= 0) close(pidfd);
+    free(rp);
+    return; /* left to init once this process exits */
+  }
+  fcntl(pidfd, F_SETFD, FD_CLOEXEC);
+  rp->pidfd = pidfd;
+  rp->poll.data = rp;
+  uv_poll_start(&rp->poll, UV_READABLE, on_reapable);
+  uv_unref((uv_handle_t *)&rp->poll);
+}
 
 static long now_ms(void) {
   struct timespec ts;
@@ -471,6 +512,7 @@ static void call_monitor_done(napi_env env, napi_value fn, void *context, void *
     napi_create_string_utf8(env, r->stderr_text, r->stderr_len, &v);
     napi_set_named_property(env, obj, "stderr", v);
     napi_get_global(env, &recv);
+    if (r->pid > 0) reap_later(env, r->pid);
     napi_call_function(env, recv, fn, 1, &obj, &result);
   }
   monitor_req_free(r);
@@ -478,14 +520,12 @@ static void call_monitor_done(napi_env env, napi_value fn, void *context, void *
 
 static void *monitor_thread(void *p) {
   monitor_req *r = p;
-  pid_t pid = run_monitor(r);
+  /* the started process (a monitor that forked and exits, or the monitor itself) is reaped from
+     the event loop when it exits */
+  r->pid = run_monitor(r);
   napi_threadsafe_function done = r->done;
   napi_call_threadsafe_function(done, r, napi_tsfn_blocking); /* r is freed on the loop */
   napi_release_threadsafe_function(done, napi_tsfn_release);
-  /* the started process forks its monitor and exits: reap it */
-  if (pid > 0)
-    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
-    }
   return NULL;
 }
 

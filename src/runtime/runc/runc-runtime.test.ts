@@ -219,6 +219,10 @@ test('createAndStartContainer: created and started in one step (runc run --detac
   const q = await waitExited(quick);
   assert.equal(q.exitCode, 3);
   assert.equal(await logText(quick), 'onestep\n');
+  // its monitor ends with it and is reaped (no zombie left in this process)
+  const quickMonitor = Number(readFileSync(join(stateDir, 'containers', quick, 'conmon.pid'), 'utf8'));
+  for (let i = 0; i < 100 && existsSync(`/proc/${quickMonitor}`); i++) await new Promise((r) => setTimeout(r, 20));
+  assert.ok(!existsSync(`/proc/${quickMonitor}`), `monitor ${quickMonitor} was reaped`);
   // a missing executable: rejected, nothing left behind
   await assert.rejects(runtime.createAndStartContainer(sid, containerConfig('bad', ['/no/such/thing'])), (e: Error & { reason?: string }) => {
     assert.equal(e.reason, 'CreateContainerError');

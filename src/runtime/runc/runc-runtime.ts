@@ -371,7 +371,8 @@ export class RuncRuntime implements Runtime {
         conmonPath: this.conmonPath,
         runcPath: wrapper.path,
         runtimeArgs: wrapper.args,
-        ...(selfMounting ? { monitorArgs: ['--mount-overlay', lower, ...(start ? ['--run-detached'] : [])] } : {}),
+        // --sync: skiff-monitor does not fork itself away (its starter reaps it): one fork and exit less
+        ...(this.nativeMonitor ? { monitorArgs: ['--sync', ...(selfMounting ? ['--mount-overlay', lower, ...(start ? ['--run-detached'] : [])] : [])] } : {}),
         runcRoot: this.runcRoot,
         id,
         name: config.metadata.name,
