@@ -9,7 +9,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 
 /** Samples per second per CPU. */
-export const FREQUENCY_HZ = 997;
+export const FREQUENCY_HZ = Number(process.env.BENCH_PERF_HZ ?? 997);
 
 export interface CpuByProcess {
   /** Stops sampling; resolves ms of CPU per kind (descending), idle excluded. */
