@@ -12,8 +12,9 @@
 // BENCH_LOG=FILE (the kubelet's startup trace per pod), BENCH_NODE_ARGS (e.g. --cpu-prof), BENCH_DIR
 // (where the data dir is made; default the temp dir), BENCH_TOPDIR=0 (no chattr +T on the data dir
 // and the floor's runtime root), BENCH_PERF=1 (CPU of the 50-pod batch by process kind, sampled
-// with `perf record -a`: the server, its process helper, conmon, the runtime, ip, ...;
-// BENCH_PERF_DATA=FILE keeps the samples, with call graphs, in FILE.<runtime> for `perf report`),
+// with `perf record -a`: the server, its process helper, the monitors, the runtime, ip, ...;
+// BENCH_PERF_DATA=FILE keeps the samples, with call graphs, in FILE.<runtime> for `perf report`;
+// BENCH_PERF_HZ the sampling rate, default 997 per CPU),
 // BENCH_SKIFF=PATH (the skiff entry point to measure, e.g. another build's dist/src/cli/main.js,
 // for alternated before/after runs with one benchmark), BENCH_WARM_POOL=0 (the batch's creates
 // open their own TLS connections, see warmPool), BENCH_WARM_BATCH=N (N pods at once started and
