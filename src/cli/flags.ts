@@ -10,6 +10,8 @@ export interface ServerFlags {
   readonly dataDir: string;
   readonly port: number;
   readonly bind: string;
+  /** the address the API is reached at from pods, published as the `kubernetes` Service's endpoint ('' = from --bind, else the node IP) */
+  readonly advertiseAddress: string;
   /** 'sqlite' | 'memory' | a store URL */
   readonly storage: string;
   readonly disableAgent: boolean;
@@ -66,6 +68,8 @@ Flags:
   --data-dir DIR                  state directory (default $SKIFF_DATA_DIR, else ~/.skiff)
   --port N                        HTTPS port of the API (default 6443; 0 picks a free port)
   --bind ADDR                     address to listen on (default 0.0.0.0)
+  --advertise-address IP          the API's address for pods: default/kubernetes' endpoint (default:
+                                  --bind when it names one address, else the node IP; none on loopback)
   --storage sqlite|memory         the store (default sqlite in the data dir)
   --disable-agent                 control plane only, no node on this machine
   --service-cidr CIDR             ClusterIP range (default 10.43.0.0/16)
@@ -105,6 +109,7 @@ export function parseServerFlags(argv: readonly string[]): ServerFlags {
         'data-dir': { type: 'string' },
         port: { type: 'string' },
         bind: { type: 'string' },
+        'advertise-address': { type: 'string' },
         storage: { type: 'string' },
         'disable-agent': { type: 'boolean' },
         'service-cidr': { type: 'string' },
@@ -170,6 +175,8 @@ export function parseServerFlags(argv: readonly string[]): ServerFlags {
   if (!/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(nodeName)) throw new FlagError(`--node-name: "${nodeName}" is not a valid node name (a DNS-1123 subdomain)`);
   const nodeIP = v['node-ip'] ?? '';
   if (nodeIP && !/^\d{1,3}(\.\d{1,3}){3}$/.test(nodeIP)) throw new FlagError(`--node-ip: expected an IPv4 address, got "${nodeIP}"`);
+  const advertiseAddress = v['advertise-address'] ?? '';
+  if (advertiseAddress && !/^\d{1,3}(\.\d{1,3}){3}$/.test(advertiseAddress)) throw new FlagError(`--advertise-address: expected an IPv4 address, got "${advertiseAddress}"`);
   const podBridge = v['pod-bridge'] ?? 'skiff0';
   if (!/^[a-zA-Z0-9_.-]{1,15}$/.test(podBridge)) throw new FlagError(`--pod-bridge: expected an interface name of at most 15 characters, got "${podBridge}"`);
   const insecureRegistries = v['insecure-registry'] ?? [];
@@ -201,6 +208,7 @@ export function parseServerFlags(argv: readonly string[]): ServerFlags {
     dataDir: v['data-dir'] ?? defaultDataDir(),
     port,
     bind: v.bind ?? '0.0.0.0',
+    advertiseAddress,
     storage: v.storage ?? 'sqlite',
     disableAgent: v['disable-agent'] ?? false,
     serviceCIDR: cidr('service-cidr', v['service-cidr'] ?? '10.43.0.0/16'),

@@ -22,6 +22,8 @@ import { leaseRenewIntervalFor } from '../kubelet/node-lease.js';
 import type { ControlLoops, ControlLoopsSpec } from './control-loops.js';
 import type { RunningAgent } from './agent.js';
 import { writeKubeconfig } from './kubeconfig.js';
+import { advertiseAddress, keepKubernetesEndpoints } from './kubernetes-endpoints.js';
+import { localNodeIP } from '../kubelet/machine-info.js';
 import { startIdleHeapTrim } from './idle-heap-trim.js';
 import { capYoungGeneration } from './young-generation-cap.js';
 
@@ -139,6 +141,10 @@ export async function startServer(flags: ServerFlags, log: (line: string) => voi
     return c;
   };
   const client = (userAgent: string): Client & { close(): void } => inProcessClient(userAgent);
+  // default/kubernetes' endpoint: this API server, where pods can reach it (kubernetes-endpoints.ts)
+  const advertised = advertiseAddress(flags, localNodeIP);
+  if (advertised) await keepKubernetesEndpoints({ client: client('skiff-apiserver'), ip: advertised, port, signal: lifetime.signal, log });
+  else log(`skiff: the API listens on ${flags.bind} only: pods cannot reach it through the kubernetes Service (no endpoint published)`);
   // The controller manager, the scheduler and the simulated nodes: on this thread, or in a worker
   // thread (another core) whose API calls come back here.
   let loops: ControlLoops | undefined;

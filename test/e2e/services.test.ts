@@ -62,7 +62,9 @@ for (const m of MODES) {
         dataDir,
         agent: true,
         timeoutMs: 30_000,
-        args: ['--storage', 'memory', '--cluster-cidr', m.cidr, '--node-cidr-mask-size', '24', '--service-cidr', m.serviceCIDR, '--pod-bridge', m.bridge, '--kubelet-port', '0', '--node-name', `svc-${m.mode}`, '--proxy-mode', m.mode],
+        // the nftables cluster's API listens on every address, so pods (and the node) can reach it
+        // through the kubernetes Service; the others' on loopback only
+        args: ['--storage', 'memory', '--cluster-cidr', m.cidr, '--node-cidr-mask-size', '24', '--service-cidr', m.serviceCIDR, '--pod-bridge', m.bridge, '--kubelet-port', '0', '--node-name', `svc-${m.mode}`, '--proxy-mode', m.mode, ...(m.mode === 'nftables' ? ['--bind', '0.0.0.0'] : [])],
       });
       await ok('wait', '--for=condition=Ready', `node/svc-${m.mode}`, '--timeout=60s');
       nodeIP = await ok('get', 'node', `svc-${m.mode}`, '-o', 'jsonpath={.status.addresses[?(@.type=="InternalIP")].address}');
@@ -182,6 +184,20 @@ spec:
     it('the ClusterIP answers from the node', async () => {
       const pods = await webPods();
       assert.ok(pods.includes((await httpGet(await clusterIP('web'), 80)).trim()));
+    });
+
+    it('the kubernetes Service leads to the API server: endpoint = node IP and API port (none when the API listens on loopback only)', async () => {
+      if (m.mode !== 'nftables') {
+        assert.match((await kubectl(s, ['get', 'endpointslice', 'kubernetes'])).stderr, /NotFound|not found/);
+        return;
+      }
+      const want = `${nodeIP}:${s.port}`;
+      await until('the kubernetes endpoint', async () => (await ok('get', 'endpointslice', 'kubernetes', '-o', 'jsonpath={.endpoints[0].addresses[0]}:{.ports[0].port}')).trim() === want);
+      assert.equal((await ok('get', 'endpoints', 'kubernetes', '-o', 'jsonpath={.subsets[0].addresses[0].ip}:{.subsets[0].ports[0].port}')).trim(), want);
+      // the real kubectl through the Service's ClusterIP (the proxy's rules) to the API, verifying
+      // the server's certificate under the name pods use
+      const version = await ok('--server', `https://${await clusterIP('kubernetes')}:443`, '--tls-server-name', 'kubernetes.default.svc', 'get', '--raw', '/version');
+      assert.match(version, /"gitVersion"/);
     });
 
     it('NodePort answers on 127.0.0.1 and on the node IP', async () => {
