@@ -30,7 +30,9 @@
  *     whose master the runtime sends on the console socket S (SCM_RIGHTS);
  *  4. reports on the sync pipe, as conmon's API version 1 does: `{"data": PID}` (the container's
  *     pid, from CONTAINER_PIDFILE) when the runtime succeeded, else `{"data": -1, "message": M}`
- *     with what the runtime wrote on stderr, and exits 1;
+ *     with (the end of) what the runtime wrote on stderr, `{` and `}` escaped, and exits 1. A
+ *     runtime still running after 25 s is killed and reported so. When the report cannot be
+ *     written (the starter gave up), the container is killed and the monitor exits 1;
  *  5. until the container (its child, as subreaper) exits: writes its output to LOG (its
  *     directory made when missing) in the CRI format (`<RFC 3339 nano, UTC> <stdout|stderr>
  *     <F|P> <text>`, P for a line without its newline yet); sends it to attach clients as packets of one stream byte (2 stdout, 3 stderr)
@@ -38,10 +40,14 @@
  *     going away closes stdin, unless --leave-stdin-open); obeys ctl lines `1 HEIGHT WIDTH`
  *     (terminal size) and `2` (reopen LOG); notes an OOM kill in its cgroup (cgroup v1:
  *     memory.oom_control's event and oom_kill count; v2: memory.events' oom_kill count);
- *  6. once the container exited and its output is drained (at most 1 s more): writes the file
- *     `oom` in the persist dir when the cgroup saw an OOM kill, then the exit status as decimal
- *     text (the exit code, or 128 + the signal that killed it) to PERSIST_DIR/exit and
- *     EXIT_DIR/ID, and exits 0.
+ *  6. once the container exited and its output is drained (at most 1 s more): removes the ctl
+ *     FIFO, the attach socket and its link, writes the file `oom` in the persist dir when the
+ *     cgroup saw an OOM kill, then the exit status as decimal text (the exit code, or 128 + the
+ *     signal that killed it) to PERSIST_DIR/exit and EXIT_DIR/ID, and exits 0. (Should it ever
+ *     be unable to watch the container, it exits 2 without exit files: the runtime then reports
+ *     the monitor gone, not a made-up status.)
+ * Input from attach clients is queued for a container that does not read its stdin (up to 1 MiB,
+ * then the clients are not read), so the monitor never blocks on it.
  *
  * It is a small static program (no dynamic loader, no libraries to map): conmon's start-up, most
  * of it the dynamic loading of glib and systemd's library, cost ~5 ms of CPU per container on the
@@ -81,6 +87,10 @@
 #define STDOUT_PIPE 2 /* the stream byte of attach packets, as conmon's */
 #define STDERR_PIPE 3
 #define DRAIN_MS 1000
+/* how long the runtime may take to create the container (skiff waits 30 s for the report) */
+#define RUNTIME_TIMEOUT_MS 25000
+/* input from attach clients held for a container that does not read its stdin */
+#define STDIN_BUF_MAX (1 << 20)
 #define CGROUP2_MAGIC 0x63677270
 
 static struct {
@@ -154,7 +164,8 @@ static void fail(const char *fmt, ...) {
       if (*p == '"' || *p == '\\') {
         out[n++] = '\\';
         out[n++] = (char)*p;
-      } else if (*p < 0x20) {
+      } else if (*p < 0x20 || *p == '{' || *p == '}') {
+        /* braces escaped too: the reader takes the message up to its first '}' */
         n += (size_t)snprintf(out + n, sizeof out - n, "\\u%04x", *p);
       } else {
         out[n++] = (char)*p;
@@ -225,6 +236,41 @@ static void write_log(int stream, const char *buf, size_t n) {
   }
   (void)write_all(log_fd, out, o);
   free(out);
+}
+
+/* ---- the container's stdin ---- */
+
+static char *in_buf; /* input not yet taken by the container (stdin is non-blocking) */
+static size_t in_len, in_cap;
+
+/* Writes what it can of the pending input; -1 when stdin is gone (the input is dropped). */
+static int flush_stdin(int fd) {
+  while (in_len > 0) {
+    ssize_t w = write(fd, in_buf, in_len);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN) return 0;
+      in_len = 0;
+      return -1;
+    }
+    memmove(in_buf, in_buf + w, in_len - (size_t)w);
+    in_len -= (size_t)w;
+  }
+  return 0;
+}
+
+/* Queues input for the container and writes what it can now; -1 when stdin is gone. */
+static int queue_stdin(int fd, const char *data, size_t n) {
+  if (in_len + n > in_cap) {
+    size_t cap = in_len + n + BUF_SIZE;
+    char *b = realloc(in_buf, cap);
+    if (!b) return 0; /* dropped: out of memory */
+    in_buf = b;
+    in_cap = cap;
+  }
+  memcpy(in_buf + in_len, data, n);
+  in_len += n;
+  return flush_stdin(fd);
 }
 
 /* ---- attach clients ---- */
@@ -326,36 +372,98 @@ static void note_oom(void) {
 
 /* ---- starting the container ---- */
 
-/* Receives the terminal master the runtime sends on the console socket; -1 when it exits first. */
-static int receive_master(int listen_fd, pid_t runtime_pid) {
-  for (;;) {
-    struct pollfd p = {.fd = listen_fd, .events = POLLIN};
-    int r = poll(&p, 1, 50);
-    if (r > 0) {
-      int conn = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
-      if (conn < 0) continue;
-      char data[256];
-      char control[CMSG_SPACE(sizeof(int))];
-      struct iovec iov = {.iov_base = data, .iov_len = sizeof data};
-      struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof control};
-      ssize_t n = recvmsg(conn, &msg, MSG_CMSG_CLOEXEC);
-      close(conn);
-      if (n < 0) continue;
-      for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
-        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-          int fd;
-          memcpy(&fd, CMSG_DATA(c), sizeof fd);
-          return fd;
-        }
-      continue;
+static long now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+/* The terminal master sent on one connection of the console socket (SCM_RIGHTS), or -1. */
+static int receive_fd(int listen_fd, long deadline) {
+  int conn = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+  if (conn < 0) return -1;
+  struct pollfd p = {.fd = conn, .events = POLLIN};
+  long left = deadline - now_ms();
+  if (left <= 0 || poll(&p, 1, (int)left) <= 0) {
+    close(conn);
+    return -1;
+  }
+  char data[256];
+  char control[CMSG_SPACE(sizeof(int))];
+  struct iovec iov = {.iov_base = data, .iov_len = sizeof data};
+  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof control};
+  ssize_t n = recvmsg(conn, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+  close(conn);
+  if (n < 0) return -1;
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+      int fd;
+      memcpy(&fd, CMSG_DATA(c), sizeof fd);
+      return fd;
     }
-    int status;
-    if (waitpid(runtime_pid, &status, WNOHANG | __WALL) == runtime_pid) {
-      /* put the status back for the caller's waitpid: it is gone now, so report through a flag */
-      errno = 0;
-      return -2 - (WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+  return -1;
+}
+
+/*
+ * Waits for the runtime to exit (within RUNTIME_TIMEOUT_MS: else it is killed and the start
+ * fails), receiving the terminal master meanwhile when `listen_fd` is the console socket. Only the
+ * runtime is reaped here; SIGCHLDs are consumed, so the caller sweeps for other children after.
+ * Resolves the runtime's exit status (128 + signal when killed).
+ */
+static int wait_runtime(pid_t runtime_pid, int sig_fd, int listen_fd, int *master) {
+  long deadline = now_ms() + RUNTIME_TIMEOUT_MS;
+  for (;;) {
+    int st = 0;
+    pid_t r = waitpid(runtime_pid, &st, WNOHANG | __WALL);
+    if (r == runtime_pid || (r < 0 && errno != EINTR)) {
+      /* a master sent just before the exit may still wait in the backlog */
+      if (listen_fd >= 0 && *master < 0) {
+        struct pollfd p = {.fd = listen_fd, .events = POLLIN};
+        if (poll(&p, 1, 0) > 0) *master = receive_fd(listen_fd, now_ms() + 100);
+      }
+      if (r < 0) return 127;
+      return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    }
+    long left = deadline - now_ms();
+    if (left <= 0) {
+      kill(runtime_pid, SIGKILL);
+      while (waitpid(runtime_pid, NULL, __WALL) < 0 && errno == EINTR) {
+      }
+      fail("the runtime did not finish creating the container within %d s", RUNTIME_TIMEOUT_MS / 1000);
+    }
+    struct pollfd p[2] = {{.fd = sig_fd, .events = POLLIN}, {.fd = listen_fd >= 0 && *master < 0 ? listen_fd : -1, .events = POLLIN}};
+    if (poll(p, 2, (int)(left < 100 ? left : 100)) < 0 && errno != EINTR) continue;
+    if (p[0].revents) {
+      struct signalfd_siginfo si;
+      while (read(sig_fd, &si, sizeof si) > 0) {
+      }
+    }
+    if (p[1].revents) {
+      int fd = receive_fd(listen_fd, deadline);
+      if (fd >= 0) *master = fd;
     }
   }
+}
+
+/* What the runtime wrote on stderr (the pipe read to its end or to EAGAIN), the last part kept. */
+static void read_tail(int fd, char *out, size_t size) {
+  size_t len = 0;
+  char buf[4096];
+  for (;;) {
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    /* n <= sizeof buf < size - 1: room is made by dropping the oldest bytes */
+    if (len + (size_t)n > size - 1) {
+      size_t drop = len + (size_t)n - (size - 1);
+      memmove(out, out + drop, len - drop);
+      len -= drop;
+    }
+    memcpy(out + len, buf, (size_t)n);
+    len += (size_t)n;
+  }
+  out[len] = '\0';
+  while (len > 0 && (out[len - 1] == '\n' || out[len - 1] == ' ')) out[--len] = '\0';
 }
 
 static void usage_error(const char *what) { fail("skiff-monitor: %s", what); }
@@ -478,7 +586,14 @@ int main(int argc, char **argv) {
     sync_fd = atoi(sync_env);
     if (fcntl(sync_fd, F_SETFD, FD_CLOEXEC) != 0) sync_fd = -1;
   }
+  unsetenv("_OCI_SYNCPIPE");
   parse_args(argc, argv);
+  /* nothing of the starter's but stdio and the sync pipe reaches the runtime */
+  if (sync_fd < 0) close_range(3, ~0U, 0);
+  else {
+    if (sync_fd > 3) close_range(3, (unsigned)sync_fd - 1, 0);
+    close_range((unsigned)sync_fd + 1, ~0U, 0);
+  }
 
   /* 1. detach: the starter sees the first process exit; the monitor lives on in its own session
      (with --sync the starter's child is the monitor itself, and the starter reaps it) */
@@ -570,33 +685,20 @@ int main(int argc, char **argv) {
   set_nonblock(err_pipe[0]);
   if (out_pipe[0] >= 0) set_nonblock(out_pipe[0]);
 
-  int master = -1, status = 0, runtime_done = 0;
+  int master = -1;
+  int status = wait_runtime(runtime_pid, sig_fd, console_fd, &master);
   if (opt.terminal) {
-    int r = receive_master(console_fd, runtime_pid);
-    if (r >= 0) master = r;
-    else {
-      runtime_done = 1;
-      status = -2 - r; /* the exit status the runtime ended with */
-    }
     close(console_fd);
     unlink(console_path);
-    if (runtime_done && status == 0) fail("the runtime sent no terminal on the console socket");
-  }
-  if (!runtime_done) {
-    int st;
-    while (waitpid(runtime_pid, &st, __WALL) < 0 && errno == EINTR) {
-    }
-    status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
   }
 
   /* 4. report */
   char text[BUF_SIZE];
   if (status != 0) {
-    ssize_t got = read(err_pipe[0], text, sizeof text - 1);
-    text[got > 0 ? got : 0] = '\0';
-    while (got > 0 && (text[got - 1] == '\n' || text[got - 1] == ' ')) text[--got] = '\0';
-    fail("%s", got > 0 ? text : "the runtime failed and said nothing");
+    read_tail(err_pipe[0], text, sizeof text);
+    fail("%s", text[0] ? text : "the runtime failed and said nothing");
   }
+  if (opt.terminal && master < 0) fail("the runtime sent no terminal on the console socket");
   if (read_file(opt.container_pidfile, text, sizeof text) <= 0 || atoi(text) <= 0)
     fail("the runtime wrote no container pid to %s", opt.container_pidfile);
   pid_t container = (pid_t)atoi(text);
@@ -605,7 +707,11 @@ int main(int argc, char **argv) {
   if (sync_fd >= 0) {
     char msg[64];
     int len = snprintf(msg, sizeof msg, "{\"data\": %d}\n", (int)container);
-    (void)write_all(sync_fd, msg, (size_t)len);
+    if (write_all(sync_fd, msg, (size_t)len) != 0) {
+      /* the starter gave up (timed out, or is gone): nobody will own this container */
+      kill(container, SIGKILL);
+      _exit(1);
+    }
     close(sync_fd);
     sync_fd = -1;
   }
@@ -622,7 +728,8 @@ int main(int argc, char **argv) {
   int stderr_fd = opt.terminal ? -1 : err_pipe[0];
   if (opt.terminal) close(err_pipe[0]);
   int stdin_fd = opt.terminal ? (master >= 0 ? master : -1) : in_pipe[1];
-  int exited = 0, exit_status = 0;
+  if (stdin_fd >= 0) set_nonblock(stdin_fd);
+  int exited = 0, exit_status = 0, sweep = 1, attach_paused = 0;
   struct timespec exited_at = {0};
   char buf[BUF_SIZE];
   for (;;) {
@@ -632,24 +739,32 @@ int main(int argc, char **argv) {
       long ms = (now.tv_sec - exited_at.tv_sec) * 1000 + (now.tv_nsec - exited_at.tv_nsec) / 1000000;
       if ((stdout_fd < 0 && stderr_fd < 0) || ms >= DRAIN_MS) break;
     }
-    struct pollfd p[6 + MAX_CLIENTS];
+    struct pollfd p[7 + MAX_CLIENTS];
     int np = 0;
+    /* input waiting for the container: no more is read from clients while a lot is */
+    int taking_input = in_len < STDIN_BUF_MAX;
     p[np++] = (struct pollfd){.fd = sig_fd, .events = POLLIN};
     p[np++] = (struct pollfd){.fd = stdout_fd, .events = POLLIN};
     p[np++] = (struct pollfd){.fd = stderr_fd, .events = POLLIN};
-    p[np++] = (struct pollfd){.fd = exited ? -1 : attach_fd, .events = POLLIN};
+    p[np++] = (struct pollfd){.fd = exited || attach_paused ? -1 : attach_fd, .events = POLLIN};
     p[np++] = (struct pollfd){.fd = exited ? -1 : ctl_fd, .events = POLLIN};
     p[np++] = (struct pollfd){.fd = exited ? -1 : oom_watch_fd, .events = POLLIN};
-    for (int i = 0; i < n_clients; i++) p[np++] = (struct pollfd){.fd = exited ? -1 : clients[i], .events = POLLIN};
-    if (poll(p, (nfds_t)np, exited ? 50 : -1) < 0) {
+    p[np++] = (struct pollfd){.fd = !exited && in_len > 0 ? stdin_fd : -1, .events = POLLOUT};
+    for (int i = 0; i < n_clients; i++) p[np++] = (struct pollfd){.fd = exited || !taking_input ? -1 : clients[i], .events = POLLIN};
+    if (!sweep && poll(p, (nfds_t)np, exited ? 50 : -1) < 0) {
       if (errno == EINTR) continue;
-      break;
+      _exit(2); /* cannot watch the container: no exit status is better than a wrong one */
     }
-    if (p[0].revents) {
+    if (sweep || p[0].revents) {
+      /* the first time round: the container may have exited while the runtime ran */
+      if (sweep) {
+        sweep = 0;
+        for (int i = 0; i < np; i++) p[i].revents = 0;
+      }
       struct signalfd_siginfo si;
       while (read(sig_fd, &si, sizeof si) > 0) {
       }
-      int st;
+      int st = 0;
       pid_t pid;
       while ((pid = waitpid(-1, &st, WNOHANG | __WALL)) > 0)
         if (pid == container && !exited) {
@@ -680,6 +795,8 @@ int main(int argc, char **argv) {
         clients[n_clients++] = c;
       } else if (c >= 0) {
         close(c);
+      } else if (errno == EMFILE || errno == ENFILE || errno == ENOMEM || errno == ENOBUFS) {
+        attach_paused = 1; /* no spinning on a socket that stays readable: again once a client goes */
       }
     }
     if (p[4].revents) {
@@ -689,8 +806,9 @@ int main(int argc, char **argv) {
         line[got] = '\0';
         for (char *l = strtok(line, "\n"); l; l = strtok(NULL, "\n")) {
           int type = 0, height = 0, width = 0;
-          if (sscanf(l, "%d %d %d", &type, &height, &width) < 1) continue;
-          if (type == 1 && master >= 0) {
+          int fields = sscanf(l, "%d %d %d", &type, &height, &width);
+          if (fields < 1) continue;
+          if (type == 1 && fields == 3 && master >= 0) {
             struct winsize ws = {.ws_row = (unsigned short)height, .ws_col = (unsigned short)width};
             ioctl(master, TIOCSWINSZ, &ws);
           } else if (type == 2) {
@@ -706,17 +824,24 @@ int main(int argc, char **argv) {
       /* v1: the event is the OOM; v2: memory.events changed, look at its count */
       if (oom_counter_path[0] && (strstr(oom_counter_path, "memory.events") == NULL || oom_killed())) note_oom();
     }
-    for (int i = np - 1; i >= 6; i--) {
+    if (p[6].revents && stdin_fd >= 0 && flush_stdin(stdin_fd) != 0 && stdin_fd != master) {
+      close(stdin_fd);
+      stdin_fd = -1;
+    }
+    for (int i = np - 1; i >= 7; i--) {
       if (!p[i].revents) continue;
-      int ci = i - 6;
+      int ci = i - 7;
+      /* send_to_clients above may have dropped (and moved) clients since the poll */
+      if (ci >= n_clients || clients[ci] != p[i].fd) continue;
       ssize_t got = recv(clients[ci], buf, sizeof buf, MSG_DONTWAIT);
       if (got > 0) {
-        if (stdin_fd >= 0 && write_all(stdin_fd, buf, (size_t)got) != 0 && stdin_fd != master) {
+        if (stdin_fd >= 0 && queue_stdin(stdin_fd, buf, (size_t)got) != 0 && stdin_fd != master) {
           close(stdin_fd);
           stdin_fd = -1;
         }
       } else if (got == 0 || (errno != EAGAIN && errno != EINTR)) {
         drop_client(ci);
+        attach_paused = 0;
         if (opt.stdin_open && !opt.leave_stdin_open && stdin_fd >= 0 && stdin_fd != master) {
           close(stdin_fd);
           stdin_fd = -1;
@@ -725,7 +850,16 @@ int main(int argc, char **argv) {
     }
   }
 
-  /* 6. the end: oom marker, then the exit status */
+  /* 6. the end: the control files go (nobody may block on a FIFO without a reader, or attach to a
+     socket nobody serves), the oom marker, then the exit status */
+  unlink(ctl_path);
+  if (opt.socket_dir) {
+    char link_path[PATH_MAX], attach_path[PATH_MAX];
+    path_join(attach_path, sizeof attach_path, opt.bundle, "attach");
+    unlink(attach_path);
+    path_join(link_path, sizeof link_path, opt.socket_dir, opt.attach_id);
+    unlink(link_path);
+  }
   if (oom_killed()) note_oom();
   char code[32], path[PATH_MAX];
   snprintf(code, sizeof code, "%d", exit_status);

@@ -409,7 +409,8 @@ static pid_t run_monitor(monitor_req *r) {
   posix_spawnattr_setsigmask(&attr, &none);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSID);
   pid_t pid;
-  int err = posix_spawnp(&pid, r->file, &fa, &attr, r->args, r->envv);
+  /* posix_spawnp reads PATH, which JavaScript may change meanwhile: only for a bare name */
+  int err = strchr(r->file, '/') ? posix_spawn(&pid, r->file, &fa, &attr, r->args, r->envv) : posix_spawnp(&pid, r->file, &fa, &attr, r->args, r->envv);
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&attr);
   close(err_pipe[1]);
@@ -427,6 +428,7 @@ static pid_t run_monitor(monitor_req *r) {
   char *sync = malloc(SYNC_MAX + 1);
   size_t sync_len = 0;
   int sync_open = sync != NULL, err_open = 1;
+  if (!sync) set_error(r, "startMonitor: %s", strerror(ENOMEM));
   long deadline = now_ms() + r->timeout_ms;
   while (sync_open) {
     long left = deadline - now_ms();
@@ -434,10 +436,15 @@ static pid_t run_monitor(monitor_req *r) {
       char ms[32];
       snprintf(ms, sizeof ms, "%d", r->timeout_ms);
       set_error(r, "no report within %s ms", ms);
+      /* it is given up: stopped with the runtime it may have started (its process group) */
+      kill(-pid, SIGKILL);
       break;
     }
     struct pollfd p[2] = {{.fd = sync_pipe[0], .events = POLLIN}, {.fd = err_open ? err_pipe[0] : -1, .events = POLLIN}};
-    if (poll(p, 2, (int)left) < 0 && errno != EINTR) break;
+    if (poll(p, 2, (int)left) < 0 && errno != EINTR) {
+      set_error(r, "poll: %s", strerror(errno));
+      break;
+    }
     if (p[1].revents) err_open = read_stderr(r, err_pipe[0]);
     if (!p[0].revents) continue;
     ssize_t n = read(sync_pipe[0], sync + sync_len, SYNC_MAX - sync_len);
@@ -451,26 +458,33 @@ static pid_t run_monitor(monitor_req *r) {
         sync = NULL;
         break;
       }
-      if (sync_len == SYNC_MAX) sync_open = 0;
+      if (sync_len == SYNC_MAX) {
+        set_error(r, "%s", "no end to the sync message within 64 KiB");
+        break;
+      }
     } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
       sync_open = 0;
     }
   }
   if (!r->message && !r->error) {
-    /* fd 3 closed without a message: the exit status, and stderr to its end (bounded: a forked
-       monitor may still hold it) */
-    int st;
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+    /* fd 3 closed without a message: the exit status (a monitor that closed fd 3 is exiting; one
+       still running after 5 s is reaped later), and stderr to its end (bounded: a forked monitor
+       may still hold it) */
+    int st = 0;
+    pid_t got = 0;
+    for (long end = now_ms() + 5000; (got = waitpid(pid, &st, WNOHANG)) == 0 && now_ms() < end;) {
+      struct timespec ms = {.tv_sec = 0, .tv_nsec = 5000000};
+      nanosleep(&ms, NULL);
     }
     r->has_code = 1;
-    r->code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    r->code = got == pid && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
     long drain_end = now_ms() + STDERR_DRAIN_MS;
     while (err_open && now_ms() < drain_end) {
       struct pollfd p = {.fd = err_pipe[0], .events = POLLIN};
       if (poll(&p, 1, (int)(drain_end - now_ms())) <= 0) break;
       err_open = read_stderr(r, err_pipe[0]);
     }
-    pid = -1; /* reaped */
+    if (got == pid) pid = -1; /* reaped */
   } else if (err_open) {
     read_stderr(r, err_pipe[0]);
   }

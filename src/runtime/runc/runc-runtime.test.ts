@@ -349,6 +349,40 @@ test('attach streams the container output and passes stdin', { skip }, async (t)
   await runtime.removePodSandbox(sid);
 });
 
+test('attach: clients that go away while output flows leave the others served; input the container does not read yet is kept', { skip, timeout: 60_000 }, async (t) => {
+  const sid = await sandbox(t);
+  // a chatty container that writes 256 KiB (more than a pipe holds) before it reads its stdin,
+  // then echoes what comes in
+  const id = await run(sid, 'chatty', ['sh', '-c', '(while true; do echo tick; sleep 0.002; done) & sleep 0.6; head -c 262144 /dev/zero | tr "\\0" a; echo; while read l; do echo got-$l; done'], { stdin: true });
+  const stdin = new PassThrough();
+  const stdout = new PassThrough();
+  let text = '';
+  stdout.on('data', (d: Buffer) => (text += d.toString()));
+  const ac = new AbortController();
+  const attached = runtime.attach(id, { stdin, stdout, signal: ac.signal });
+  await new Promise((r) => setTimeout(r, 200));
+  // 128 KiB of input before the container reads any: queued by the monitor, which keeps taking the
+  // container's output meanwhile (writing it to a full pipe would leave both waiting forever)
+  stdin.write(`${'x'.repeat(128 * 1024)}\n`);
+  // clients come and go while the output flows
+  for (let i = 0; i < 6; i++) {
+    const other = new AbortController();
+    const o = runtime.attach(id, { stdout: new PassThrough(), signal: other.signal });
+    await new Promise((r) => setTimeout(r, 60));
+    other.abort();
+    await o;
+  }
+  stdin.write('after\n');
+  const deadline = Date.now() + 10_000;
+  while (!text.includes('got-after') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  ac.abort();
+  await attached;
+  assert.ok(text.includes(`got-${'x'.repeat(128 * 1024)}`), 'the big line arrived whole');
+  assert.ok(text.includes('got-after'), 'the first client is still served after the others went');
+  assert.equal((await runtime.containerStatus(id)).state, 'running');
+  await runtime.removePodSandbox(sid);
+});
+
 test('portForward reaches a port on the pod loopback and rejects a closed one', { skip }, async (t) => {
   const sid = await sandbox(t);
   await run(sid, 'web', ['sh', '-c', 'mkdir -p /tmp/www && echo forwarded > /tmp/www/index.html && exec httpd -f -p 127.0.0.1:8081 -h /tmp/www']);

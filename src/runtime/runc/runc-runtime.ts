@@ -20,8 +20,8 @@
 //   pods/<uid>/logs/  container logs when the sandbox config names no log directory
 // Cgroups: `/<cgroupParent>/<containerId>` (cgroupfs; cgroup v1 or v2).
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
-import { appendFile, rm } from 'node:fs/promises';
+import { constants as fsConstants, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type {
   ContainerConfig,
@@ -535,7 +535,10 @@ export class RuncRuntime implements Runtime {
     const c = this.running(id);
     const bundle = join(this.dirs.containers, c.id);
     const ctl = join(bundle, 'ctl');
-    await attachConmon(join(this.dirs.sockets, attachId(id), 'attach'), { ...opts, resize: (size) => void appendFile(ctl, resizeMessage(size)).catch(() => undefined) });
+    // the FIFO opened without blocking: with its monitor gone (no reader) the open fails at once
+    // instead of holding a thread of the pool forever
+    const resize = (size: { width: number; height: number }) => void writeFile(ctl, resizeMessage(size), { flag: fsConstants.O_WRONLY | fsConstants.O_NONBLOCK }).catch(() => undefined);
+    await attachConmon(join(this.dirs.sockets, attachId(id), 'attach'), { ...opts, resize });
   }
 
   async portForward(sandboxId: string, port: number, stream: NodeJS.ReadWriteStream): Promise<void> {
