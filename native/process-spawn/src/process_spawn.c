@@ -174,6 +174,20 @@ static int make_pipe(int fds[2]) {
   return 0;
 }
 
+/*
+ * Every signal back to its default disposition and none blocked in the program, and a session of
+ * its own when `setsid_`. glibc's sigfillset leaves out its internal signals (32, 33), which its
+ * posix_spawn would then leave ignored in the program; a set with every bit has them.
+ */
+static void set_spawn_flags(posix_spawnattr_t *attr, int setsid_) {
+  sigset_t all, none;
+  memset(&all, 0xff, sizeof all);
+  sigemptyset(&none);
+  posix_spawnattr_setsigdefault(attr, &all);
+  posix_spawnattr_setsigmask(attr, &none);
+  posix_spawnattr_setflags(attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | (setsid_ ? POSIX_SPAWN_SETSID : 0));
+}
+
 static napi_value js_spawn(napi_env env, napi_callback_info info) {
   size_t argc = 7;
   napi_value argv[7];
@@ -225,14 +239,7 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
     }
   }
   if (cwd) posix_spawn_file_actions_addchdir_np(&fa, cwd);
-  /* every signal back to its default: glibc's sigfillset leaves out its internal signals (32, 33),
-     which its posix_spawn would then leave ignored in the program; a set with every bit has them */
-  sigset_t all, none;
-  memset(&all, 0xff, sizeof all);
-  sigemptyset(&none);
-  posix_spawnattr_setsigdefault(&attr, &all);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | (setsid_ ? POSIX_SPAWN_SETSID : 0));
+  set_spawn_flags(&attr, setsid_);
 
   pid_t pid;
   err = posix_spawnp(&pid, file, &fa, &attr, args, envv);
@@ -402,12 +409,7 @@ static pid_t run_monitor(monitor_req *r) {
   posix_spawn_file_actions_adddup2(&fa, err_pipe[1], 2);
   posix_spawn_file_actions_adddup2(&fa, sync_pipe[1], 3);
   if (r->cwd) posix_spawn_file_actions_addchdir_np(&fa, r->cwd);
-  sigset_t all, none;
-  memset(&all, 0xff, sizeof all);
-  sigemptyset(&none);
-  posix_spawnattr_setsigdefault(&attr, &all);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSID);
+  set_spawn_flags(&attr, 1);
   pid_t pid;
   /* posix_spawnp reads PATH, which JavaScript may change meanwhile: only for a bare name */
   int err = strchr(r->file, '/') ? posix_spawn(&pid, r->file, &fa, &attr, r->args, r->envv) : posix_spawnp(&pid, r->file, &fa, &attr, r->args, r->envv);

@@ -13,7 +13,7 @@ import { mountPoints } from './mounts.js';
 import { ociRuntimePath } from './oci-runtimes.js';
 import { nativeMonitorPath } from './conmon.js';
 import { nativeWrapperPath } from './runtime-wrapper.js';
-import { RuncRuntime } from './runc-runtime.js';
+import { RuncRuntime, type RuncRuntimeOptions } from './runc-runtime.js';
 import { missingOciRuntime, testOciRuntime } from './testing/oci-runtime.js';
 import { buildBusyboxRootfs, busyboxImages } from './testing/busybox-image.js';
 import { NetnsNetwork } from './testing/netns-network.js';
@@ -53,8 +53,20 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function newRuntime(): RuncRuntime {
-  return new RuncRuntime({ stateDir, images: busyboxImages(rootfs), network, runcRoot: join(dir, 'runc-root'), cgroupParent, podCIDR: '198.18.80.0/24', ociRuntime: testOciRuntime() });
+/** A runtime on the test's state dir; `extra` changes its options (another monitor, wrapper, image). */
+function newRuntime(extra: Partial<RuncRuntimeOptions> = {}): RuncRuntime {
+  return new RuncRuntime({ stateDir, images: busyboxImages(rootfs), network, runcRoot: join(dir, 'runc-root'), cgroupParent, podCIDR: '198.18.80.0/24', ociRuntime: testOciRuntime(), ...extra });
+}
+
+/** A second runtime with a sandbox of its own, both removed when the test ends. */
+async function otherRuntime(t: TestContext, sandboxName: string, extra: Partial<RuncRuntimeOptions>): Promise<{ rt: RuncRuntime; sid: string }> {
+  const rt = newRuntime(extra);
+  const sid = await rt.runPodSandbox(sandboxConfig(sandboxName));
+  t.after(async () => {
+    await rt.removePodSandbox(sid);
+    await rt.close();
+  });
+  return { rt, sid };
 }
 
 /** Runs a sandbox that is removed when the test ends, also when it fails. */
@@ -141,12 +153,7 @@ test('a missing executable fails createContainer with CreateContainerError', { s
 for (const wrapper of ['sh', 'native', undefined] as const) {
 const notBuilt = wrapper === 'native' && !nativeWrapperPath() ? 'the C wrapper is not built' : wrapper === undefined && !nativeMonitorPath() ? 'skiff-monitor is not built' : false;
 test(`an overlay root that cannot be mounted fails createContainer with mount's message, leaving nothing (${wrapper ? `${wrapper} runtime wrapper` : 'mounted by skiff-monitor'})`, { skip: skip || notBuilt }, async (t) => {
-  const broken = new RuncRuntime({ stateDir, images: busyboxImages(join(dir, 'no-such-rootfs')), network, runcRoot: join(dir, 'runc-root'), cgroupParent, podCIDR: '198.18.80.0/24', ociRuntime: testOciRuntime(), ...(wrapper ? { wrapper } : {}) });
-  const sid = await broken.runPodSandbox(sandboxConfig(`nomount-${wrapper ?? 'monitor'}`));
-  t.after(async () => {
-    await broken.removePodSandbox(sid);
-    await broken.close();
-  });
+  const { rt: broken, sid } = await otherRuntime(t, `nomount-${wrapper ?? 'monitor'}`, { images: busyboxImages(join(dir, 'no-such-rootfs')), ...(wrapper ? { wrapper } : {}) });
   for (const start of [false, true]) {
     const create = start ? broken.createAndStartContainer(sid, containerConfig('c', ['true'])) : broken.createContainer(sid, containerConfig('c', ['true']));
     await assert.rejects(create, (e: Error & { reason?: string }) => {
@@ -161,12 +168,7 @@ test(`an overlay root that cannot be mounted fails createContainer with mount's 
 }
 
 test('the sh runtime wrapper (where the C one is not built) creates and starts containers too', { skip }, async (t) => {
-  const shRuntime = new RuncRuntime({ stateDir, images: busyboxImages(rootfs), network, runcRoot: join(dir, 'runc-root'), cgroupParent, podCIDR: '198.18.80.0/24', ociRuntime: testOciRuntime(), wrapper: 'sh' });
-  const sid = await shRuntime.runPodSandbox(sandboxConfig('shwrapper'));
-  t.after(async () => {
-    await shRuntime.removePodSandbox(sid);
-    await shRuntime.close();
-  });
+  const { rt: shRuntime, sid } = await otherRuntime(t, 'shwrapper', { wrapper: 'sh' });
   const created = await shRuntime.createContainer(sid, containerConfig('two-step', ['sh', '-c', 'echo two; exit 4']));
   await shRuntime.startContainer(created);
   const oneStep = await shRuntime.createAndStartContainer(sid, containerConfig('one-step', ['sh', '-c', 'hostname; echo written > /f; cat /f']));
@@ -181,12 +183,7 @@ test('the sh runtime wrapper (where the C one is not built) creates and starts c
 });
 
 test('conmon as the monitor (where skiff-monitor is not built): output, exit codes, one-step start, OOMKilled', { skip }, async (t) => {
-  const rt = new RuncRuntime({ stateDir, images: busyboxImages(rootfs), network, runcRoot: join(dir, 'runc-root'), cgroupParent, podCIDR: '198.18.80.0/24', ociRuntime: testOciRuntime(), monitor: 'conmon' });
-  const sid = await rt.runPodSandbox(sandboxConfig('conmon'));
-  t.after(async () => {
-    await rt.removePodSandbox(sid);
-    await rt.close();
-  });
+  const { rt, sid } = await otherRuntime(t, 'conmon', { monitor: 'conmon' });
   const created = await rt.createContainer(sid, containerConfig('two-step', ['sh', '-c', 'echo out; echo err >&2; exit 4']));
   await rt.startContainer(created);
   const oneStep = await rt.createAndStartContainer(sid, containerConfig('one-step', ['sh', '-c', 'hostname; sleep 30']));
