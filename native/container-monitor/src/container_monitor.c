@@ -87,6 +87,8 @@
 #define STDOUT_PIPE 2 /* the stream byte of attach packets, as conmon's */
 #define STDERR_PIPE 3
 #define DRAIN_MS 1000
+/* an attach client that takes no output for this long is dropped (the monitor waits for it meanwhile) */
+#define ATTACH_SEND_TIMEOUT_S 10
 /* how long the runtime may take to create the container (skiff waits 30 s for the report) */
 #define RUNTIME_TIMEOUT_MS 25000
 /* input from attach clients held for a container that does not read its stdin */
@@ -287,7 +289,7 @@ static void send_to_clients(int stream, const char *buf, size_t n) {
     packet[0] = (char)stream;
     memcpy(packet + 1, buf + off, len);
     for (int i = 0; i < n_clients;) {
-      /* a client that cannot take a packet within its send timeout is dropped */
+      /* a client that cannot take a packet within ATTACH_SEND_TIMEOUT_S is dropped */
       if (send(clients[i], packet, len + 1, MSG_NOSIGNAL) < 0 && errno != EINTR) drop_client(i);
       else i++;
     }
@@ -790,7 +792,7 @@ int main(int argc, char **argv) {
     if (p[3].revents) {
       int c = accept4(attach_fd, NULL, NULL, SOCK_CLOEXEC);
       if (c >= 0 && n_clients < MAX_CLIENTS) {
-        struct timeval timeout = {.tv_sec = 2};
+        struct timeval timeout = {.tv_sec = ATTACH_SEND_TIMEOUT_S};
         setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
         clients[n_clients++] = c;
       } else if (c >= 0) {

@@ -29,6 +29,9 @@ export interface KillAllResult {
   readonly controllersRestored: string[];
 }
 
+/** How long killall waits for the killed containers' cgroups to empty. */
+const CGROUP_WAIT_MS = 5000;
+
 /** Idempotent; safe when nothing was ever started. */
 export async function killAllContainers(o: KillAllOptions): Promise<KillAllResult> {
   const runc = o.runcPath ?? 'runc';
@@ -50,7 +53,13 @@ export async function killAllContainers(o: KillAllOptions): Promise<KillAllResul
   }
   for (const id of ids) await run(runc, ['--root', root, 'delete', '--force', id]).catch(() => undefined);
   const unmounted = await unmountAllUnder(o.stateDir);
-  const cgroupsLeft = await removeCgroup(`/${parent}`);
+  // processes killed a moment ago may still be exiting (or waiting to be reaped): their cgroups
+  // go once they have, within a few seconds
+  let cgroupsLeft = await removeCgroup(`/${parent}`);
+  for (const deadline = Date.now() + CGROUP_WAIT_MS; cgroupsLeft.length > 0 && Date.now() < deadline; ) {
+    await new Promise((r) => setTimeout(r, 100));
+    cgroupsLeft = await removeCgroup(`/${parent}`);
+  }
   const controllersRestored = await restoreMovedControllers(MOVED_CONTROLLERS_DIR, (file, args) => run(file, [...args]));
   for (const d of ['containers', 'sandboxes', 'runtime']) await rm(join(o.stateDir, d), { recursive: true, force: true });
   await rm(root, { recursive: true, force: true });

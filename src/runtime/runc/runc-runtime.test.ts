@@ -352,19 +352,18 @@ test('attach: input the container does not read yet is kept; clients that go awa
   // echoes what comes in, with a steady trickle of output besides
   const id = await run(sid, 'chatty', ['sh', '-c', '(while true; do echo tick; sleep 0.002; done) & sleep 0.6; head -c 262144 /dev/zero | tr "\\0" a; echo; while read l; do echo got-$l; done'], { stdin: true });
   const big = 'x'.repeat(128 * 1024);
-  // 1. one client sends 128 KiB before the container reads any, and goes: the monitor queues it and
-  //    keeps taking the container's output meanwhile (writing the input to a full pipe instead would
-  //    leave both waiting forever)
+  // 1. one client sends 128 KiB before the container reads any: the monitor queues it and keeps
+  //    taking the container's output meanwhile (writing the input to a full pipe instead would
+  //    leave both waiting forever); the client goes once the line came back
   const sender = new AbortController();
   const senderIn = new PassThrough();
   const sent = runtime.attach(id, { stdin: senderIn, stdout: new PassThrough().resume(), signal: sender.signal });
   await new Promise((r) => setTimeout(r, 100));
   senderIn.write(`${big}\n`);
-  await new Promise((r) => setTimeout(r, 400));
+  let deadline = Date.now() + 30_000;
+  while (!(await logText(id)).includes(`got-${big}`) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   sender.abort();
   await sent;
-  let deadline = Date.now() + 20_000;
-  while (!(await logText(id)).includes(`got-${big}`) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   assert.ok((await logText(id)).includes(`got-${big}`), 'the queued line reached the container whole');
   // 2. a client stays while others come and go as the output flows
   const stdin = new PassThrough();
