@@ -31,6 +31,11 @@ export interface AgentConfig {
   readonly proxyTag: string;
 }
 
+/** The nftables table (family ip) of the node's hostPort rules, named after the proxy's tag. */
+export function hostPortTable(proxyTag: string): string {
+  return `${proxyTag}-hostports`;
+}
+
 export function agentStateDir(dataDir: string): string {
   return join(dataDir, 'agent');
 }

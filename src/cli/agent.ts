@@ -19,13 +19,14 @@ import { allocatableFrom, localCapacity, localNodeIP } from '../kubelet/machine-
 import { nodeProbeManager } from '../kubelet/probes/node-prober.js';
 import { KubeletServer } from '../kubelet/server/kubelet-server.js';
 import { checkBridgeForwarding } from '../network/bridge-netfilter.js';
+import { HostPorts } from '../network/host-ports.js';
 import { PodNetwork } from '../network/pod-network.js';
 import type { ImageProvider } from '../runtime/runc/deps.js';
 import { nativeMonitorPath } from '../runtime/runc/conmon.js';
 import { ociRuntimePath, type OciRuntimeName } from '../runtime/runc/oci-runtimes.js';
 import { ProcessHelper } from '../runtime/runc/process-helper.js';
 import { RuncRuntime } from '../runtime/runc/runc-runtime.js';
-import { prepareAgentConfig } from './agent-config.js';
+import { hostPortTable, prepareAgentConfig } from './agent-config.js';
 import { startServices } from './services-agent.js';
 import { nodeResolvConf } from '../kubelet/dns-config.js';
 import { kubeDnsClusterIP } from '../registry/resources/service-allocator.js';
@@ -91,6 +92,7 @@ export async function startAgent(opts: { flags: ServerFlags; client: Client; tls
     ociRuntime: flags.containerRuntime,
     cgroupParent: config.cgroupParent,
     processes,
+    hostPorts: new HostPorts({ table: hostPortTable(config.proxyTag), bridge: config.bridgeName }),
     log: flags.verbosity >= 2 ? (l) => log(`runc: ${l}`) : undefined,
   });
 

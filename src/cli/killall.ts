@@ -5,10 +5,11 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { removeHostPortRules } from '../network/host-ports.js';
 import { removeAllPodNetworking } from '../network/remove-all.js';
 import { killAllContainers } from '../runtime/runc/killall.js';
 import { OCI_RUNTIMES, ociRuntimePath } from '../runtime/runc/oci-runtimes.js';
-import { readAgentConfig } from './agent-config.js';
+import { hostPortTable, readAgentConfig } from './agent-config.js';
 import { removeProxyRules } from './services-agent.js';
 import { defaultDataDir } from './flags.js';
 
@@ -85,6 +86,13 @@ export async function killall(argv: readonly string[], log: (line: string) => vo
   } catch (e) {
     failed = true;
     log(`service proxy: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  try {
+    await removeHostPortRules(hostPortTable(config.proxyTag ?? config.cgroupParent));
+    log('hostPort rules removed');
+  } catch (e) {
+    failed = true;
+    log(`hostPort rules: ${e instanceof Error ? e.message : String(e)}`);
   }
   try {
     await removeAllPodNetworking({ stateDir: join(config.stateDir, 'network'), bridgeName: config.bridgeName, netnsPrefix: config.netnsPrefix });

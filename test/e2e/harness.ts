@@ -170,3 +170,22 @@ export function httpGet(host: string, port: number, path = '/', timeoutMs = 3000
     req.end();
   });
 }
+
+/**
+ * A pod manifest: busybox httpd in `image` serving `body` from `docRoot` on container port 8080,
+ * published on its node as `hostPort`, Ready once the port listens.
+ */
+export function hostPortPodYaml(opts: { name: string; image: string; hostPort: number; body: string; docRoot: string }): string {
+  return `apiVersion: v1
+kind: Pod
+metadata: {name: ${opts.name}}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: httpd
+    image: ${opts.image}
+    command: [sh, -c, 'mkdir -p ${opts.docRoot} && echo ${opts.body} > ${opts.docRoot}/index.html && exec httpd -f -p 8080 -h ${opts.docRoot}']
+    ports: [{containerPort: 8080, hostPort: ${opts.hostPort}}]
+    readinessProbe: {tcpSocket: {port: 8080}, periodSeconds: 1}
+`;
+}

@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { SKIFF_MAIN, kubectl, httpGet, kubectlOk, manifest, startSkiff, waitUntil, type Skiff } from './harness.js';
+import { SKIFF_MAIN, hostPortPodYaml, kubectl, httpGet, kubectlOk, manifest, startSkiff, waitUntil, type Skiff } from './harness.js';
 import { buildBusyboxImage, writeBusyboxArchive } from '../../src/images/busybox-archive.js';
 import { pushImage, startRegistry, type TestRegistry } from '../../src/images/testing.js';
 import bcrypt from 'bcryptjs';
@@ -24,6 +24,8 @@ const HAVE_RUNC = existsSync(RUNTIME === 'crun' ? '/usr/bin/crun' : '/usr/sbin/r
 const skip = !ROOT ? 'needs root (runc containers, network namespaces)' : !HAVE_RUNC ? `${RUNTIME} or conmon missing (npm test installs them as root)` : false;
 
 const BRIDGE = 'sktnode0';
+/** published by the hostPort pod (unique on the machine: other test files run clusters at the same time) */
+const HOST_PORT = 18095;
 const CLUSTER_CIDR = '198.18.32.0/20';
 /** its own: every cluster running a node rejects addresses of its service CIDR it has no rule for */
 const SERVICE_CIDR = '198.19.224.0/20';
@@ -370,9 +372,13 @@ spec:
     await assert.rejects(httpGet(p.status.podIP!, 8080, '/', 500));
   });
 
-  it('SIGKILL of skiff leaves pods serving; the restarted skiff adopts them with restartCount unchanged', async () => {
+  it('SIGKILL of skiff leaves pods serving, hostPorts too; the restarted skiff adopts them with restartCount unchanged, and withdraws a hostPort when its pod goes', async () => {
+    await ok('apply', '-f', manifest(s, 'hp.yaml', hostPortPodYaml({ name: 'hp', image: IMAGE, hostPort: HOST_PORT, body: 'published', docRoot: '/srv/node-e2e' })));
+    await ok('wait', '--for=condition=Ready', 'pod/hp', '--timeout=60s');
+    assert.equal((await httpGet('127.0.0.1', HOST_PORT, '/index.html')).trim(), 'published');
     const before = await podsOf('app=web');
     await s.stop('SIGKILL');
+    assert.equal((await httpGet('127.0.0.1', HOST_PORT, '/index.html')).trim(), 'published', 'the hostPort still answers with skiff dead');
     for (const p of before) assert.equal(await httpGet(p.status.podIP!, 8080, '/index.html'), `hello from ${p.metadata.name}\n`, 'still serving with skiff dead');
     s = await startSkiff({ dataDir, agent: true, args: serverArgs(), timeoutMs: 30_000 });
     await ok('wait', '--for=condition=Ready', 'node/skiff-e2e-node', '--timeout=60s');
@@ -384,6 +390,12 @@ spec:
       before.map((p) => [p.metadata.name, p.status.containerStatuses?.[0].containerID, p.status.containerStatuses?.[0].restartCount]).sort(),
     );
     for (const p of afterPods) assert.equal(await httpGet(p.status.podIP!, 8080, '/index.html'), `hello from ${p.metadata.name}\n`);
+    assert.equal((await httpGet('127.0.0.1', HOST_PORT, '/index.html')).trim(), 'published', 'the hostPort answers after the restart');
+    await ok('delete', 'pod', 'hp', '--wait=true', '--timeout=60s');
+    // the restarted node rebuilt its hostPort table from the adopted sandbox, so the pod's going empties it (and the table goes)
+    const { proxyTag } = JSON.parse(readFileSync(join(dataDir, 'agent', 'agent.json'), 'utf8')) as { proxyTag: string };
+    await until('the hostPort table to be removed', async () => !execFileSync('nft', ['list', 'tables'], { encoding: 'utf8' }).includes(`${proxyTag}-hostports`), 10_000);
+    await assert.rejects(httpGet('127.0.0.1', HOST_PORT, '/index.html', 500));
   });
 
   it('skiff killall leaves no container, namespace, link, mount or cgroup behind', async () => {

@@ -12,7 +12,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { SKIFF_MAIN, kubectl, httpGet, kubectlOk, manifest, removeAgentCluster, startSkiff, waitUntil, type Skiff } from './harness.js';
+import { SKIFF_MAIN, hostPortPodYaml, kubectl, httpGet, kubectlOk, manifest, removeAgentCluster, startSkiff, waitUntil, type Skiff } from './harness.js';
 import { writeBusyboxArchive } from '../../src/images/busybox-archive.js';
 import { chainPrefix } from '../../src/proxy/iptables/names.js';
 import { vipInterfaceName } from '../../src/proxy/userspace/names.js';
@@ -53,6 +53,7 @@ for (const m of MODES) {
     let s: Skiff;
     let dataDir: string;
     let nodeIP = '';
+    const hostPort = m.lbPort + 10;
 
     before(async () => {
       dataDir = mkdtempSync(join(tmpdir(), `skiff-svc-${m.mode}-`));
@@ -151,11 +152,12 @@ metadata: {name: client}
 spec:
   terminationGracePeriodSeconds: 1
   containers: [{name: c, image: ${IMAGE}, command: [sleep, '3600']}]
-`,
+---
+${hostPortPodYaml({ name: 'hp', image: IMAGE, hostPort, body: 'published', docRoot: '/www' })}`,
         ),
       );
       await ok('rollout', 'status', 'deployment/web', '--timeout=90s');
-      await ok('wait', '--for=condition=Ready', 'pod/client', '--timeout=60s');
+      await ok('wait', '--for=condition=Ready', 'pod/client', 'pod/hp', '--timeout=60s');
     });
 
     after(() => removeAgentCluster(s, dataDir));
@@ -213,6 +215,15 @@ spec:
       await until('LB port to answer', async () => pods.includes((await httpGet('127.0.0.1', m.lbPort)).trim()), 10_000);
     });
 
+    it('hostPort: the container answers on 127.0.0.1 and the node IP, from the node, from another pod and from itself; gone with the pod', async () => {
+      assert.equal((await httpGet('127.0.0.1', hostPort)).trim(), 'published');
+      assert.equal((await httpGet(nodeIP, hostPort)).trim(), 'published');
+      assert.equal((await ok('exec', 'client', '--', 'wget', '-qO-', `http://${nodeIP}:${hostPort}`)).trim(), 'published', 'another pod of the node');
+      assert.equal((await ok('exec', 'hp', '--', 'wget', '-qO-', `http://${nodeIP}:${hostPort}`)).trim(), 'published', 'the pod itself (hairpin)');
+      await ok('delete', 'pod', 'hp', '--wait=true', '--timeout=60s');
+      await until('the hostPort to be withdrawn', async () => (await tryConnect('127.0.0.1', hostPort, 1000)).outcome === 'refused', 10_000);
+    });
+
     it('DNS: ExternalName is a CNAME, headless gives the pod IPs, SRV and PTR answer, missing names are NXDOMAIN, TCP works', async () => {
       assert.match(dig(m.dnsIP, ['+short', 'ext.default.svc.cluster.local', 'CNAME']), /^example\.org\.$/m);
       const podIPs = (await ok('get', 'pods', '-l', 'app=web', '-o', 'jsonpath={.items[*].status.podIP}')).trim().split(/\s+/).sort();
@@ -266,6 +277,7 @@ spec:
       assert.ok(!links.includes(vipInterfaceName(name)), 'no userspace VIP interface');
       assert.ok(!execFileSync('ip', ['route', 'show', 'table', 'all'], { encoding: 'utf8' }).includes(m.serviceCIDR), 'no service CIDR route');
       assert.equal((await tryConnect('127.0.0.1', m.lbPort, 1000)).outcome, 'refused', 'no LoadBalancer socket or rule');
+      assert.ok(!execFileSync('nft', ['list', 'tables'], { encoding: 'utf8' }).includes(`${name}-hostports`), 'no hostPort table');
     });
   });
 }

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { test } from 'node:test';
 import { runInNetns } from '../../network/netns-exec.js';
 import type { ProxyState } from '../model.js';
-import { nft, nftTableExists } from './nft-command.js';
+import { nft, nftTableExists } from '../../network/nft-command.js';
 import { BUSYBOX, endpoint, httpGet, randomPort, servicePort, SKIP_UNLESS_ROOT as skip, testBackend, testPods, tryConnect } from './testing.js';
 
 const execFileAsync = promisify(execFile);

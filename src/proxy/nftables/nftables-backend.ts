@@ -8,7 +8,7 @@
 import { networkInterfaces } from 'node:os';
 import type { ProxyBackend, ProxyBackendOptions, ProxyState } from '../model.js';
 import { applyProxySysctls } from '../machine-settings.js';
-import { nft, nftApply, nftTableExists } from './nft-command.js';
+import { nft, nftApply, nftTableExists } from '../../network/nft-command.js';
 import { listeningPorts } from '../ports-in-use.js';
 import { desiredRuleset, syncScript, type Ruleset, type RulesetEnvironment } from './ruleset.js';
 

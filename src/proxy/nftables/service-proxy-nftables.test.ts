@@ -6,7 +6,7 @@ import type { KubeObject } from '../../api/object.js';
 import { resourceInfo } from '../../client/client.js';
 import { FakeClient } from '../../client/fake-client.js';
 import { ServiceProxy } from '../service-proxy.js';
-import { nft } from './nft-command.js';
+import { nft } from '../../network/nft-command.js';
 import { SKIP_UNLESS_ROOT as skip, testBackend } from './testing.js';
 
 const SERVICES = resourceInfo('', 'v1', 'services');

@@ -16,7 +16,7 @@ import { PodNetwork } from '../../network/pod-network.js';
 import { removeAllPodNetworking } from '../../network/remove-all.js';
 import type { ProxyEndpoint, ProxyServicePort } from '../model.js';
 import { NftablesBackend, removeNftablesRules, type NftablesBackendOptions } from './nftables-backend.js';
-import { nftTableExists } from './nft-command.js';
+import { nftTableExists } from '../../network/nft-command.js';
 
 export const BUSYBOX = '/bin/busybox';
 export const SKIP_UNLESS_ROOT = process.getuid?.() !== 0

@@ -41,6 +41,7 @@ import type {
   RuntimeStatus,
   RuntimeVersion,
 } from '../runtime.js';
+import type { HostPortEntry, HostPorts } from '../../network/host-ports.js';
 import { randomId } from '../random-id.js';
 import { NotFoundRuntimeError, RuntimeError } from '../runtime.js';
 import { attachConmon } from './attach.js';
@@ -114,6 +115,11 @@ export interface RuncRuntimeOptions {
    * Default: a helper of the runtime's own, stopped by `close()`.
    */
   readonly processes?: ProcessHelper;
+  /**
+   * publishes sandboxes' hostPorts on the node (network/host-ports.ts); rebuilt from the
+   * sandboxes that still run when the runtime starts. Without it hostPorts are not published.
+   */
+  readonly hostPorts?: HostPorts;
 }
 
 const realClock: RuntimeClock = {
@@ -154,6 +160,8 @@ export class RuncRuntime implements Runtime {
   private readonly runProgram: Run;
   /** starts a container's monitor: on a thread of the process-spawn addon where built, else through the process helper */
   private readonly startMonitor: (req: MonitorRequest) => Promise<MonitorOutcome>;
+  /** the adopted sandboxes' hostPorts put back (started by the constructor; awaited before any hostPort change) */
+  private readonly hostPortsRestored: Promise<void>;
 
   constructor(private readonly opts: RuncRuntimeOptions) {
     this.clock = opts.clock ?? realClock;
@@ -180,6 +188,7 @@ export class RuncRuntime implements Runtime {
     this.podCIDR = opts.podCIDR;
     if (opts.podCIDR) opts.network.setPodCIDR(opts.podCIDR);
     this.load();
+    this.hostPortsRestored = this.restoreHostPorts();
     try {
       this.watcher = watch(this.dirs.exits, (_event, name) => {
         const c = name ? this.containers.get(String(name)) : undefined;
@@ -241,6 +250,12 @@ export class RuncRuntime implements Runtime {
       netnsPath = net?.netnsPath;
       ip = net?.ip;
       t.lap('network+namespaces');
+      const published = (config.portMappings ?? []).filter((pm) => pm.hostPort);
+      if (published.length && ip && this.opts.hostPorts) {
+        await this.hostPortsRestored;
+        await this.opts.hostPorts.add(id, `${m.namespace}/${m.name}`, ip, published.map((pm) => ({ protocol: pm.protocol, hostPort: pm.hostPort!, containerPort: pm.containerPort, ...(pm.hostIP ? { hostIP: pm.hostIP } : {}) })));
+        t.lap('hostPorts');
+      }
       await writeSandboxFiles(p, { hostname: config.hostname, ...(ip ? { ip } : {}), hostNetwork, ...(config.dnsConfig ? { dnsConfig: config.dnsConfig } : {}), ...(this.opts.nodeEtc ? { nodeEtc: this.opts.nodeEtc } : {}) });
     } catch (e) {
       await this.destroySandboxFiles(id, hostNetwork).catch(() => undefined);
@@ -266,6 +281,7 @@ export class RuncRuntime implements Runtime {
     const s = this.sandboxes.get(id);
     if (!s) return;
     await Promise.all(this.containersOf(id).map((c) => this.stopContainer(c.id, 0)));
+    await this.withdrawHostPorts(id);
     if (!s.config.hostNetwork) await this.opts.network.tearDown(id);
     if (s.state !== 'notready' || s.ip) {
       s.state = 'notready';
@@ -620,6 +636,31 @@ export class RuncRuntime implements Runtime {
     }
   }
 
+  /** Publishes the hostPorts of the sandboxes load() found ready, and withdraws any left from sandboxes that are gone. */
+  private async restoreHostPorts(): Promise<void> {
+    const hostPorts = this.opts.hostPorts;
+    if (!hostPorts) return;
+    const entries: HostPortEntry[] = [];
+    for (const s of this.sandboxes.values()) {
+      if (s.state !== 'ready' || !s.ip) continue;
+      const m = s.config.metadata;
+      for (const pm of s.config.portMappings ?? []) {
+        if (pm.hostPort) entries.push({ sandboxId: s.id, pod: `${m.namespace}/${m.name}`, podIP: s.ip, protocol: pm.protocol, hostPort: pm.hostPort, containerPort: pm.containerPort, ...(pm.hostIP ? { hostIP: pm.hostIP } : {}) });
+      }
+    }
+    try {
+      for (const d of await hostPorts.restore(entries)) this.log(`runc: hostPort ${d.entry.hostPort}/${d.entry.protocol} of pod ${d.entry.pod} not published again: ${d.reason}`);
+    } catch (e) {
+      this.log(`runc: hostPort rules not restored: ${errorText(e)}`);
+    }
+  }
+
+  private async withdrawHostPorts(sandboxId: string): Promise<void> {
+    if (!this.opts.hostPorts) return;
+    await this.hostPortsRestored;
+    await this.opts.hostPorts.remove(sandboxId);
+  }
+
   private containersOf(sandboxId: string): ContainerRecord[] {
     return [...this.containers.values()].filter((c) => c.sandboxId === sandboxId);
   }
@@ -718,6 +759,7 @@ export class RuncRuntime implements Runtime {
 
   private async destroySandboxFiles(id: string, hostNetwork: boolean): Promise<void> {
     const p = sandboxPaths(join(this.dirs.sandboxes, id));
+    await this.withdrawHostPorts(id).catch(() => undefined);
     if (!hostNetwork) await this.opts.network.tearDown(id).catch(() => undefined);
     await unmountAll([p.utsNs, p.ipcNs], this.runProgram); // one umount for both namespace files
     await rm(p.dir, { recursive: true, force: true });
