@@ -21,6 +21,7 @@ const DEBIAN_PACKAGES = {
   'busybox-static': '/bin/busybox',
   'docker-registry': '/usr/bin/docker-registry',
   iproute2: '/sbin/ip',
+  conntrack: '/usr/sbin/conntrack', // the service proxy clears stale UDP flows with it
   conmon: '/usr/bin/conmon',
   crun: '/usr/bin/crun', // the alternative OCI runtime (--container-runtime crun)
   dnsutils: '/usr/bin/dig',

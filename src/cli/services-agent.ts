@@ -8,6 +8,7 @@ import type { ProxyBackend } from '../proxy/model.js';
 import { IptablesBackend } from '../proxy/iptables/iptables-backend.js';
 import { removeIptablesRules } from '../proxy/iptables/remove.js';
 import { NftablesBackend, removeNftablesRules } from '../proxy/nftables/nftables-backend.js';
+import { ConntrackCleaner } from '../proxy/conntrack.js';
 import { ServiceProxy } from '../proxy/service-proxy.js';
 import { UserspaceBackend } from '../proxy/userspace/userspace-backend.js';
 import { removeUserspaceProxy } from '../proxy/userspace/vip-interface.js';
@@ -75,7 +76,9 @@ export async function startServices(o: {
   const { flags, client, log } = o;
   const verbose = flags.verbosity >= 2 ? log : () => {};
   const backend = proxyBackend(flags.proxyMode, o.tag, (l) => verbose(`proxy: ${l}`), o.recorder);
-  const proxy = new ServiceProxy({ client, nodeName: o.nodeName, backend, serviceCIDRs: [flags.serviceCIDR], nodeIPs: [o.nodeIP], log: verbose });
+  // the kernel modes DNAT, so a UDP flow pinned to a gone endpoint (or to a rejection) is cleared after the sync that changed it
+  const conntrack = backend.mode === 'userspace' ? undefined : new ConntrackCleaner({ log: (l) => log(`proxy: ${l}`) });
+  const proxy = new ServiceProxy({ client, nodeName: o.nodeName, backend, serviceCIDRs: [flags.serviceCIDR], nodeIPs: [o.nodeIP], log: verbose, ...(conntrack ? { conntrack } : {}) });
   const lifetime = new AbortController();
   proxy.start(lifetime.signal);
 

@@ -6,6 +6,7 @@ import type { KubeObject } from '../api/object.js';
 import { resourceInfo } from '../client/client.js';
 import { FakeClient } from '../client/fake-client.js';
 import type { ProxyBackend, ProxyState } from './model.js';
+import { ConntrackCleaner } from './conntrack.js';
 import { ServiceProxy, type ServiceProxyOptions } from './service-proxy.js';
 
 const SERVICES = resourceInfo('', 'v1', 'services');
@@ -139,4 +140,26 @@ test('node IPs come from the Node when not given; stop() keeps the rules, cleanu
   assert.equal(backend.cleanups, 0);
   await p.cleanup();
   assert.equal(backend.cleanups, 1);
+});
+
+test('conntrack: after each applied sync the UDP flows it left stale are cleared (the endpoint replaced), none after a failed one', async (t) => {
+  const client = new FakeClient();
+  const udp = (ips: string[]) => ({ ...slice('dns', ips), ports: [{ port: 5353, protocol: 'UDP', name: '' }] }) as KubeObject;
+  await client.create(SERVICES, service('dns', '198.18.160.53', { ports: [{ port: 53, protocol: 'UDP', targetPort: 5353 }] }));
+  await client.create(SLICES, udp(['198.18.96.2']));
+  const backend = new RecordingBackend();
+  const runs: string[][] = [];
+  const conntrack = new ConntrackCleaner({ run: async (args) => (runs.push([...args]), { code: 0, stderr: '' }) });
+  const p = proxy(t, client, backend, { conntrack, retryInitialMs: 10 });
+  p.start();
+  await p.whenApplied();
+  // the first sync: the port serves, so flows that were not DNATed (made before it did) go
+  assert.deepEqual(runs, [['-D', '-p', 'udp', '--orig-dst', '198.18.160.53', '--orig-port-dst', '53', '--reply-src', '198.18.160.53']]);
+  runs.length = 0;
+  backend.failNext = 1;
+  await client.update(SLICES, udp(['198.18.96.3']));
+  await new Promise((r) => setTimeout(r, 5));
+  await p.whenApplied();
+  assert.equal(backend.last!.services[0]!.endpoints[0]!.ip, '198.18.96.3');
+  assert.deepEqual(runs, [['-D', '-p', 'udp', '--orig-dst', '198.18.160.53', '--orig-port-dst', '53', '--dst-nat', '198.18.96.2']], 'once, after the retry applied it');
 });

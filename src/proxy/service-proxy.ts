@@ -23,6 +23,7 @@ import { resourceInfo, type Client } from '../client/client.js';
 import { systemClock, type Clock, type TimerHandle } from '../client/clock.js';
 import { Informer } from '../client/informer.js';
 import { buildProxyState, isIPv4 } from './build-proxy-state.js';
+import { staleFlows, type ConntrackCleaner } from './conntrack.js';
 import type { ProxyBackend, ProxyState } from './model.js';
 
 export const DEFAULT_MIN_SYNC_INTERVAL_MS = 100;
@@ -48,6 +49,11 @@ export interface ServiceProxyOptions {
   readonly retryInitialMs?: number;
   readonly clock?: Clock;
   readonly log?: (line: string) => void;
+  /**
+   * clears the UDP flows each applied sync leaves stale (conntrack.ts); the kernel modes need it,
+   * the userspace mode (no DNAT) does not. Unset: flows are left to expire.
+   */
+  readonly conntrack?: ConntrackCleaner;
 }
 
 export interface ProxySyncStats {
@@ -91,6 +97,8 @@ export class ServiceProxy {
   private lastStart = -Infinity;
   private retryAt?: number;
   private lastApplied?: string;
+  /** the state the backend last applied successfully (what the kernel's rules are) */
+  private lastState?: ProxyState;
   private waiters: Array<() => void> = [];
   private counts = { syncs: 0, failures: 0, unchanged: 0, servicePorts: 0 };
   private lastSyncMs?: number;
@@ -226,6 +234,8 @@ export class ServiceProxy {
       return this.failed(since);
     }
     const done = this.clock.now();
+    const before = this.lastState;
+    this.lastState = state;
     this.lastApplied = text;
     this.retryAt = undefined;
     this.backoff.reset();
@@ -233,6 +243,10 @@ export class ServiceProxy {
     this.counts.servicePorts = state.services.length;
     this.lastSyncMs = done - t0;
     this.record(done - since);
+    if (this.opts.conntrack) {
+      const flows = staleFlows(before, state);
+      if (flows.length) await this.opts.conntrack.clean(flows);
+    }
   }
 
   private failed(since: number): void {
