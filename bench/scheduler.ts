@@ -21,7 +21,10 @@
 // writes its profile to <dir>/<scenario>-<nodes>n/), BENCH_SERVER_NODE_ARGS (extra Node flags for
 // the server, space-separated, e.g. --max-old-space-size=768), BENCH_SERVER_LOG_DIR (when set, the
 // server's whole stdout and stderr go to <dir>/<scenario>-<nodes>n.log, e.g. with --trace-gc), BENCH_SERVER_ARGS (extra `skiff server`
-// flags, space-separated, e.g. --no-control-loops-thread: the control loops on the API thread; they run in a worker thread by default with simulated nodes).
+// flags, space-separated, e.g. --no-control-loops-thread: the control loops on the API thread; they run in a worker thread by default with simulated nodes),
+// BENCH_WARMUP (default 0: a cold server, as the issue measures; N > 0: before the measured run,
+// the same scenario with N pods runs to Running in namespace `warmup`, whose pods stay, so the
+// figures are of a server whose code V8 has already compiled: its steady state).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
@@ -50,10 +53,13 @@ const CPU_PROF_DIR = process.env.BENCH_CPU_PROF_DIR;
 const SERVER_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const SERVER_ARGS = (process.env.BENCH_SERVER_ARGS ?? '').split(' ').filter(Boolean);
 const SERVER_LOG_DIR = process.env.BENCH_SERVER_LOG_DIR;
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 0);
+if (!Number.isInteger(WARMUP) || WARMUP < 0) throw new Error(`BENCH_WARMUP: expected a non-negative integer, got "${process.env.BENCH_WARMUP}"`);
 
 /** Bare pod creates in flight at once. */
 const CONCURRENCY = 32;
 const NAMESPACE = 'bench';
+const WARMUP_NAMESPACE = 'warmup';
 /** Pod and Service CIDRs inside 198.18.0.0/15 (reserved for benchmarking); simulated nodes' own IPs start at 198.19.0.1. */
 const CLUSTER_CIDR = '198.18.0.0/16';
 const SERVICE_CIDR = '198.19.128.0/17';
@@ -496,6 +502,38 @@ async function until(done: () => boolean, deadline: number): Promise<boolean> {
 // ---------------------------------------------------------------------------------------------
 // One scenario
 
+/** Creates the scenario's workload of `pods` pods in `namespace`; resolves when every create was acknowledged. */
+async function createWorkload(c: Conn, scenario: Scenario, namespace: string, pods: number): Promise<void> {
+  if (scenario === 'pods') {
+    await runAll(pods, CONCURRENCY, async (i) => void (await mustCall(c, 'POST', `/api/v1/namespaces/${namespace}/pods`, 201, barePod(i))));
+    return;
+  }
+  const deployments = Math.ceil(pods / REPLICAS);
+  await runAll(deployments, CONCURRENCY, async (i) => {
+    const replicas = Math.min(REPLICAS, pods - i * REPLICAS);
+    await mustCall(c, 'POST', `/apis/apps/v1/namespaces/${namespace}/deployments`, 201, deployment(i, replicas));
+  });
+}
+
+/** The scenario with WARMUP pods in its own namespace, run until all are Running (the pods stay); then a second's pause. */
+async function warmUp(c: Conn, scenario: Scenario, deadline: number): Promise<{ ms: number; perSecond: number }> {
+  await mustCall(c, 'POST', '/api/v1/namespaces', 201, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: WARMUP_NAMESPACE } });
+  const progress = new PodProgress(c, `/api/v1/namespaces/${WARMUP_NAMESPACE}/pods`);
+  await progress.start();
+  const t0 = performance.now();
+  try {
+    await createWorkload(c, scenario, WARMUP_NAMESPACE, WARMUP);
+    if (!(await until(() => progress.running.size >= WARMUP, performance.now() + Math.max(0, deadline - Date.now())))) {
+      throw new Error(`warm-up: ${progress.running.size} of ${WARMUP} pods Running before the start-up limit`);
+    }
+  } finally {
+    await progress.stop();
+  }
+  const ms = performance.now() - t0;
+  await sleep(1000);
+  return { ms: Math.round(ms), perSecond: Math.round(WARMUP / (ms / 1000)) };
+}
+
 function emit(scenario: Scenario, nodes: number, figure: string, values: object): void {
   console.log(JSON.stringify({ bench: 'scheduler', scenario, nodes, pods: PODS, figure, ...values }));
 }
@@ -513,6 +551,10 @@ async function runScenario(scenario: Scenario, nodes: number): Promise<void> {
     const net = nodeNetwork(nodes);
     emit(scenario, nodes, 'startup', { apiReadyMs: server.startupMs, nodeCIDRMaskSize: net.maskSize, podsPerNode: Math.min(net.podIPs, DEFAULT_NODE_PODS), rssMB: setup?.rssMB, cpuS: setup?.cpuS, loadavg1m: round(loadavg()[0]!, 2) });
 
+    if (WARMUP) {
+      const warm = await warmUp(c, scenario, setupDeadline);
+      emit(scenario, nodes, 'warmup', { pods: WARMUP, runningMs: warm.ms, perSecond: warm.perSecond });
+    }
     await mustCall(c, 'POST', '/api/v1/namespaces', 201, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE } });
     progress = new PodProgress(c, `/api/v1/namespaces/${NAMESPACE}/pods`);
     await progress.start();
@@ -523,15 +565,7 @@ async function runScenario(scenario: Scenario, nodes: number): Promise<void> {
     const benchCpu0 = process.cpuUsage();
     const t0 = performance.now();
     const deadline = t0 + TIME_LIMIT_S * 1000;
-    if (scenario === 'pods') {
-      await runAll(PODS, CONCURRENCY, async (i) => void (await mustCall(c, 'POST', `/api/v1/namespaces/${NAMESPACE}/pods`, 201, barePod(i))));
-    } else {
-      const deployments = Math.ceil(PODS / REPLICAS);
-      await runAll(deployments, CONCURRENCY, async (i) => {
-        const replicas = Math.min(REPLICAS, PODS - i * REPLICAS);
-        await mustCall(c, 'POST', `/apis/apps/v1/namespaces/${NAMESPACE}/deployments`, 201, deployment(i, replicas));
-      });
-    }
+    await createWorkload(c, scenario, NAMESPACE, PODS);
     const createsAckedMs = performance.now() - t0;
     const p = progress;
     const allBound = await until(() => p.bound.size >= PODS, deadline);
@@ -594,7 +628,7 @@ async function runScenario(scenario: Scenario, nodes: number): Promise<void> {
 }
 
 console.log(
-  JSON.stringify({ bench: 'scheduler', node: process.version, cpus: cpus().length, loadavg1m: round(loadavg()[0]!, 2), nodes: NODE_COUNTS, pods: PODS, replicas: REPLICAS, scenarios: SCENARIOS, timeLimitS: TIME_LIMIT_S, serverNodeArgs: SERVER_NODE_ARGS, serverArgs: SERVER_ARGS }),
+  JSON.stringify({ bench: 'scheduler', node: process.version, cpus: cpus().length, loadavg1m: round(loadavg()[0]!, 2), nodes: NODE_COUNTS, pods: PODS, warmupPods: WARMUP, replicas: REPLICAS, scenarios: SCENARIOS, timeLimitS: TIME_LIMIT_S, serverNodeArgs: SERVER_NODE_ARGS, serverArgs: SERVER_ARGS }),
 );
 let failures = 0;
 for (const nodes of NODE_COUNTS) {
