@@ -74,7 +74,7 @@ export async function killall(argv: readonly string[], log: (line: string) => vo
   for (const name of runtimes) {
     const runcRoot = name === (config.containerRuntime ?? 'runc') ? config.runcRoot : join(config.stateDir, name);
     const r = await killAllContainers({ stateDir: config.stateDir, runcRoot, runcPath: ociRuntimePath(name), cgroupParent: config.cgroupParent });
-    log(`containers stopped (${name}): ${r.containers.length}, mounts removed: ${r.unmounted.length}`);
+    log(`containers stopped (${name}): ${r.containers.length}, mounts removed: ${r.unmounted.length}${r.stragglers.length ? `, processes left in their cgroups killed: ${r.stragglers.length}` : ''}`);
     if (r.cgroupsLeft.length > 0) {
       failed = true;
       log(`cgroups still busy: ${r.cgroupsLeft.join(', ')}`);

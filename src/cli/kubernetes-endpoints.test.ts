@@ -9,6 +9,7 @@ import { advertiseAddress, keepKubernetesEndpoints, reconcileKubernetesEndpoints
 
 const ENDPOINTS = resourceInfo('', 'v1', 'endpoints');
 const SLICES = resourceInfo('discovery.k8s.io', 'v1', 'endpointslices');
+const SERVICES = resourceInfo('', 'v1', 'services');
 const local = () => '192.0.2.7';
 
 test('advertiseAddress: the flag, else one bound address, else the node IP; none on loopback', () => {
@@ -38,6 +39,18 @@ test('reconcileKubernetesEndpoints: creates the Endpoints and the EndpointSlice,
   assert.equal(await reconcileKubernetesEndpoints(client, '192.0.2.7', 7443), true);
   assert.equal((await client.get<Endpoints & KubeObject>(ENDPOINTS, 'default', 'kubernetes')).subsets?.[0]?.addresses?.[0]?.ip, '192.0.2.7');
   assert.equal((await client.get<EndpointSlice & KubeObject>(SLICES, 'default', 'kubernetes')).ports?.[0]?.port, 7443);
+});
+
+test("reconcileKubernetesEndpoints: the Service's https targetPort follows the API's port; other ports and a missing Service are left alone", async () => {
+  const client = new FakeClient();
+  await client.create(SERVICES, { apiVersion: 'v1', kind: 'Service', metadata: { namespace: 'default', name: 'kubernetes' }, spec: { ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: 6443 }, { name: 'other', port: 80, targetPort: 6443 }] } });
+  assert.equal(await reconcileKubernetesEndpoints(client, '192.0.2.7', 7443), true);
+  const ports = (await client.get<KubeObject & { spec: { ports: { name: string; targetPort: number }[] } }>(SERVICES, 'default', 'kubernetes')).spec.ports;
+  assert.deepEqual(ports.map((p) => [p.name, p.targetPort]), [['https', 7443], ['other', 6443]]);
+  assert.equal(await reconcileKubernetesEndpoints(client, '192.0.2.7', 7443), false);
+  const bare = new FakeClient();
+  await reconcileKubernetesEndpoints(bare, '192.0.2.7', 7443);
+  await assert.rejects(bare.get(SERVICES, 'default', 'kubernetes'), /not found/i);
 });
 
 test('keepKubernetesEndpoints: a deleted EndpointSlice comes back at the next round; stops with the signal', async () => {

@@ -9,7 +9,7 @@
 // to every address) the node IP. An API bound to loopback only cannot be reached from pods: no
 // endpoint is published then, and pods' connections to the Service are rejected, as for any
 // Service without endpoints.
-import type { Endpoints } from 'kubernetes-types/core/v1.js';
+import type { Endpoints, Service } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import { isNotFound } from '../api/errors.js';
 import type { KubeObject } from '../api/object.js';
@@ -17,6 +17,7 @@ import { resourceInfo, type Client } from '../client/client.js';
 
 const ENDPOINTS = resourceInfo('', 'v1', 'endpoints');
 const ENDPOINT_SLICES = resourceInfo('discovery.k8s.io', 'v1', 'endpointslices');
+const SERVICES = resourceInfo('', 'v1', 'services');
 const NAME = 'kubernetes';
 const NAMESPACE = 'default';
 /** How often the endpoint is checked (kube-apiserver's endpoint reconciler interval). */
@@ -69,8 +70,29 @@ async function ensure<T extends KubeObject>(client: Client, info: typeof ENDPOIN
   return true;
 }
 
-/** Makes default/kubernetes' Endpoints and EndpointSlice name `ip:port`; resolves whether anything was written. */
+/**
+ * The Service's https port leads to the API's own port (bootstrap writes 6443, the default; a
+ * server on another port corrects it, as kube-apiserver keeps the Service's ports). A missing
+ * Service is left to bootstrap. Resolves whether it wrote.
+ */
+async function ensureServiceTargetPort(client: Client, port: number): Promise<boolean> {
+  let svc: Service & KubeObject;
+  try {
+    svc = await client.get<Service & KubeObject>(SERVICES, NAMESPACE, NAME);
+  } catch (e) {
+    if (isNotFound(e)) return false;
+    throw e;
+  }
+  const ports = svc.spec?.ports ?? [];
+  const i = ports.findIndex((p) => p.name === 'https');
+  if (i < 0 || ports[i]!.targetPort === port) return false;
+  await client.update(SERVICES, { ...svc, spec: { ...svc.spec, ports: ports.map((p, j) => (j === i ? { ...p, targetPort: port } : p)) } });
+  return true;
+}
+
+/** Makes default/kubernetes' Endpoints and EndpointSlice name `ip:port` (and the Service's targetPort `port`); resolves whether anything was written. */
 export async function reconcileKubernetesEndpoints(client: Client, ip: string, port: number): Promise<boolean> {
+  const wroteService = await ensureServiceTargetPort(client, port);
   const ep = desiredEndpoints(ip, port);
   const slice = desiredSlice(ip, port);
   const wroteEndpoints = await ensure<Endpoints & KubeObject>(client, ENDPOINTS, ep, (c) => JSON.stringify(c.subsets ?? []) === JSON.stringify(ep.subsets));
@@ -84,7 +106,7 @@ export async function reconcileKubernetesEndpoints(client: Client, ip: string, p
       JSON.stringify(c.ports ?? []) === JSON.stringify(slice.ports) &&
       c.metadata?.labels?.['kubernetes.io/service-name'] === NAME,
   );
-  return wroteEndpoints || wroteSlice;
+  return wroteService || wroteEndpoints || wroteSlice;
 }
 
 /** Reconciles now and every `intervalMs` until `signal` aborts; failures are logged and retried. */

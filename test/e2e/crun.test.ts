@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { writeBusyboxArchive } from '../../src/images/busybox-archive.js';
-import { SKIFF_MAIN, kubectl, httpGet, kubectlOk, manifest, removeAgentCluster, startSkiff, waitUntil, type Skiff } from './harness.js';
+import { SKIFF_MAIN, kubectl, httpGet, killallOk, kubectlOk, manifest, removeAgentCluster, startSkiff, waitUntil, type Skiff } from './harness.js';
 
 const HAVE = existsSync('/usr/bin/crun') && existsSync('/usr/bin/conmon');
 const skip = process.getuid?.() !== 0 ? 'needs root (containers, network namespaces)' : !HAVE ? 'crun or conmon missing (npm test installs them as root)' : false;
@@ -91,7 +91,7 @@ spec:
     await s.stop();
     const agent = JSON.parse(readFileSync(join(dataDir, 'agent', 'agent.json'), 'utf8')) as { cgroupParent: string; netnsPrefix: string; containerRuntime: string };
     assert.equal(agent.containerRuntime, 'crun');
-    execFileSync(process.execPath, [SKIFF_MAIN, 'killall', '--data-dir', dataDir], { stdio: 'ignore', timeout: 60_000 });
+    killallOk(dataDir);
     assert.deepEqual(readdirSync('/run/netns').filter((n) => n.startsWith(agent.netnsPrefix)), [], 'no network namespace left');
     for (const controller of ['memory', 'cpu', 'pids']) assert.ok(!existsSync(join('/sys/fs/cgroup', controller, agent.cgroupParent)), `no ${controller} cgroup left`);
     assert.ok(!execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' }).includes(BRIDGE), `bridge ${BRIDGE} removed`);

@@ -1,6 +1,6 @@
 // End-to-end test harness: starts a real `skiff server` process on a temporary data dir and a
 // free port, and runs the real kubectl against it. Everything is removed when the test ends.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -188,4 +188,12 @@ spec:
     ports: [{containerPort: 8080, hostPort: ${opts.hostPort}}]
     readinessProbe: {tcpSocket: {port: 8080}, periodSeconds: 1}
 `;
+}
+
+/** `skiff killall --data-dir DIR`; throws with killall's whole output when it exits non-zero (so a failure says which step). */
+export function killallOk(dataDir: string): string {
+  const r = spawnSync(process.execPath, [SKIFF_MAIN, 'killall', '--data-dir', dataDir], { encoding: 'utf8', timeout: 60_000 });
+  const output = `${r.stdout ?? ''}${r.stderr ?? ''}`;
+  if (r.status !== 0) throw new Error(`skiff killall --data-dir ${dataDir} exited ${r.status ?? r.signal ?? r.error?.message}:\n${output}`);
+  return output;
 }

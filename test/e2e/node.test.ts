@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { SKIFF_MAIN, hostPortPodYaml, kubectl, httpGet, kubectlOk, manifest, startSkiff, waitUntil, type Skiff } from './harness.js';
+import { SKIFF_MAIN, hostPortPodYaml, kubectl, httpGet, killallOk, kubectlOk, manifest, startSkiff, waitUntil, type Skiff } from './harness.js';
 import { buildBusyboxImage, writeBusyboxArchive } from '../../src/images/busybox-archive.js';
 import { pushImage, startRegistry, type TestRegistry } from '../../src/images/testing.js';
 import bcrypt from 'bcryptjs';
@@ -402,7 +402,7 @@ spec:
     await s.stop();
     const agent = JSON.parse(readFileSync(join(dataDir, 'agent', 'agent.json'), 'utf8')) as { cgroupParent: string; netnsPrefix: string };
     assert.ok(readdirSync('/run/netns').some((n) => n.startsWith(agent.netnsPrefix)), 'pods still have their namespaces before killall');
-    skiffCli(['killall', '--data-dir', dataDir]);
+    killallOk(dataDir);
     assert.deepEqual(readdirSync('/run/netns').filter((n) => n.startsWith(agent.netnsPrefix)), [], 'no network namespace left');
     for (const controller of ['memory', 'cpu', 'pids']) {
       const dir = join('/sys/fs/cgroup', controller, agent.cgroupParent);

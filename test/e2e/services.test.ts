@@ -12,7 +12,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { SKIFF_MAIN, hostPortPodYaml, kubectl, httpGet, kubectlOk, manifest, removeAgentCluster, startSkiff, waitUntil, type Skiff } from './harness.js';
+import { SKIFF_MAIN, hostPortPodYaml, kubectl, httpGet, killallOk, kubectlOk, manifest, removeAgentCluster, startSkiff, waitUntil, type Skiff } from './harness.js';
 import { writeBusyboxArchive } from '../../src/images/busybox-archive.js';
 import { chainPrefix } from '../../src/proxy/iptables/names.js';
 import { vipInterfaceName } from '../../src/proxy/userspace/names.js';
@@ -196,6 +196,7 @@ ${hostPortPodYaml({ name: 'hp', image: IMAGE, hostPort, body: 'published', docRo
       const want = `${nodeIP}:${s.port}`;
       await until('the kubernetes endpoint', async () => (await ok('get', 'endpointslice', 'kubernetes', '-o', 'jsonpath={.endpoints[0].addresses[0]}:{.ports[0].port}')).trim() === want);
       assert.equal((await ok('get', 'endpoints', 'kubernetes', '-o', 'jsonpath={.subsets[0].addresses[0].ip}:{.subsets[0].ports[0].port}')).trim(), want);
+      await until("the Service's targetPort to be the API's port", async () => (await ok('get', 'svc', 'kubernetes', '-o', 'jsonpath={.spec.ports[0].targetPort}')).trim() === String(s.port));
       // the real kubectl through the Service's ClusterIP (the proxy's rules) to the API, verifying
       // the server's certificate under the name pods use
       const version = await ok('--server', `https://${await clusterIP('kubernetes')}:443`, '--tls-server-name', 'kubernetes.default.svc', 'get', '--raw', '/version');
@@ -268,7 +269,7 @@ ${hostPortPodYaml({ name: 'hp', image: IMAGE, hostPort, body: 'published', docRo
       const tag = JSON.parse(readFileSync(join(dataDir, 'agent', 'agent.json'), 'utf8')) as { proxyTag?: string; cgroupParent: string };
       await ok('delete', 'svc', '--all');
       await s.stop();
-      execFileSync(process.execPath, [SKIFF_MAIN, 'killall', '--data-dir', dataDir], { stdio: 'ignore', timeout: 60_000 });
+      killallOk(dataDir);
       const name = tag.proxyTag ?? tag.cgroupParent;
       assert.ok(!execFileSync('nft', ['list', 'tables'], { encoding: 'utf8' }).includes(name), 'no nftables table');
       assert.ok(!execFileSync('iptables-save', { encoding: 'utf8' }).includes(`:${chainPrefix(name)}`), 'no iptables chain');

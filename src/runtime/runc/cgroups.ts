@@ -33,6 +33,29 @@ export async function removeCgroup(path: string, root = CGROUP_ROOT): Promise<st
   return left;
 }
 
+/**
+ * SIGKILLs every process in the given cgroup directories and their children (cgroup.procs of each
+ * hierarchy): what is left of containers whose runtime no longer knew them. Resolves the pids killed.
+ */
+export async function killCgroupProcesses(dirs: readonly string[]): Promise<number[]> {
+  const killed = new Set<number>();
+  const visit = async (dir: string): Promise<void> => {
+    for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) if (e.isDirectory()) await visit(join(dir, e.name));
+    const procs = await readFile(join(dir, 'cgroup.procs'), 'utf8').catch(() => '');
+    for (const pid of procs.split('\n').map(Number).filter((n) => Number.isInteger(n) && n > 1)) {
+      if (killed.has(pid)) continue;
+      try {
+        process.kill(pid, 'SIGKILL');
+        killed.add(pid);
+      } catch {
+        /* gone already */
+      }
+    }
+  };
+  for (const d of dirs) await visit(d);
+  return [...killed];
+}
+
 async function removeTree(dir: string): Promise<boolean> {
   for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
     if (e.isDirectory()) await removeTree(join(dir, e.name));

@@ -1,12 +1,13 @@
 // killAllContainers on a state dir with running, created and exited containers leaves no runc
 // container, mount, cgroup or conmon behind. Needs root, runc, conmon and /bin/busybox.
 import { strict as assert } from 'node:assert';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type { ContainerConfig } from '../runtime.js';
-import { cgroupDirs, removeCgroup } from './cgroups.js';
+import { cgroupDirs, isCgroupV2, removeCgroup } from './cgroups.js';
 import { isLiveConmon } from './conmon.js';
 import { run } from './exec-file.js';
 import { killAllContainers } from './killall.js';
@@ -62,4 +63,26 @@ test('killAllContainers leaves no runc container, conmon, mount or cgroup', { sk
   // idempotent
   const again = await killAllContainers({ stateDir, runcRoot, runcPath: runtimePath, cgroupParent });
   assert.deepEqual(again.containers, []);
+});
+
+test('killAllContainers kills processes left in its cgroups that no runtime knows any more (a lost container)', { skip }, async () => {
+  const base = mkdtempSync(join(tmpdir(), 'skiff-killall-lost-'));
+  const parent = `skiff-test-lost-${process.pid}`;
+  const cg = isCgroupV2() ? join('/sys/fs/cgroup', parent, 'lost') : join('/sys/fs/cgroup', 'pids', parent, 'lost');
+  mkdirSync(cg, { recursive: true });
+  const child = spawn('/bin/busybox', ['sleep', '1000'], { stdio: 'ignore' });
+  try {
+    writeFileSync(join(cg, 'cgroup.procs'), String(child.pid));
+    const exited = new Promise((r) => child.once('exit', r));
+    const result = await killAllContainers({ stateDir: join(base, 'agent'), runcRoot: join(base, 'runc-root'), runcPath: runtimePath, cgroupParent: parent });
+    assert.deepEqual(result.containers, []);
+    assert.deepEqual(result.stragglers, [child.pid]);
+    assert.deepEqual(result.cgroupsLeft, []);
+    assert.equal(existsSync(cg), false);
+    await exited;
+  } finally {
+    child.kill('SIGKILL');
+    await removeCgroup(`/${parent}`);
+    rmSync(base, { recursive: true, force: true });
+  }
 });

@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MOVED_CONTROLLERS_DIR, removeCgroup, restoreMovedControllers } from './cgroups.js';
+import { killCgroupProcesses, MOVED_CONTROLLERS_DIR, removeCgroup, restoreMovedControllers } from './cgroups.js';
 import { CONMON_PIDFILE, isLiveConmon } from './conmon.js';
 import { run } from './exec-file.js';
 import { unmountAllUnder } from './mounts.js';
@@ -27,10 +27,14 @@ export interface KillAllResult {
   readonly cgroupsLeft: string[];
   /** cgroup controllers given back to the unified hierarchy (moved to v1 for crun on a hybrid node) */
   readonly controllersRestored: string[];
+  /** pids still in the cgroups a while after the runtime's kill, SIGKILLed one by one */
+  readonly stragglers: number[];
 }
 
 /** How long killall waits for the killed containers' cgroups to empty. */
-const CGROUP_WAIT_MS = 5000;
+const CGROUP_WAIT_MS = 10_000;
+/** After this long, processes still in them are killed one by one (the runtime did not know them any more). */
+const STRAGGLERS_AFTER_MS = 2000;
 
 /** Idempotent; safe when nothing was ever started. */
 export async function killAllContainers(o: KillAllOptions): Promise<KillAllResult> {
@@ -56,14 +60,17 @@ export async function killAllContainers(o: KillAllOptions): Promise<KillAllResul
   // processes killed a moment ago may still be exiting (or waiting to be reaped): their cgroups
   // go once they have, within a few seconds
   let cgroupsLeft = await removeCgroup(`/${parent}`);
-  for (const deadline = Date.now() + CGROUP_WAIT_MS; cgroupsLeft.length > 0 && Date.now() < deadline; ) {
+  const stragglers: number[] = [];
+  const start = Date.now();
+  while (cgroupsLeft.length > 0 && Date.now() < start + CGROUP_WAIT_MS) {
+    if (!stragglers.length && Date.now() >= start + STRAGGLERS_AFTER_MS) stragglers.push(...(await killCgroupProcesses(cgroupsLeft)));
     await new Promise((r) => setTimeout(r, 100));
     cgroupsLeft = await removeCgroup(`/${parent}`);
   }
   const controllersRestored = await restoreMovedControllers(MOVED_CONTROLLERS_DIR, (file, args) => run(file, [...args]));
   for (const d of ['containers', 'sandboxes', 'runtime']) await rm(join(o.stateDir, d), { recursive: true, force: true });
   await rm(root, { recursive: true, force: true });
-  return { containers: ids, unmounted, cgroupsLeft, controllersRestored };
+  return { containers: ids, unmounted, cgroupsLeft, controllersRestored, stragglers };
 }
 
 function safeReaddir(dir: string): string[] {

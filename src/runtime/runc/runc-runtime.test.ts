@@ -346,11 +346,13 @@ test('attach streams the container output and passes stdin', { skip }, async (t)
   await runtime.removePodSandbox(sid);
 });
 
-test('attach: input the container does not read yet is kept; clients that go away while output flows leave the others served', { skip, timeout: 60_000 }, async (t) => {
+test('attach: input the container does not read yet is kept; clients that go away while output flows leave the others served', { skip, timeout: 90_000 }, async (t) => {
   const sid = await sandbox(t);
   // a container that writes 256 KiB (more than a pipe holds) before it reads its stdin, then
   // echoes what comes in, with a steady trickle of output besides
-  const id = await run(sid, 'chatty', ['sh', '-c', '(while true; do echo tick; sleep 0.002; done) & sleep 0.6; head -c 262144 /dev/zero | tr "\\0" a; echo; while read l; do echo got-$l; done'], { stdin: true });
+  // (the trickle forks a sleep per line: at 50 lines/s, not more, so that a loaded machine still
+  // gets the 128 KiB line below through sh's byte-at-a-time read in time)
+  const id = await run(sid, 'chatty', ['sh', '-c', '(while true; do echo tick; sleep 0.02; done) & sleep 0.6; head -c 262144 /dev/zero | tr "\\0" a; echo; while read l; do echo got-$l; done'], { stdin: true });
   const big = 'x'.repeat(128 * 1024);
   // 1. one client sends 128 KiB before the container reads any: the monitor queues it and keeps
   //    taking the container's output meanwhile (writing the input to a full pipe instead would
@@ -360,7 +362,7 @@ test('attach: input the container does not read yet is kept; clients that go awa
   const sent = runtime.attach(id, { stdin: senderIn, stdout: new PassThrough().resume(), signal: sender.signal });
   await new Promise((r) => setTimeout(r, 100));
   senderIn.write(`${big}\n`);
-  let deadline = Date.now() + 30_000;
+  let deadline = Date.now() + 45_000;
   while (!(await logText(id)).includes(`got-${big}`) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   sender.abort();
   await sent;
