@@ -66,12 +66,23 @@ export function endpoint(ip: string, port: number, fields: Partial<ProxyEndpoint
   return { ip, port, ready: true, local: true, ...fields };
 }
 
+/** pick() until it gives something else than `taken`. */
+function otherThan(taken: number, pick: () => number): number {
+  for (;;) {
+    const n = pick();
+    if (n !== taken) return n;
+  }
+}
+
 export function proxyBackendConformance(opts: ConformanceOptions): void {
   test(`${opts.mode} backend: ClusterIP, affinity, NodePort, LoadBalancer, rejects and cleanup with real pods`, { skip: SKIP_UNLESS_ROOT }, async (t) => {
-    const pods = await startTestPods(t, { cidr: opts.podCIDR, names: ['a', 'b', 'client'], serve: ['a', 'b'], httpPort: HTTP_PORT });
+    // the rules go before the pods (after-hooks run in the order they were added): rules left
+    // pointing at removed pods would send a concurrent test's traffic to the same node port out
+    // of the machine
     const tag = testTag();
     const backend = opts.create(tag);
     t.after(() => backend.cleanup());
+    const pods = await startTestPods(t, { cidr: opts.podCIDR, names: ['a', 'b', 'client'], serve: ['a', 'b'], httpPort: HTTP_PORT });
     const base = opts.serviceCIDR.split('/')[0]!.split('.').slice(0, 3).join('.');
     const vip = (n: number) => `${base}.${n}`;
     const state = (services: ProxyServicePort[]): ProxyState => ({
@@ -82,7 +93,7 @@ export function proxyBackendConformance(opts: ConformanceOptions): void {
     const a = pods.pods.a!;
     const b = pods.pods.b!;
     const client = pods.pods.client!;
-    const nodePort = randomNodePort();
+    const nodePort = randomNodePort(opts.mode);
     const lbPort = 20000 + Math.floor(Math.random() * 5000);
     const web = servicePort('web', { clusterIPs: [vip(10)], port: 80, nodePort, endpoints: [endpoint(a.ip, HTTP_PORT), endpoint(b.ip, HTTP_PORT)] });
     const sticky = servicePort('sticky', {
@@ -95,7 +106,7 @@ export function proxyBackendConformance(opts: ConformanceOptions): void {
     const lb = servicePort('lb', {
       clusterIPs: [vip(13)],
       port: lbPort,
-      nodePort: randomNodePort(),
+      nodePort: otherThan(nodePort, () => randomNodePort(opts.mode)),
       loadBalancerIPs: [pods.gateway],
       endpoints: [endpoint(a.ip, HTTP_PORT), endpoint(b.ip, HTTP_PORT)],
     });

@@ -176,7 +176,11 @@ export function testTag(): string {
   return `skiff-test-pa-${randomBytes(3).toString('hex')}`;
 }
 
-/** A random port in the NodePort range. */
-export function randomNodePort(): number {
-  return 30000 + Math.floor(Math.random() * 2700);
+/** Each mode's conformance test picks its node ports from a range of its own (they run at the same time, and node ports are the machine's). */
+const NODE_PORT_RANGES: Readonly<Record<string, number>> = { nftables: 30000, iptables: 30300, userspace: 30600 };
+
+/** A random port in the NodePort range: 300 of its own for a known mode, else anywhere below 30900. */
+export function randomNodePort(mode?: string): number {
+  const base = mode !== undefined ? NODE_PORT_RANGES[mode] : undefined;
+  return base !== undefined ? base + Math.floor(Math.random() * 300) : 30000 + Math.floor(Math.random() * 900);
 }

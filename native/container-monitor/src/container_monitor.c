@@ -47,7 +47,9 @@
  *     be unable to watch the container, it exits 2 without exit files: the runtime then reports
  *     the monitor gone, not a made-up status.)
  * Input from attach clients is queued for a container that does not read its stdin (up to 1 MiB,
- * then the clients are not read), so the monitor never blocks on it.
+ * then the clients are not read), and output for each attach client that takes it slowly (up to
+ * 1 MiB, then that client is dropped), so the monitor never blocks on either: a stalled client
+ * costs neither the container nor the other clients their output.
  *
  * It is a small static program (no dynamic loader, no libraries to map): conmon's start-up, most
  * of it the dynamic loading of glib and systemd's library, cost ~5 ms of CPU per container on the
@@ -87,8 +89,9 @@
 #define STDOUT_PIPE 2 /* the stream byte of attach packets, as conmon's */
 #define STDERR_PIPE 3
 #define DRAIN_MS 1000
-/* an attach client that takes no output for this long is dropped (the monitor waits for it meanwhile) */
-#define ATTACH_SEND_TIMEOUT_S 10
+/* output held for one attach client that takes it slower than the container writes; a client
+   further behind is dropped (the container and the other clients never wait for it) */
+#define CLIENT_QUEUE_MAX (1 << 20)
 /* how long the runtime may take to create the container (skiff waits 30 s for the report) */
 #define RUNTIME_TIMEOUT_MS 25000
 /* input from attach clients held for a container that does not read its stdin */
@@ -108,7 +111,14 @@ static struct {
 extern char **environ;
 static int sync_fd = -1;
 static int log_fd = -1;
-static int clients[MAX_CLIENTS];
+/* one attach client: its socket (non-blocking) and the packets it has not taken yet, each as a
+   2-byte length and the packet, in q[q_off, q_len) */
+struct client {
+  int fd;
+  char *q;
+  size_t q_off, q_len, q_cap;
+};
+static struct client clients[MAX_CLIENTS];
 static int n_clients;
 
 /* ---- small helpers ---- */
@@ -278,8 +288,46 @@ static int queue_stdin(int fd, const char *data, size_t n) {
 /* ---- attach clients ---- */
 
 static void drop_client(int i) {
-  close(clients[i]);
+  close(clients[i].fd);
+  free(clients[i].q);
   clients[i] = clients[--n_clients];
+}
+
+/* Sends client i's queued packets until its socket is full; -1 when the client is gone. */
+static int flush_client(struct client *c) {
+  while (c->q_off < c->q_len) {
+    size_t len = (size_t)(unsigned char)c->q[c->q_off] << 8 | (unsigned char)c->q[c->q_off + 1];
+    if (send(c->fd, c->q + c->q_off + 2, len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+      if (errno == EINTR) continue;
+      return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
+    }
+    c->q_off += 2 + len;
+  }
+  c->q_off = c->q_len = 0;
+  return 0;
+}
+
+/* Queues one packet for a client; -1 when the client is too far behind (it is to be dropped). */
+static int queue_packet(struct client *c, const char *packet, size_t len) {
+  if (c->q_off > 0 && c->q_off * 2 >= c->q_len) {
+    memmove(c->q, c->q + c->q_off, c->q_len - c->q_off);
+    c->q_len -= c->q_off;
+    c->q_off = 0;
+  }
+  if (c->q_len - c->q_off + len + 2 > CLIENT_QUEUE_MAX) return -1;
+  if (c->q_len + len + 2 > c->q_cap) {
+    size_t cap = c->q_cap ? c->q_cap : 4 * (BUF_SIZE + 3);
+    while (cap < c->q_len + len + 2) cap *= 2;
+    char *q = realloc(c->q, cap);
+    if (!q) return -1;
+    c->q = q;
+    c->q_cap = cap;
+  }
+  c->q[c->q_len] = (char)(len >> 8);
+  c->q[c->q_len + 1] = (char)(len & 0xff);
+  memcpy(c->q + c->q_len + 2, packet, len);
+  c->q_len += len + 2;
+  return 0;
 }
 
 static void send_to_clients(int stream, const char *buf, size_t n) {
@@ -289,8 +337,7 @@ static void send_to_clients(int stream, const char *buf, size_t n) {
     packet[0] = (char)stream;
     memcpy(packet + 1, buf + off, len);
     for (int i = 0; i < n_clients;) {
-      /* a client that cannot take a packet within ATTACH_SEND_TIMEOUT_S is dropped */
-      if (send(clients[i], packet, len + 1, MSG_NOSIGNAL) < 0 && errno != EINTR) drop_client(i);
+      if (queue_packet(&clients[i], packet, len + 1) != 0 || flush_client(&clients[i]) != 0) drop_client(i);
       else i++;
     }
   }
@@ -752,7 +799,11 @@ int main(int argc, char **argv) {
     p[np++] = (struct pollfd){.fd = exited ? -1 : ctl_fd, .events = POLLIN};
     p[np++] = (struct pollfd){.fd = exited ? -1 : oom_watch_fd, .events = POLLIN};
     p[np++] = (struct pollfd){.fd = !exited && in_len > 0 ? stdin_fd : -1, .events = POLLOUT};
-    for (int i = 0; i < n_clients; i++) p[np++] = (struct pollfd){.fd = exited || !taking_input ? -1 : clients[i], .events = POLLIN};
+    /* clients: input while it is taken (not after the exit), and room for the output they are behind on */
+    for (int i = 0; i < n_clients; i++) {
+      short ev = (short)((exited || !taking_input ? 0 : POLLIN) | (clients[i].q_len > clients[i].q_off ? POLLOUT : 0));
+      p[np++] = (struct pollfd){.fd = ev ? clients[i].fd : -1, .events = ev};
+    }
     if (!sweep && poll(p, (nfds_t)np, exited ? 50 : -1) < 0) {
       if (errno == EINTR) continue;
       _exit(2); /* cannot watch the container: no exit status is better than a wrong one */
@@ -792,9 +843,7 @@ int main(int argc, char **argv) {
     if (p[3].revents) {
       int c = accept4(attach_fd, NULL, NULL, SOCK_CLOEXEC);
       if (c >= 0 && n_clients < MAX_CLIENTS) {
-        struct timeval timeout = {.tv_sec = ATTACH_SEND_TIMEOUT_S};
-        setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
-        clients[n_clients++] = c;
+        clients[n_clients++] = (struct client){.fd = c};
       } else if (c >= 0) {
         close(c);
       } else if (errno == EMFILE || errno == ENFILE || errno == ENOMEM || errno == ENOBUFS) {
@@ -834,8 +883,14 @@ int main(int argc, char **argv) {
       if (!p[i].revents) continue;
       int ci = i - 7;
       /* send_to_clients above may have dropped (and moved) clients since the poll */
-      if (ci >= n_clients || clients[ci] != p[i].fd) continue;
-      ssize_t got = recv(clients[ci], buf, sizeof buf, MSG_DONTWAIT);
+      if (ci >= n_clients || clients[ci].fd != p[i].fd) continue;
+      if ((p[i].revents & POLLOUT) && flush_client(&clients[ci]) != 0) {
+        drop_client(ci);
+        attach_paused = 0;
+        continue;
+      }
+      if (!(p[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      ssize_t got = recv(clients[ci].fd, buf, sizeof buf, MSG_DONTWAIT);
       if (got > 0) {
         if (stdin_fd >= 0 && queue_stdin(stdin_fd, buf, (size_t)got) != 0 && stdin_fd != master) {
           close(stdin_fd);
@@ -871,6 +926,6 @@ int main(int argc, char **argv) {
     path_join(path, sizeof path, opt.exit_dir, opt.id);
     write_file(path, code);
   }
-  for (int i = 0; i < n_clients; i++) close(clients[i]);
+  for (int i = 0; i < n_clients; i++) close(clients[i].fd);
   return 0;
 }

@@ -31,7 +31,10 @@ export async function testPods(t: TestContext, cidr: string, names: readonly str
   const base = await mkdtemp(join(tmpdir(), 'skiff-proxy-'));
   const opts = { stateDir: join(base, 'network'), bridgeName: `skp${tag}`, netnsPrefix: `skpn-${tag.slice(0, 6)}-` };
   const children: ChildProcess[] = [];
+  const tablesFirst: (() => Promise<void>)[] = [];
+  beforePodsGo.set(t, tablesFirst);
   t.after(async () => {
+    for (const removeTable of tablesFirst) await removeTable().catch(() => undefined);
     for (const c of children) {
       if (c.exitCode !== null || c.signalCode !== null) continue;
       const exited = new Promise((r) => c.once('exit', r));
@@ -62,10 +65,18 @@ export async function testPods(t: TestContext, cidr: string, names: readonly str
   return { pods, gateway, net, addPod };
 }
 
-/** A backend on table `skiff-test-pc-<hex>`, deleted after the test. */
+/**
+ * Per test: removals of backends' tables that testPods' cleanup runs before the pods go (after
+ * hooks run in the order they were added, and tests make their pods first): rules left pointing
+ * at removed pods would send a concurrent test's traffic to the same node port out of the machine.
+ */
+const beforePodsGo = new WeakMap<TestContext, (() => Promise<void>)[]>();
+
+/** A backend on table `skiff-test-pc-<hex>`, deleted after the test (before the test's pods). */
 export function testBackend(t: TestContext, extra: Partial<NftablesBackendOptions> = {}): NftablesBackend {
   const tag = `skiff-test-pc-${randomBytes(4).toString('hex')}`;
   const backend = new NftablesBackend({ tag, ...extra });
+  beforePodsGo.get(t)?.push(() => removeNftablesRules(tag));
   t.after(async () => {
     await removeNftablesRules(tag);
     if (await nftTableExists(tag)) throw new Error(`table ${tag} left behind`);

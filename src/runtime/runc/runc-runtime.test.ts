@@ -1,6 +1,7 @@
 // Real containers: runc + conmon on a busybox rootfs, in network namespaces made with `ip netns`.
 // Needs root, runc, conmon and /bin/busybox; everything made is removed in `after`, also on failure.
 import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +12,7 @@ import { removeCgroup } from './cgroups.js';
 import { killAllContainers } from './killall.js';
 import { mountPoints } from './mounts.js';
 import { ociRuntimePath } from './oci-runtimes.js';
-import { nativeMonitorPath } from './conmon.js';
+import { attachId, nativeMonitorPath } from './conmon.js';
 import { nativeWrapperPath } from './runtime-wrapper.js';
 import { RuncRuntime, type RuncRuntimeOptions } from './runc-runtime.js';
 import { missingOciRuntime, testOciRuntime } from './testing/oci-runtime.js';
@@ -389,6 +390,50 @@ test('attach: input the container does not read yet is kept; clients that go awa
   await attached;
   assert.ok(text.includes('got-after'), 'the staying client is still served after the others went');
   assert.equal((await runtime.containerStatus(id)).state, 'running');
+  await runtime.removePodSandbox(sid);
+});
+
+test('attach: a client that takes no output costs neither the container nor another client theirs; it is dropped once 1 MiB behind', { skip, timeout: 60_000 }, async (t) => {
+  const sid = await sandbox(t);
+  // ~1.3 MB/s of output in 64 KiB lines, numbered
+  const id = await run(sid, 'flood', ['sh', '-c', 'i=0; while true; do i=$((i+1)); echo "n$i"; head -c 65536 /dev/zero | tr "\\0" a; echo; sleep 0.05; done']);
+  // a client that connects to the attach socket and never reads
+  // a client that connects to the attach socket and takes nothing for 6 s; then it reads what
+  // its socket holds and says whether the monitor had closed the connection meanwhile
+  const stalledClient = 'use Socket; $| = 1; socket(my $s, PF_UNIX, 5, 0) or die; connect($s, pack_sockaddr_un($ARGV[0])) or die "connect: $!"; print "connected\\n"; sleep 6; while (1) { defined(recv($s, my $b, 8193, 0)) or last; last if length($b) == 0 } print "closed\\n"';
+  const stalled = spawn('perl', ['-e', stalledClient, join(stateDir, 'runtime', 's', attachId(id), 'attach')], { stdio: ['ignore', 'pipe', 'inherit'] }); // the short link: a socket path has at most 107 bytes
+  t.after(() => void stalled.kill('SIGKILL'));
+  await new Promise((resolve, reject) => {
+    stalled.stdout!.once('data', resolve);
+    stalled.once('exit', (c) => reject(new Error(`the stalled client could not connect (${c})`)));
+  });
+  // a client that reads: its output must keep coming, without a pause of seconds, while the other stalls
+  const stdout = new PassThrough();
+  let last = Date.now();
+  let longestGap = 0;
+  let bytes = 0;
+  stdout.on('data', (d: Buffer) => {
+    const now = Date.now();
+    longestGap = Math.max(longestGap, now - last);
+    last = now;
+    bytes += d.length;
+  });
+  const ac = new AbortController();
+  const attached = runtime.attach(id, { stdout, signal: ac.signal });
+  let stalledSaid = '';
+  stalled.stdout!.on('data', (d: Buffer) => (stalledSaid += d.toString()));
+  await new Promise((r) => setTimeout(r, 5000));
+  ac.abort();
+  await attached;
+  assert.ok(bytes > 1 << 20, `the reading client got ${bytes} bytes in 5 s`);
+  assert.ok(longestGap < 2500, `the reading client waited ${longestGap} ms for output`);
+  // the container went on writing: its log grew past what the stalled client could have held
+  assert.match(await logText(id, { tailLines: 3 }), /^n\d+$/m);
+  assert.equal((await runtime.containerStatus(id)).state, 'running');
+  // the stalled client, more than 1 MiB behind, was dropped: once it reads, its connection ends
+  const deadline = Date.now() + 10_000;
+  while (!stalledSaid.includes('closed') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  assert.ok(stalledSaid.includes('closed'), 'the monitor closed the stalled client');
   await runtime.removePodSandbox(sid);
 });
 
