@@ -40,7 +40,13 @@ export async function startSkiff(opts: StartOptions = {}): Promise<Skiff> {
   // Test clusters use CIDRs inside 198.18.0.0/15 (reserved for benchmarking), never real networks.
   const cidrs = ['--cluster-cidr', TEST_CLUSTER_CIDR, '--service-cidr', TEST_SERVICE_CIDR];
   // SKIFF_CONTAINER_RUNTIME=crun runs the node's containers with crun instead of runc
-  const agent = opts.agent ? (process.env.SKIFF_CONTAINER_RUNTIME && !opts.args?.includes('--container-runtime') ? ['--container-runtime', process.env.SKIFF_CONTAINER_RUNTIME] : []) : ['--disable-agent'];
+  // A node's NodePort rules catch the port on every local address of the machine: clusters with a
+  // node take their node ports from 29000-29999, away from the proxy's own tests (30000-32999),
+  // which run at the same time
+  const nodePorts = opts.args?.includes('--service-node-port-range') ? [] : ['--service-node-port-range', E2E_NODE_PORTS];
+  const agent = opts.agent
+    ? [...(process.env.SKIFF_CONTAINER_RUNTIME && !opts.args?.includes('--container-runtime') ? ['--container-runtime', process.env.SKIFF_CONTAINER_RUNTIME] : []), ...nodePorts]
+    : ['--disable-agent'];
   const proc = spawn(process.execPath, [SKIFF_MAIN, 'server', '--data-dir', dataDir, '--port', '0', '--bind', '127.0.0.1', ...agent, ...cidrs, ...(opts.args ?? [])], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -175,6 +181,9 @@ export function httpGet(host: string, port: number, path = '/', timeoutMs = 3000
  * A pod manifest: busybox httpd in `image` serving `body` from `docRoot` on container port 8080,
  * published on its node as `hostPort`, Ready once the port listens.
  */
+/** The NodePort range of e2e clusters that run a node (startSkiff with agent). */
+export const E2E_NODE_PORTS = '29000-29999';
+
 export function hostPortPodYaml(opts: { name: string; image: string; hostPort: number; body: string; docRoot: string }): string {
   return `apiVersion: v1
 kind: Pod

@@ -92,6 +92,8 @@
 /* output held for one attach client that takes it slower than the container writes; a client
    further behind is dropped (the container and the other clients never wait for it) */
 #define CLIENT_QUEUE_MAX (1 << 20)
+/* a client's emptied queue keeps this much memory for the next packets, and gives back more */
+#define QUEUE_KEEP (4 * (BUF_SIZE + 3))
 /* how long the runtime may take to create the container (skiff waits 30 s for the report) */
 #define RUNTIME_TIMEOUT_MS 25000
 /* input from attach clients held for a container that does not read its stdin */
@@ -120,6 +122,8 @@ struct client {
 };
 static struct client clients[MAX_CLIENTS];
 static int n_clients;
+/* no more clients could be accepted (fd limit): the socket is not polled until one goes */
+static int attach_paused;
 
 /* ---- small helpers ---- */
 
@@ -291,6 +295,14 @@ static void drop_client(int i) {
   close(clients[i].fd);
   free(clients[i].q);
   clients[i] = clients[--n_clients];
+  attach_paused = 0;
+}
+
+/* Whether any client has output it has not taken yet. */
+static int clients_behind(void) {
+  for (int i = 0; i < n_clients; i++)
+    if (clients[i].q_len > clients[i].q_off) return 1;
+  return 0;
 }
 
 /* Sends client i's queued packets until its socket is full; -1 when the client is gone. */
@@ -304,19 +316,25 @@ static int flush_client(struct client *c) {
     c->q_off += 2 + len;
   }
   c->q_off = c->q_len = 0;
+  /* all taken: memory a burst made the queue grow to goes back */
+  if (c->q_cap > QUEUE_KEEP) {
+    free(c->q);
+    c->q = NULL;
+    c->q_cap = 0;
+  }
   return 0;
 }
 
 /* Queues one packet for a client; -1 when the client is too far behind (it is to be dropped). */
 static int queue_packet(struct client *c, const char *packet, size_t len) {
-  if (c->q_off > 0 && c->q_off * 2 >= c->q_len) {
+  if (c->q_off > 0 && (c->q_off * 2 >= c->q_len || c->q_len + len + 2 > c->q_cap)) {
     memmove(c->q, c->q + c->q_off, c->q_len - c->q_off);
     c->q_len -= c->q_off;
     c->q_off = 0;
   }
   if (c->q_len - c->q_off + len + 2 > CLIENT_QUEUE_MAX) return -1;
   if (c->q_len + len + 2 > c->q_cap) {
-    size_t cap = c->q_cap ? c->q_cap : 4 * (BUF_SIZE + 3);
+    size_t cap = c->q_cap ? c->q_cap : QUEUE_KEEP;
     while (cap < c->q_len + len + 2) cap *= 2;
     char *q = realloc(c->q, cap);
     if (!q) return -1;
@@ -778,7 +796,7 @@ int main(int argc, char **argv) {
   if (opt.terminal) close(err_pipe[0]);
   int stdin_fd = opt.terminal ? (master >= 0 ? master : -1) : in_pipe[1];
   if (stdin_fd >= 0) set_nonblock(stdin_fd);
-  int exited = 0, exit_status = 0, sweep = 1, attach_paused = 0;
+  int exited = 0, exit_status = 0, sweep = 1;
   struct timespec exited_at = {0};
   char buf[BUF_SIZE];
   for (;;) {
@@ -786,7 +804,8 @@ int main(int argc, char **argv) {
       struct timespec now;
       clock_gettime(CLOCK_MONOTONIC, &now);
       long ms = (now.tv_sec - exited_at.tv_sec) * 1000 + (now.tv_nsec - exited_at.tv_nsec) / 1000000;
-      if ((stdout_fd < 0 && stderr_fd < 0) || ms >= DRAIN_MS) break;
+      /* drained: the pipes' ends reached and every client served (or the time is up) */
+      if ((stdout_fd < 0 && stderr_fd < 0 && !clients_behind()) || ms >= DRAIN_MS) break;
     }
     struct pollfd p[7 + MAX_CLIENTS];
     int np = 0;
@@ -886,7 +905,6 @@ int main(int argc, char **argv) {
       if (ci >= n_clients || clients[ci].fd != p[i].fd) continue;
       if ((p[i].revents & POLLOUT) && flush_client(&clients[ci]) != 0) {
         drop_client(ci);
-        attach_paused = 0;
         continue;
       }
       if (!(p[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
@@ -898,7 +916,6 @@ int main(int argc, char **argv) {
         }
       } else if (got == 0 || (errno != EAGAIN && errno != EINTR)) {
         drop_client(ci);
-        attach_paused = 0;
         if (opt.stdin_open && !opt.leave_stdin_open && stdin_fd >= 0 && stdin_fd != master) {
           close(stdin_fd);
           stdin_fd = -1;

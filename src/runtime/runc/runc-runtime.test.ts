@@ -2,7 +2,7 @@
 // Needs root, runc, conmon and /bin/busybox; everything made is removed in `after`, also on failure.
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -434,6 +434,24 @@ test('attach: a client that takes no output costs neither the container nor anot
   const deadline = Date.now() + 10_000;
   while (!stalledSaid.includes('closed') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   assert.ok(stalledSaid.includes('closed'), 'the monitor closed the stalled client');
+  await runtime.removePodSandbox(sid);
+});
+
+test('attach: a client behind when the container exits still gets all of its output (the monitor drains the queue before it ends)', { skip, timeout: 60_000 }, async (t) => {
+  const sid = await sandbox(t);
+  // 1 MB at once when the test says so, then the exit
+  const id = await run(sid, 'burst', ['sh', '-c', 'while [ ! -e /tmp/go ]; do sleep 0.05; done; head -c 1000000 /dev/zero | tr "\\0" b; echo END']);
+  // a client that connects, then takes nothing for 0.5 s (the container writes and exits meanwhile), then reads to the end
+  const lateReader = 'use Socket; $| = 1; socket(my $s, PF_UNIX, 5, 0) or die; connect($s, pack_sockaddr_un($ARGV[0])) or die "connect: $!"; print "connected\\n"; select(undef, undef, undef, 0.5); my $n = 0; my $t = ""; while (1) { defined(recv($s, my $b, 8193, 0)) or last; last if length($b) == 0; $n += length($b) - 1; $t = substr($t . substr($b, 1), -8) } print "bytes $n tail $t\\n"';
+  const reader = spawn('perl', ['-e', lateReader, join(stateDir, 'runtime', 's', attachId(id), 'attach')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  t.after(() => void reader.kill('SIGKILL'));
+  let said = '';
+  reader.stdout!.on('data', (d: Buffer) => (said += d.toString()));
+  const exited = new Promise((r) => reader.once('exit', r));
+  while (!said.includes('connected')) await new Promise((r) => setTimeout(r, 20));
+  writeFileSync(join(stateDir, 'containers', id, 'rootfs', 'tmp', 'go'), '');
+  await exited;
+  assert.match(said, /bytes 1000004 tail bbbbEND\n/, 'every byte reached the late client');
   await runtime.removePodSandbox(sid);
 });
 
