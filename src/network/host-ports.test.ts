@@ -62,6 +62,17 @@ test('HostPorts: add publishes, a second pod on the same port (any address, or t
   assert.equal(scripts.length, n, 'nothing to change: no nft run');
 });
 
+test("HostPorts: a new sandbox of the same pod may publish what an old one still holds (a failed withdrawal); the new one's rule comes first", async () => {
+  const { hp, scripts } = recorded();
+  await hp.add('old', 'default/web', '198.18.0.5', [{ protocol: 'TCP', hostPort: 8080, containerPort: 80 }]);
+  await hp.add('new', 'default/web', '198.18.0.9', [{ protocol: 'TCP', hostPort: 8080, containerPort: 80 }]);
+  const script = scripts.at(-1)!;
+  assert.ok(script.indexOf('dnat to 198.18.0.9:80') < script.indexOf('dnat to 198.18.0.5:80'), script);
+  await hp.remove('old');
+  assert.deepEqual(hp.entries().map((e) => e.podIP), ['198.18.0.9']);
+  await assert.rejects(hp.add('other', 'default/api', '198.18.0.7', [{ protocol: 'TCP', hostPort: 8080, containerPort: 80 }]), /pod default\/web publishes it/);
+});
+
 test('HostPorts: one pod publishing one port twice, bad ports, protocols and IPv6 hostIPs are refused', async () => {
   const { hp, scripts } = recorded();
   const bad: [string, Parameters<HostPorts['add']>[3]][] = [

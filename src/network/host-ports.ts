@@ -76,7 +76,7 @@ function overlaps(a: HostPortMapping, b: HostPortMapping): boolean {
 export function hostPortTableScript(table: string, entries: readonly HostPortEntry[]): string {
   const lines = [`add table ip ${table}`, `delete table ip ${table}`];
   if (entries.length === 0) return `${lines.join('\n')}\n`;
-  // the ones bound to one address first: a more specific mapping wins over an any-address one (as nothing can overlap, only for clarity)
+  // the ones bound to one address first (a stable sort: otherwise in the given order, newest first)
   const ordered = [...entries].sort((a, b) => Number(anyAddress(a.hostIP)) - Number(anyAddress(b.hostIP)));
   const dnat = ordered.map((e) => `    ${anyAddress(e.hostIP) ? '' : `ip daddr ${e.hostIP} `}${PROTOCOL_MATCH[e.protocol]} dport ${e.hostPort} dnat to ${e.podIP}:${e.containerPort} comment "${e.pod}"`);
   const masquerade = ordered.flatMap((e) => {
@@ -149,7 +149,9 @@ export class HostPorts {
 
   /**
    * Publishes a sandbox's mappings (replacing any it had). Rejects with HostPortError, changing
-   * nothing, when one is invalid or another sandbox publishes an overlapping one.
+   * nothing, when one is invalid or another pod's sandbox publishes an overlapping one. An older
+   * sandbox of the same pod (one whose withdrawal failed) does not block it: the newest sandbox's
+   * rules come first, so they win.
    */
   add(sandboxId: string, pod: string, podIP: string, mappings: readonly HostPortMapping[]): Promise<void> {
     return this.#serial(async () => {
@@ -157,7 +159,7 @@ export class HostPorts {
       const mine: HostPortEntry[] = [];
       for (const m of mappings) {
         checkMapping(m, podIP);
-        const clash = [...others, ...mine].find((e) => overlaps(e, m));
+        const clash = [...others.filter((e) => e.pod !== pod), ...mine].find((e) => overlaps(e, m));
         if (clash) {
           const where = anyAddress(m.hostIP) ? '' : ` on ${m.hostIP}`;
           const whose = clash.sandboxId === sandboxId ? 'this pod already' : `pod ${clash.pod}`;
@@ -166,7 +168,7 @@ export class HostPorts {
         mine.push({ sandboxId, pod, podIP, protocol: m.protocol, hostPort: m.hostPort, containerPort: m.containerPort, ...(anyAddress(m.hostIP) ? {} : { hostIP: m.hostIP }) });
       }
       if (mine.length === 0 && others.length === this.#entries.length) return;
-      await this.#write([...others, ...mine]);
+      await this.#write([...mine, ...others]);
     });
   }
 
