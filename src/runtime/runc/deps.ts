@@ -52,3 +52,29 @@ export interface PodNetworkProvider {
   tearDown(sandboxId: string): Promise<void>;
   get(sandboxId: string): { netnsPath: string; ip: string } | undefined;
 }
+
+/** One published port of a sandbox (a container port with a hostPort). */
+export interface PublishedPort {
+  readonly protocol: 'TCP' | 'UDP' | 'SCTP';
+  readonly hostPort: number;
+  readonly containerPort: number;
+  /** unset: every address of the node */
+  readonly hostIP?: string;
+}
+
+/** A published port with its sandbox, pod (`namespace/name`) and pod IP. */
+export interface PublishedPortEntry extends PublishedPort {
+  readonly sandboxId: string;
+  readonly pod: string;
+  readonly podIP: string;
+}
+
+/** Publishes sandboxes' hostPorts on the node (src/network's HostPorts satisfies it). */
+export interface HostPortProvider {
+  /** rejects (changing nothing) when a mapping is invalid or another pod publishes it */
+  add(sandboxId: string, pod: string, podIP: string, ports: readonly PublishedPort[]): Promise<void>;
+  /** idempotent */
+  remove(sandboxId: string): Promise<void>;
+  /** exactly these, after a restart; → the entries left out, with why */
+  restore(entries: readonly PublishedPortEntry[]): Promise<{ entry: PublishedPortEntry; reason: string }[]>;
+}

@@ -41,14 +41,13 @@ import type {
   RuntimeStatus,
   RuntimeVersion,
 } from '../runtime.js';
-import type { HostPortEntry, HostPorts } from '../../network/host-ports.js';
 import { randomId } from '../random-id.js';
 import { NotFoundRuntimeError, RuntimeError } from '../runtime.js';
 import { attachConmon } from './attach.js';
 import { isCgroupV2, MOVED_CONTROLLERS_DIR, moveHybridControllersToV1, recordMovedControllers, removeCgroup } from './cgroups.js';
 import { attachId, isLiveConmon, EXIT_FILE, nativeMonitorPath, OOM_FILE, resizeMessage, startConmon } from './conmon.js';
 import { streamLogs } from './cri-log.js';
-import type { ImageProvider, PodNetworkProvider } from './deps.js';
+import type { HostPortProvider, ImageProvider, PodNetworkProvider, PublishedPortEntry } from './deps.js';
 import { CommandError, type Run } from './exec-file.js';
 import { runcExec } from './exec.js';
 import { mountPointsSync, unmount, unmountAll } from './mounts.js';
@@ -119,7 +118,7 @@ export interface RuncRuntimeOptions {
    * publishes sandboxes' hostPorts on the node (network/host-ports.ts); rebuilt from the
    * sandboxes that still run when the runtime starts. Without it hostPorts are not published.
    */
-  readonly hostPorts?: HostPorts;
+  readonly hostPorts?: HostPortProvider;
 }
 
 const realClock: RuntimeClock = {
@@ -640,7 +639,7 @@ export class RuncRuntime implements Runtime {
   private async restoreHostPorts(): Promise<void> {
     const hostPorts = this.opts.hostPorts;
     if (!hostPorts) return;
-    const entries: HostPortEntry[] = [];
+    const entries: PublishedPortEntry[] = [];
     for (const s of this.sandboxes.values()) {
       if (s.state !== 'ready' || !s.ip) continue;
       const m = s.config.metadata;
