@@ -177,10 +177,12 @@ export function testTag(): string {
 }
 
 /** Each mode's conformance test picks its node ports from a range of its own (they run at the same time, and node ports are the machine's). */
-const NODE_PORT_RANGES: Readonly<Record<string, number>> = { nftables: 30000, iptables: 30300, userspace: 30600 };
+// (31000–31999 are the nftables backend test's node ports, 32000–32999 its LoadBalancer ports,
+// 29000–29999 the e2e clusters'; the 1,000-Service tests serve theirs on an unused address only)
+const NODE_PORT_RANGES: Readonly<Record<string, number>> = { nftables: 30000, iptables: 30250, userspace: 30500 };
 
-/** A random port in the NodePort range: 300 of its own for a known mode, else anywhere below 30900. */
+/** A random port in the NodePort range: 250 of its own for a known mode, else anywhere in 30000–30749. */
 export function randomNodePort(mode?: string): number {
   const base = mode !== undefined ? NODE_PORT_RANGES[mode] : undefined;
-  return base !== undefined ? base + Math.floor(Math.random() * 300) : 30000 + Math.floor(Math.random() * 900);
+  return base !== undefined ? base + Math.floor(Math.random() * 250) : 30000 + Math.floor(Math.random() * 750);
 }

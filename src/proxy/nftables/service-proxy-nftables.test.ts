@@ -21,6 +21,9 @@ const slice = (i: number, ips: string[]): KubeObject => ({
   endpoints: ips.map((a) => ({ addresses: [a], nodeName: 'n1', conditions: { ready: true } })),
 });
 
+/** No interface has it and no test sends to it. */
+const UNUSED_ADDRESS = '198.18.189.254';
+
 test(`${N} Services through ServiceProxy + nftables: EndpointSlice change → rules in place`, { skip }, async (t) => {
   const client = new FakeClient();
   for (let i = 0; i < N; i++) {
@@ -28,7 +31,9 @@ test(`${N} Services through ServiceProxy + nftables: EndpointSlice change → ru
     await client.create(SLICES, slice(i, [ip(100, i), ip(104, i)]));
   }
   const backend = testBackend(t, { setSysctls: false });
-  const proxy = new ServiceProxy({ client, nodeName: 'n1', backend, serviceCIDRs: ['198.18.168.0/22'], nodeIPs: ['192.0.2.2'] });
+  // node ports on an address no packet goes to: on every local address they would catch other
+  // tests' connections to the same ports (127.0.0.1 included) and send them to these made-up endpoints
+  const proxy = new ServiceProxy({ client, nodeName: 'n1', backend, serviceCIDRs: ['198.18.168.0/22'], nodeIPs: ['192.0.2.2'], nodePortAddresses: [UNUSED_ADDRESS] });
   t.after(() => proxy.stop());
   let t0 = performance.now();
   proxy.start();
