@@ -53,14 +53,19 @@ function desiredSlice(ip: string, port: number): EndpointSlice & KubeObject {
   };
 }
 
+/** default/kubernetes of resource `info`, or undefined when there is none. */
+async function getKubernetes<T extends KubeObject>(client: Client, info: typeof ENDPOINTS): Promise<T | undefined> {
+  try {
+    return await client.get<T>(info, NAMESPACE, NAME);
+  } catch (e) {
+    if (isNotFound(e)) return undefined;
+    throw e;
+  }
+}
+
 /** Creates or corrects one object; resolves whether it wrote. */
 async function ensure<T extends KubeObject>(client: Client, info: typeof ENDPOINTS, desired: T, same: (current: T) => boolean): Promise<boolean> {
-  let current: T | undefined;
-  try {
-    current = await client.get<T>(info, NAMESPACE, NAME);
-  } catch (e) {
-    if (!isNotFound(e)) throw e;
-  }
+  const current = await getKubernetes<T>(client, info);
   if (!current) {
     await client.create(info, desired);
     return true;
@@ -76,13 +81,8 @@ async function ensure<T extends KubeObject>(client: Client, info: typeof ENDPOIN
  * Service is left to bootstrap. Resolves whether it wrote.
  */
 async function ensureServiceTargetPort(client: Client, port: number): Promise<boolean> {
-  let svc: Service & KubeObject;
-  try {
-    svc = await client.get<Service & KubeObject>(SERVICES, NAMESPACE, NAME);
-  } catch (e) {
-    if (isNotFound(e)) return false;
-    throw e;
-  }
+  const svc = await getKubernetes<Service & KubeObject>(client, SERVICES);
+  if (!svc) return false;
   const ports = svc.spec?.ports ?? [];
   const i = ports.findIndex((p) => p.name === 'https');
   if (i < 0 || ports[i]!.targetPort === port) return false;

@@ -25,6 +25,7 @@
 // cannot publish the same protocol and port on overlapping addresses: the second is refused
 // (the scheduler's NodePorts filter keeps such pods apart in the first place).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { formatIPv4, parseIPv4 } from './ipv4.js';
 import { nft, nftApply, nftTableExists } from './nft-command.js';
 
 export type HostPortProtocol = 'TCP' | 'UDP' | 'SCTP';
@@ -52,7 +53,6 @@ export class HostPortError extends Error {
 }
 
 const PROTOCOL_MATCH: Readonly<Record<HostPortProtocol, string>> = { TCP: 'tcp', UDP: 'udp', SCTP: 'sctp' };
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
 const anyAddress = (ip: string | undefined): boolean => ip === undefined || ip === '' || ip === '0.0.0.0';
 
@@ -62,8 +62,8 @@ export function checkMapping(m: HostPortMapping, podIP: string): void {
   for (const [what, port] of [['hostPort', m.hostPort], ['containerPort', m.containerPort]] as const) {
     if (!Number.isInteger(port) || port < 1 || port > 65535) throw new HostPortError(`${what} ${String(port)}: expected 1..65535`);
   }
-  if (!anyAddress(m.hostIP) && !IPV4.test(m.hostIP!)) throw new HostPortError(`hostIP ${m.hostIP}: only IPv4 addresses can be published (skiff's pod network is IPv4)`);
-  if (!IPV4.test(podIP)) throw new HostPortError(`pod IP ${podIP}: expected an IPv4 address`);
+  if (!anyAddress(m.hostIP) && parseIPv4(m.hostIP!) === undefined) throw new HostPortError(`hostIP ${m.hostIP}: only IPv4 addresses can be published (skiff's pod network is IPv4)`);
+  if (parseIPv4(podIP) === undefined) throw new HostPortError(`pod IP ${podIP}: expected an IPv4 address`);
 }
 
 /** Whether two mappings would catch the same packets. */
@@ -165,7 +165,7 @@ export class HostPorts {
           const whose = clash.sandboxId === sandboxId ? 'this pod already' : `pod ${clash.pod}`;
           throw new HostPortError(`hostPort ${m.hostPort}/${m.protocol}${where}: ${whose} publishes it on this node`);
         }
-        mine.push({ sandboxId, pod, podIP, protocol: m.protocol, hostPort: m.hostPort, containerPort: m.containerPort, ...(anyAddress(m.hostIP) ? {} : { hostIP: m.hostIP }) });
+        mine.push({ sandboxId, pod, podIP, protocol: m.protocol, hostPort: m.hostPort, containerPort: m.containerPort, ...(anyAddress(m.hostIP) ? {} : { hostIP: formatIPv4(parseIPv4(m.hostIP!)!) }) });
       }
       if (mine.length === 0 && others.length === this.#entries.length) return;
       await this.#write([...mine, ...others]);

@@ -31,11 +31,9 @@ function addresses(sp: ProxyServicePort): string[] {
   return [...sp.clusterIPs, ...sp.loadBalancerIPs, ...sp.externalIPs];
 }
 
-/** Usable endpoints of a port, as `ip:port`, under either traffic policy (a flow may have come in either way). */
+/** Usable endpoints of a port, as `ip:port` → ip (those of the Local policy are among them). */
 function usable(sp: ProxyServicePort): Map<string, string> {
-  const m = new Map<string, string>();
-  for (const e of [...usableEndpoints(sp, 'Cluster'), ...usableEndpoints(sp, sp.externalTrafficPolicy)]) m.set(`${e.ip}:${e.port}`, e.ip);
-  return m;
+  return new Map(usableEndpoints(sp, 'Cluster').map((e) => [`${e.ip}:${e.port}`, e.ip]));
 }
 
 /** The UDP flows `prev` → `next` leaves stale (see the file's comment); `prev` undefined: the first sync (nothing is known to be stale but flows to ports that now have endpoints). */

@@ -101,6 +101,24 @@ async function waitExited(id: string, ms = 10_000, rt: RuncRuntime = runtime) {
   }
 }
 
+/** An attach client of container `id` that collects its output: write to `stdin`, read `text()`, then `detach()`. */
+function attachCollecting(id: string): { stdin: PassThrough; text(): string; detach(): Promise<void> } {
+  const stdin = new PassThrough();
+  const stdout = new PassThrough();
+  let text = '';
+  stdout.on('data', (d: Buffer) => (text += d.toString()));
+  const ac = new AbortController();
+  const attached = runtime.attach(id, { stdin, stdout, signal: ac.signal });
+  return {
+    stdin,
+    text: () => text,
+    detach: async () => {
+      ac.abort();
+      await attached;
+    },
+  };
+}
+
 async function logText(id: string, opts = {}, rt: RuncRuntime = runtime): Promise<string> {
   const out = new PassThrough();
   const chunks: Buffer[] = [];
@@ -330,19 +348,13 @@ test('logs: tail, timestamps, partial lines joined, follow until the container e
 test('attach streams the container output and passes stdin', { skip }, async (t) => {
   const sid = await sandbox(t);
   const id = await run(sid, 'reader', ['sh', '-c', 'while read l; do echo got-$l; done'], { stdin: true });
-  const stdin = new PassThrough();
-  const stdout = new PassThrough();
-  let text = '';
-  stdout.on('data', (d: Buffer) => (text += d.toString()));
-  const ac = new AbortController();
-  const attached = runtime.attach(id, { stdin, stdout, signal: ac.signal });
+  const client = attachCollecting(id);
   await new Promise((r) => setTimeout(r, 300));
-  stdin.write('one\n');
+  client.stdin.write('one\n');
   const deadline = Date.now() + 5000;
-  while (!text.includes('got-one') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  ac.abort();
-  await attached;
-  assert.equal(text, 'got-one\n');
+  while (!client.text().includes('got-one') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  await client.detach();
+  assert.equal(client.text(), 'got-one\n');
   assert.equal((await runtime.containerStatus(id)).state, 'running'); // detaching leaves it running
   await runtime.removePodSandbox(sid);
 });
@@ -369,12 +381,7 @@ test('attach: input the container does not read yet is kept; clients that go awa
   await sent;
   assert.ok((await logText(id)).includes(`got-${big}`), 'the queued line reached the container whole');
   // 2. a client stays while others come and go as the output flows
-  const stdin = new PassThrough();
-  const stdout = new PassThrough();
-  let text = '';
-  stdout.on('data', (d: Buffer) => (text += d.toString()));
-  const ac = new AbortController();
-  const attached = runtime.attach(id, { stdin, stdout, signal: ac.signal });
+  const staying = attachCollecting(id);
   await new Promise((r) => setTimeout(r, 200));
   for (let i = 0; i < 6; i++) {
     const other = new AbortController();
@@ -383,12 +390,11 @@ test('attach: input the container does not read yet is kept; clients that go awa
     other.abort();
     await o;
   }
-  stdin.write('after\n');
+  staying.stdin.write('after\n');
   deadline = Date.now() + 10_000;
-  while (!text.includes('got-after') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  ac.abort();
-  await attached;
-  assert.ok(text.includes('got-after'), 'the staying client is still served after the others went');
+  while (!staying.text().includes('got-after') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  await staying.detach();
+  assert.ok(staying.text().includes('got-after'), 'the staying client is still served after the others went');
   assert.equal((await runtime.containerStatus(id)).state, 'running');
   await runtime.removePodSandbox(sid);
 });

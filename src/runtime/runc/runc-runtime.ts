@@ -47,7 +47,7 @@ import { attachConmon } from './attach.js';
 import { isCgroupV2, MOVED_CONTROLLERS_DIR, moveHybridControllersToV1, recordMovedControllers, removeCgroup } from './cgroups.js';
 import { attachId, isLiveConmon, EXIT_FILE, nativeMonitorPath, OOM_FILE, resizeMessage, startConmon } from './conmon.js';
 import { streamLogs } from './cri-log.js';
-import type { HostPortProvider, ImageProvider, PodNetworkProvider, PublishedPortEntry } from './deps.js';
+import type { HostPortProvider, ImageProvider, PodNetworkProvider, PublishedPort, PublishedPortEntry } from './deps.js';
 import { CommandError, type Run } from './exec-file.js';
 import { runcExec } from './exec.js';
 import { mountPointsSync, unmount, unmountAll } from './mounts.js';
@@ -249,10 +249,10 @@ export class RuncRuntime implements Runtime {
       netnsPath = net?.netnsPath;
       ip = net?.ip;
       t.lap('network+namespaces');
-      const published = (config.portMappings ?? []).filter((pm) => pm.hostPort);
+      const published = publishedPorts(config);
       if (published.length && ip && this.opts.hostPorts) {
         await this.hostPortsRestored;
-        await this.opts.hostPorts.add(id, `${m.namespace}/${m.name}`, ip, published.map((pm) => ({ protocol: pm.protocol, hostPort: pm.hostPort!, containerPort: pm.containerPort, ...(pm.hostIP ? { hostIP: pm.hostIP } : {}) })));
+        await this.opts.hostPorts.add(id, podKey(config), ip, published);
         t.lap('hostPorts');
       }
       await writeSandboxFiles(p, { hostname: config.hostname, ...(ip ? { ip } : {}), hostNetwork, ...(config.dnsConfig ? { dnsConfig: config.dnsConfig } : {}), ...(this.opts.nodeEtc ? { nodeEtc: this.opts.nodeEtc } : {}) });
@@ -642,10 +642,7 @@ export class RuncRuntime implements Runtime {
     const entries: PublishedPortEntry[] = [];
     for (const s of this.sandboxes.values()) {
       if (s.state !== 'ready' || !s.ip) continue;
-      const m = s.config.metadata;
-      for (const pm of s.config.portMappings ?? []) {
-        if (pm.hostPort) entries.push({ sandboxId: s.id, pod: `${m.namespace}/${m.name}`, podIP: s.ip, protocol: pm.protocol, hostPort: pm.hostPort, containerPort: pm.containerPort, ...(pm.hostIP ? { hostIP: pm.hostIP } : {}) });
-      }
+      for (const p of publishedPorts(s.config)) entries.push({ ...p, sandboxId: s.id, pod: podKey(s.config), podIP: s.ip });
     }
     try {
       for (const d of await hostPorts.restore(entries)) this.log(`runc: hostPort ${d.entry.hostPort}/${d.entry.protocol} of pod ${d.entry.pod} not published again: ${d.reason}`);
@@ -831,6 +828,18 @@ function safeReaddir(dir: string): string[] {
 
 function findBinary(name: string, candidates: readonly string[]): string {
   return candidates.find((p) => existsSync(p)) ?? name;
+}
+
+/** A sandbox's port mappings that publish a hostPort. */
+function publishedPorts(config: PodSandboxConfig): PublishedPort[] {
+  return (config.portMappings ?? []).flatMap((pm) =>
+    pm.hostPort ? [{ protocol: pm.protocol, hostPort: pm.hostPort, containerPort: pm.containerPort, ...(pm.hostIP ? { hostIP: pm.hostIP } : {}) }] : [],
+  );
+}
+
+/** `namespace/name` of a sandbox's pod. */
+function podKey(config: PodSandboxConfig): string {
+  return `${config.metadata.namespace}/${config.metadata.name}`;
 }
 
 function errorText(e: unknown): string {
