@@ -26,6 +26,7 @@ import { advertiseAddress, keepKubernetesEndpoints } from './kubernetes-endpoint
 import { localNodeIP } from '../kubelet/machine-info.js';
 import { startIdleHeapTrim } from './idle-heap-trim.js';
 import { capYoungGeneration } from './young-generation-cap.js';
+import { nodeCidrShortage } from './node-cidr-room.js';
 
 export interface RunningServer {
   readonly port: number;
@@ -160,6 +161,11 @@ export async function startServer(flags: ServerFlags, log: (line: string) => voi
           : undefined,
     };
     const what = [...(spec.controllers ? ['controllers', 'scheduler'] : []), ...(spec.simulatedNodes ? [`${spec.simulatedNodes.count} simulated nodes`] : [])].join(', ');
+    if (spec.controllers && flags.simulatedNodes > 0) {
+      const nodes = flags.simulatedNodes + (flags.disableAgent ? 0 : 1);
+      const shortage = nodeCidrShortage(flags.clusterCIDR, flags.nodeCIDRMaskSize, nodes, `${flags.simulatedNodes} simulated nodes${flags.disableAgent ? '' : " and this machine's node"}`);
+      if (shortage) log(shortage);
+    }
     const componentLog = flags.verbosity >= 2 ? log : undefined;
     if (flags.controlLoopsThread) {
       const { startComponentsThread } = await import('./components-thread.js');

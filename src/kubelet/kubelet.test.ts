@@ -220,8 +220,14 @@ describe('Kubelet', () => {
     for (const v of ['KUBERNETES_SERVICE_HOST=10.43.0.1', 'WEB_API_SERVICE_HOST=10.43.0.20', 'WEB_API_PORT=tcp://10.43.0.20:80']) assert.ok(envs[0]!.includes(v), `${v} in ${envs[0]!.join(' ')}`);
   });
 
-  test('waits for spec.podCIDR before starting pods that need an IP; host-network pods start at once', async () => {
+  test('waits for spec.podCIDR before starting pods that need an IP; host-network pods start at once; the node is NotReady until then', async () => {
     await start({ podCIDR: undefined });
+    // as Kubernetes' kubelet with its network plugin not ready: the not-ready taint keeps pods away
+    const ready = async () => (await getNode()).status?.conditions?.find((c) => c.type === 'Ready');
+    assert.deepEqual(
+      { status: (await ready())?.status, reason: (await ready())?.reason, message: (await ready())?.message },
+      { status: 'False', reason: 'KubeletNotReady', message: 'container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:no pod CIDR assigned to the node yet' },
+    );
     await client.create(PODS, podSpec('web'));
     const host = podSpec('host');
     (host.spec as { hostNetwork?: boolean }).hostNetwork = true;
@@ -234,6 +240,8 @@ describe('Kubelet', () => {
     const node = await getNode();
     node.spec = { ...node.spec, podCIDR: '10.42.5.0/24', podCIDRs: ['10.42.5.0/24'] };
     await client.update(NODES, node);
+    // at once, not at the next heartbeat (no time passes in until)
+    await until('the node is Ready', async () => (await ready())?.status === 'True');
     await until('the pod runs', async () => (await getPod('web')).status?.phase === 'Running');
     assert.equal((await getPod('web')).status?.podIP, '10.42.5.2');
     assert.ok((await events()).includes('NetworkNotReady: network is not ready: no pod CIDR assigned to the node yet'));

@@ -131,6 +131,8 @@ export class Kubelet {
   private nodeUid?: string;
   private node?: Node;
   private podCIDR?: string;
+  /** the runtime being told the pod CIDR the Node object gave (adopt), while it is */
+  private podCIDRChange?: Promise<void>;
   private down = false;
   private registered = false;
   private lastStatus?: Node['status'];
@@ -299,10 +301,15 @@ export class Kubelet {
           }
           this.adopt(node);
           this.log('node already registered; taking it over');
+          // the runtime has the node's pod CIDR before the node says whether it is Ready (no
+          // NotReady flap when a restarted kubelet takes its node over)
+          await this.podCIDRChange;
           this.registered = true;
           await this.postStatus(true);
         }
         this.registered = true;
+        // a pod CIDR that arrived while registering changed the node's readiness
+        await this.postStatus(false);
         return;
       } catch (e) {
         if (signal.aborted) return;
@@ -317,7 +324,7 @@ export class Kubelet {
     this.node = node;
     this.nodeUid = node.metadata?.uid;
     const cidr = node.spec?.podCIDR;
-    if (cidr && cidr !== this.podCIDR) this.track(this.setPodCIDR(cidr));
+    if (cidr && cidr !== this.podCIDR) this.track((this.podCIDRChange = this.setPodCIDR(cidr)));
     this.setDown(node.metadata?.annotations?.[SIMULATE_DOWN_ANNOTATION] === 'true');
   }
 
@@ -353,6 +360,8 @@ export class Kubelet {
       this.log(`telling the runtime the pod CIDR ${cidr} failed: ${message(e)}`);
     }
     await this.refreshNetwork();
+    // the node turns Ready now, not at the next heartbeat (before registration ends, register posts it)
+    await this.postStatus(false);
   }
 
   private async refreshNetwork(): Promise<void> {
@@ -365,11 +374,21 @@ export class Kubelet {
     }
   }
 
+  /**
+   * Whether the node may say Ready, as Kubernetes' kubelet decides it: the runtime is up and so is
+   * its pod network (a node without a pod CIDR cannot give pods an IP, so it is NotReady and the
+   * node lifecycle controller's not-ready taint keeps the scheduler away from it).
+   */
   private async health(): Promise<NodeHealth> {
     try {
       const st = await this.runtime.status();
       const rt = st.conditions.find((c) => c.type === 'RuntimeReady');
-      return rt?.status === false ? { runtimeReady: false, runtimeMessage: `container runtime is not ready: ${rt.message ?? rt.reason ?? ''}`.trim() } : { runtimeReady: true };
+      if (rt?.status === false) return { runtimeReady: false, runtimeMessage: `container runtime is not ready: ${rt.message ?? rt.reason ?? ''}`.trim() };
+      const net = st.conditions.find((c) => c.type === 'NetworkReady');
+      if (net?.status === false) {
+        return { runtimeReady: false, runtimeMessage: `container runtime network not ready: NetworkReady=false reason:${net.reason ?? ''} message:${net.message ?? ''}` };
+      }
+      return { runtimeReady: true };
     } catch (e) {
       return { runtimeReady: false, runtimeMessage: `container runtime is down: ${message(e)}` };
     }

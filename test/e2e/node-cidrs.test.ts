@@ -1,0 +1,67 @@
+// More simulated nodes than the cluster CIDR has pod CIDRs for: the server says so at start, the
+// nodes left without one are NotReady with the kubelet's network message and the not-ready
+// taint (as Kubernetes' nodes whose network plugin is not ready), and a Deployment's pods all go
+// to the nodes that can give them an IP — none is stuck Pending on the others.
+import { strict as assert } from 'node:assert';
+import { after, before, describe, it } from 'node:test';
+import { kubectlOk, startSkiff, waitUntil, type Skiff } from './harness.js';
+
+interface NodeList {
+  items: {
+    metadata: { name: string };
+    spec: { podCIDR?: string; taints?: { key: string; effect: string }[] };
+    status: { conditions?: { type: string; status: string; message?: string }[] };
+  }[];
+}
+interface PodList {
+  items: { metadata: { name: string }; spec: { nodeName?: string }; status: { phase?: string; podIP?: string } }[];
+}
+
+describe('simulated nodes beyond the cluster CIDR', () => {
+  let s: Skiff;
+  before(async () => {
+    // 198.18.0.0/22 cut into /24s: 4 pod CIDRs for 6 nodes
+    s = await startSkiff({ args: ['--storage', 'memory', '--simulated-nodes', '6', '--cluster-cidr', '198.18.0.0/22', '--node-cidr-mask-size', '24'] });
+  });
+  after(async () => {
+    await s?.destroy();
+  });
+  const json = async <T>(...args: string[]): Promise<T> => JSON.parse(await kubectlOk(s, [...args, '-o', 'json'])) as T;
+  const ready = (n: NodeList['items'][number]) => n.status.conditions?.find((c) => c.type === 'Ready');
+
+  it('warns at start, keeps the nodes without a pod CIDR NotReady and tainted, and schedules only on the others', async () => {
+    assert.match(s.output(), /skiff: 6 simulated nodes need 6 pod CIDRs, but --cluster-cidr 198\.18\.0\.0\/22 cut into \/24s \(--node-cidr-mask-size\) has 4: 2 nodes will stay NotReady \(CIDRNotAvailable\)/);
+    let nodes: NodeList = { items: [] };
+    await waitUntil(
+      '4 Ready nodes with a pod CIDR and 2 NotReady ones with the not-ready taint',
+      async () => {
+        nodes = await json<NodeList>('get', 'nodes');
+        const withCidr = nodes.items.filter((n) => n.spec.podCIDR);
+        const without = nodes.items.filter((n) => !n.spec.podCIDR);
+        return (
+          nodes.items.length === 6 &&
+          withCidr.length === 4 &&
+          withCidr.every((n) => ready(n)?.status === 'True') &&
+          without.every((n) => ready(n)?.status === 'False' && n.spec.taints?.some((t) => t.key === 'node.kubernetes.io/not-ready' && t.effect === 'NoSchedule'))
+        );
+      },
+      { timeoutMs: 30_000, context: () => JSON.stringify(nodes.items.map((n) => [n.metadata.name, n.spec.podCIDR, ready(n)?.status, n.spec.taints])) },
+    );
+    for (const n of nodes.items.filter((x) => !x.spec.podCIDR)) {
+      assert.equal(ready(n)?.message, 'container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:no pod CIDR assigned to the node yet');
+    }
+
+    await kubectlOk(s, ['create', 'deployment', 'web', '--image=busybox:1.36', '--replicas=8']);
+    await kubectlOk(s, ['rollout', 'status', 'deployment/web', '--timeout=60s'], 90_000);
+    const cidrOf = new Map(nodes.items.map((n) => [n.metadata.name, n.spec.podCIDR]));
+    const pods = await json<PodList>('get', 'pods', '-l', 'app=web');
+    assert.equal(pods.items.length, 8);
+    for (const p of pods.items) {
+      const cidr = cidrOf.get(p.spec.nodeName ?? '');
+      assert.ok(cidr, `${p.metadata.name} is on ${p.spec.nodeName}, a node with a pod CIDR`);
+      assert.equal(p.status.phase, 'Running');
+      // a /24 of 198.18.0.0/22: the pod's IP shares its first three octets
+      assert.equal(p.status.podIP?.split('.').slice(0, 3).join('.'), cidr!.split('.').slice(0, 3).join('.'), `${p.metadata.name}: ${p.status.podIP} in ${cidr}`);
+    }
+  });
+});
