@@ -11,3 +11,11 @@ test('control loops: a worker thread by default with simulated nodes, the API th
   assert.equal(parseServerFlags(['--simulated-nodes', '3', '--no-control-loops-thread']).controlLoopsThread, false);
   assert.equal(parseServerFlags(['--control-loops-thread']).controlLoopsThread, true);
 });
+
+test('--event-ttl: 1h by default, any duration, 0 keeps Events; bad values are flag errors', () => {
+  assert.equal(parseServerFlags([]).eventTTLMs, 3_600_000);
+  assert.equal(parseServerFlags(['--event-ttl', '90s']).eventTTLMs, 90_000);
+  assert.equal(parseServerFlags(['--event-ttl', '0']).eventTTLMs, 0);
+  assert.throws(() => parseServerFlags(['--event-ttl', 'soon']), /--event-ttl: expected a duration such as 1h or 30m \(0: keep Events\), got "soon"/);
+  assert.throws(() => parseServerFlags(['--event-ttl=-5m']), /--event-ttl: expected/);
+});

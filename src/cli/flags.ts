@@ -24,6 +24,8 @@ export interface ServerFlags {
   /** capacity of each simulated node, e.g. `cpu=32,memory=256Gi,pods=110` ('' = defaults) */
   readonly simulatedNodeCapacity: string;
   readonly nodeMonitorGracePeriodMs: number;
+  /** how long an Event lives after its last write, ms (0: for ever) */
+  readonly eventTTLMs: number;
   readonly defaultTolerationSeconds: number;
   /** run no controller manager and no scheduler (API only) */
   readonly disableControllers: boolean;
@@ -71,6 +73,7 @@ Flags:
   --advertise-address IP          the API's address for pods: default/kubernetes' endpoint (default:
                                   --bind when it names one address, else the node IP; none on loopback)
   --storage sqlite|memory         the store (default sqlite in the data dir)
+  --event-ttl D                   Events are deleted D after their last write (default 1h; 0: kept)
   --disable-agent                 control plane only, no node on this machine
   --service-cidr CIDR             ClusterIP range (default 10.43.0.0/16)
   --cluster-cidr CIDR             pod IP range (default 10.42.0.0/16)
@@ -119,6 +122,7 @@ export function parseServerFlags(argv: readonly string[]): ServerFlags {
         'simulated-nodes': { type: 'string' },
         'simulated-node-capacity': { type: 'string' },
         'node-monitor-grace-period': { type: 'string' },
+        'event-ttl': { type: 'string' },
         'default-toleration-seconds': { type: 'string' },
         'disable-controllers': { type: 'boolean' },
         'control-loops-thread': { type: 'boolean' },
@@ -165,6 +169,15 @@ export function parseServerFlags(argv: readonly string[]): ServerFlags {
       throw new FlagError(`--node-monitor-grace-period: expected a duration such as 50s or 1m, got "${v['node-monitor-grace-period']}"`);
     }
   }
+  let eventTTL = 3_600_000;
+  if (v['event-ttl'] !== undefined) {
+    try {
+      eventTTL = parseDuration(v['event-ttl']);
+    } catch {
+      throw new FlagError(`--event-ttl: expected a duration such as 1h or 30m (0: keep Events), got "${v['event-ttl']}"`);
+    }
+    if (eventTTL < 0) throw new FlagError(`--event-ttl: expected a duration that is not negative, got "${v['event-ttl']}"`);
+  }
   const toleration = v['default-toleration-seconds'] === undefined ? 300 : Number(v['default-toleration-seconds']);
   if (!Number.isInteger(toleration) || toleration < 0) throw new FlagError(`--default-toleration-seconds: expected a non-negative integer, got "${v['default-toleration-seconds']}"`);
   const mask = v['node-cidr-mask-size'] === undefined ? 24 : Number(v['node-cidr-mask-size']);
@@ -202,6 +215,7 @@ export function parseServerFlags(argv: readonly string[]): ServerFlags {
     simulatedNodes,
     simulatedNodeCapacity: v['simulated-node-capacity'] ?? '',
     nodeMonitorGracePeriodMs: grace,
+    eventTTLMs: eventTTL,
     defaultTolerationSeconds: toleration,
     disableControllers: v['disable-controllers'] ?? false,
     controlLoopsThread: v['control-loops-thread'] ?? simulatedNodes > 0,

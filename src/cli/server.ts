@@ -27,6 +27,8 @@ import { localNodeIP } from '../kubelet/machine-info.js';
 import { startIdleHeapTrim } from './idle-heap-trim.js';
 import { capYoungGeneration } from './young-generation-cap.js';
 import { nodeCidrShortage } from './node-cidr-room.js';
+import { KeyExpiry } from '../storage/key-expiry.js';
+import { resourcePrefix } from '../registry/keys.js';
 
 export interface RunningServer {
   readonly port: number;
@@ -127,6 +129,10 @@ export async function startServer(flags: ServerFlags, log: (line: string) => voi
 
   const compactor = new Compactor(store);
   compactor.start(lifetime.signal);
+  // Events live --event-ttl after their last write (kube-apiserver's --event-ttl: an etcd lease
+  // per write); events.k8s.io Events are the same keys
+  const eventExpiry = flags.eventTTLMs > 0 ? new KeyExpiry(store, { prefix: resourcePrefix({ group: '', plural: 'events' }), ttlMs: flags.eventTTLMs }) : undefined;
+  if (eventExpiry) await step('timing Events', () => eventExpiry.start(lifetime.signal));
   startIdleHeapTrim(lifetime.signal, { log: flags.verbosity >= 2 ? log : undefined });
 
   const host = flags.bind === '0.0.0.0' || flags.bind === '::' ? '127.0.0.1' : flags.bind;
@@ -199,6 +205,7 @@ export async function startServer(flags: ServerFlags, log: (line: string) => voi
         await loops?.stop();
         lifetime.abort();
         await compactor.stop();
+        await eventExpiry?.stop();
         for (const c of inProcess) c.close();
         await api.stop();
         await store.close();

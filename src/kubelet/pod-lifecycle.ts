@@ -10,6 +10,7 @@
 // FailedMount, the pod waits); containers get their env resolved (env.ts) and their volume
 // mounts; postStart hooks run after a start (failure: the container is killed) and preStop hooks
 // before a stop, inside the grace period.
+import { setMaxListeners } from 'node:events';
 import { podDNSConfig, type ClusterDNSSettings } from './dns-config.js';
 import type { Container, Pod, PodStatus } from 'kubernetes-types/core/v1.js';
 import { isConflict, isNotFound } from '../api/errors.js';
@@ -104,7 +105,8 @@ export class PodLifecycle {
   private readonly failures = new CrashBackoff();
   private readonly puller: ImagePuller;
   private readonly probes: ProbeManager;
-  private readonly abort = new AbortController();
+  /** every pod's status writes and probes listen on its signal at once: no listener limit (Node warns past 10) */
+  private readonly abort = unlimitedListeners(new AbortController());
   private readonly trace: StartupTrace;
   private runtimeName = '';
   private networkReady = false;
@@ -634,4 +636,10 @@ export function containerConfig(pod: Pod, s: StartAction, resolved: { env?: read
     labels: { [LABEL_POD_NAME]: m.name ?? '', [LABEL_POD_NAMESPACE]: m.namespace ?? '', [LABEL_POD_UID]: m.uid ?? '', [LABEL_CONTAINER_NAME]: c.name, [LABEL_CONTAINER_TYPE]: s.type },
     annotations: {},
   };
+}
+
+/** `ac` with no limit on its signal's abort listeners (Node's MaxListenersExceededWarning counts concurrent calls, not a leak). */
+function unlimitedListeners(ac: AbortController): AbortController {
+  setMaxListeners(0, ac.signal);
+  return ac;
 }

@@ -3,29 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { Compactor, type Schedule } from './compactor.js';
+import { Compactor } from './compactor.js';
 import { MemoryStore } from './memory.js';
 import { SqliteStore } from './sqlite.js';
 import type { Store } from './store.js';
-
-/** A timer that runs its callbacks only when the test fires them. */
-class ManualTimer {
-  readonly waiting = new Map<number, { fn: () => void; ms: number }>();
-  #next = 0;
-  readonly schedule: Schedule = (fn, ms) => {
-    const id = ++this.#next;
-    this.waiting.set(id, { fn, ms });
-    return () => this.waiting.delete(id);
-  };
-
-  /** Runs the callbacks waiting now; returns the intervals they were scheduled with. */
-  fire(): number[] {
-    const due = [...this.waiting.values()];
-    this.waiting.clear();
-    for (const t of due) t.fn();
-    return due.map((t) => t.ms);
-  }
-}
+import { ManualTimer } from './manual-timer.js';
 
 async function churn(store: Store, writes: number): Promise<void> {
   let rev = store.currentRevision();
