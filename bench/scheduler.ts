@@ -200,6 +200,10 @@ async function startServer(nodes: number, label: string): Promise<Server> {
     proc.stderr!.pipe(log);
   }
   const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+  // a bench that dies (an error, a closed stdout) takes its server along instead of leaving it running
+  const orphanGuard = () => void proc.kill('SIGKILL');
+  process.once('exit', orphanGuard);
+  void exited.then(() => process.off('exit', orphanGuard));
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   // The server logs little at -v 0; pass the first lines on, count the rest.

@@ -8,6 +8,7 @@ import { startSimulatedNodes, type SimulatedNodes } from '../kubelet/simulated-n
 import { SchedulerRunner } from '../scheduler/scheduler-runner.js';
 import type { ControllerSettings } from './controllers.js';
 import { defaultControllers } from './controllers.js';
+import { saveSimulatedNodeState, takeSimulatedNodeState } from './simulated-node-state.js';
 
 export const CONTROLLER_MANAGER_USER_AGENT = 'kube-controller-manager/skiff';
 export const SCHEDULER_USER_AGENT = 'kube-scheduler/skiff';
@@ -21,6 +22,8 @@ export interface ControlLoopsSpec {
     readonly count: number;
     readonly capacity: Readonly<Record<string, string>>;
     readonly leaseRenewIntervalMs: number;
+    /** where the simulated containers are kept across a graceful restart (simulated-node-state.ts; persistent stores only) */
+    readonly stateFile?: string;
   };
 }
 
@@ -34,6 +37,8 @@ export interface ControlLoops {
 /** Starts what `spec` names; resolves once the simulated nodes are registered. */
 export async function startControlLoops(spec: ControlLoopsSpec, clientFor: (userAgent: string) => Client, log?: (line: string) => void): Promise<ControlLoops> {
   const lifetime = new AbortController();
+  // what must be seen even without component logs
+  const warn = log ?? ((line: string) => void process.stderr.write(`${line}\n`));
   let manager: ControllerManager | undefined;
   let scheduler: SchedulerRunner | undefined;
   let simulated: SimulatedNodes | undefined;
@@ -42,6 +47,14 @@ export async function startControlLoops(spec: ControlLoopsSpec, clientFor: (user
     (stopped ??= (async () => {
       lifetime.abort();
       await simulated?.stop();
+      const file = spec.simulatedNodes?.stateFile;
+      if (simulated && file) {
+        try {
+          saveSimulatedNodeState(file, simulated.runtimes);
+        } catch (e) {
+          warn(`simulated nodes: saving the containers to ${file} failed: ${e instanceof Error ? e.message : String(e)}`);
+        }
+      }
       await scheduler?.stop();
       await manager?.stop();
     })());
@@ -54,7 +67,11 @@ export async function startControlLoops(spec: ControlLoopsSpec, clientFor: (user
       scheduler = new SchedulerRunner({ client: clientFor(SCHEDULER_USER_AGENT), log, verbosity: spec.scheduler.verbosity });
       scheduler.start(lifetime.signal);
     }
-    if (spec.simulatedNodes) simulated = await startSimulatedNodes({ client: clientFor(SIMULATED_KUBELET_USER_AGENT), ...spec.simulatedNodes, log }, lifetime.signal);
+    if (spec.simulatedNodes) {
+      const { stateFile, ...nodes } = spec.simulatedNodes;
+      const restore = stateFile ? takeSimulatedNodeState(stateFile, warn) : undefined;
+      simulated = await startSimulatedNodes({ client: clientFor(SIMULATED_KUBELET_USER_AGENT), ...nodes, restore, log }, lifetime.signal);
+    }
   } catch (e) {
     await stop();
     throw e;

@@ -163,7 +163,13 @@ export async function startServer(flags: ServerFlags, log: (line: string) => voi
       scheduler: flags.disableControllers ? undefined : { verbosity: flags.verbosity },
       simulatedNodes:
         flags.simulatedNodes > 0
-          ? { count: flags.simulatedNodes, capacity: parseNodeCapacity(flags.simulatedNodeCapacity), leaseRenewIntervalMs: leaseRenewIntervalFor(flags.nodeMonitorGracePeriodMs) }
+          ? {
+              count: flags.simulatedNodes,
+              capacity: parseNodeCapacity(flags.simulatedNodeCapacity),
+              leaseRenewIntervalMs: leaseRenewIntervalFor(flags.nodeMonitorGracePeriodMs),
+              // the pods outlive a restart only in a store that does
+              ...(flags.storage === 'sqlite' ? { stateFile: join(serverDir, 'simulated-nodes.json') } : {}),
+            }
           : undefined,
     };
     const what = [...(spec.controllers ? ['controllers', 'scheduler'] : []), ...(spec.simulatedNodes ? [`${spec.simulatedNodes.count} simulated nodes`] : [])].join(', ');

@@ -16,7 +16,7 @@ import type { Clock } from '../client/clock.js';
 import { systemClock } from '../client/clock.js';
 import { Informer } from '../client/informer.js';
 import type { SharedInformerFactory } from '../client/shared-informers.js';
-import { SimulatedRuntime } from '../runtime/simulated/simulated-runtime.js';
+import { SimulatedRuntime, type SimulatedRuntimeState } from '../runtime/simulated/simulated-runtime.js';
 import { formatIPv4, parseIPv4 } from '../api/ipv4.js';
 import { HeartbeatScheduler } from './heartbeat.js';
 import { Kubelet } from './kubelet.js';
@@ -96,6 +96,8 @@ export interface SimulatedNodesOptions {
   readonly clock?: Clock;
   /** default none */
   readonly log?: (line: string) => void;
+  /** each node's runtime to start with, by node name: the `runtimes`' snapshots of an earlier run; default none */
+  readonly restore?: ReadonlyMap<string, SimulatedRuntimeState>;
 }
 
 export interface SimulatedNodes {
@@ -143,7 +145,7 @@ export async function startSimulatedNodes(opts: SimulatedNodesOptions, signal?: 
   const kubelets: Kubelet[] = [];
   for (let i = first; i < first + opts.count; i++) {
     const nodeName = `${prefix}${i}`;
-    const runtime = new SimulatedRuntime({ clock });
+    const runtime = new SimulatedRuntime({ clock, restore: opts.restore?.get(nodeName) });
     runtimes.set(nodeName, runtime);
     kubelets.push(
       new Kubelet({
@@ -175,6 +177,7 @@ export async function startSimulatedNodes(opts: SimulatedNodesOptions, signal?: 
       await Promise.all(kubelets.map((k) => k.stop()));
       await Promise.all(own.map((i) => i.stop()));
       await Promise.all([...runtimes.values()].map((r) => r.close()));
+
     })());
   if (signal?.aborted) void stop();
   else signal?.addEventListener('abort', () => void stop(), { once: true });

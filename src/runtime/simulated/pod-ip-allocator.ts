@@ -44,6 +44,14 @@ export class PodIPAllocator {
     return undefined;
   }
 
+  /** Marks an IP handed out (a restored sandbox's); false when it is outside the CIDR's pod range. */
+  reserve(ip: string): boolean {
+    const n = parseIPv4(ip);
+    if (n === undefined || n < this.first || n > this.last) return false;
+    this.used.add(n);
+    return true;
+  }
+
   /** Frees an IP; freeing one that is not handed out (or outside the CIDR) does nothing. */
   release(ip: string): void {
     const n = parseIPv4(ip);

@@ -148,3 +148,37 @@ test('close cancels pending exits and refuses new work', async () => {
   assert.equal(clock.pending(), 0);
   await assert.rejects(rt.runPodSandbox(sandboxConfig('b')), RuntimeError);
 });
+
+test('snapshot → restore: a new runtime holds the same sandboxes and containers, keeps their IPs taken, and ends a simulated run when it would have', async () => {
+  const { clock, rt } = setup();
+  const a = await rt.runPodSandbox(sandboxConfig('a'));
+  const ca = await rt.createContainer(a, containerConfig('app'));
+  await rt.startContainer(ca);
+  const b = await rt.runPodSandbox(sandboxConfig('b', { 'skiff.io/simulate-run-seconds': '10', 'skiff.io/simulate-exit-code': '3' }));
+  const cb = await rt.createContainer(b, containerConfig('job'));
+  await rt.startContainer(cb);
+  await clock.advance(4_000);
+  // through JSON, as the server keeps it in a file
+  const state = JSON.parse(JSON.stringify(rt.snapshot())) as ReturnType<SimulatedRuntime['snapshot']>;
+  await rt.close();
+
+  let n = 100;
+  const restored = new SimulatedRuntime({ clock, restore: state, newId: () => `id${++n}` });
+  const exited: ContainerEvent[] = [];
+  restored.onContainerEvent((e) => exited.push(e));
+  assert.deepEqual(await restored.listPodSandboxes(), await rt.listPodSandboxes());
+  assert.deepEqual(await restored.listContainers(), await rt.listContainers());
+  assert.equal((await restored.containerStatus(ca)).state, 'running');
+  assert.deepEqual((await restored.status()).conditions.find((c) => c.type === 'NetworkReady')?.status, true, 'the pod CIDR came back');
+  const c = await restored.runPodSandbox(sandboxConfig('c'));
+  assert.equal((await restored.podSandboxStatus(c)).ip, '10.42.0.4', 'the restored sandboxes keep 10.42.0.2 and .3');
+
+  await clock.advance(5_999);
+  assert.equal((await restored.containerStatus(cb)).state, 'running');
+  await clock.advance(1);
+  const st = await restored.containerStatus(cb);
+  assert.deepEqual([st.state, st.exitCode, st.finishedAt], ['exited', 3, (await restored.containerStatus(cb)).startedAt! + 10_000]);
+  assert.deepEqual(exited.map((e) => [e.type, e.containerId]), [['exited', cb]]);
+  assert.equal((await restored.containerStatus(ca)).state, 'running', 'a container without a simulated end runs on');
+  await restored.close();
+});

@@ -8,7 +8,9 @@
 // with exit code 0. Stopping a container "kills" it at once: exit code 143 after a graceful stop
 // (SIGTERM not handled), 137 when the timeout is 0 or the sandbox is stopped under it.
 // Every state change is reported to onContainerEvent listeners, so the kubelet needs no polling.
-// All state is in memory; time comes from the injected clock.
+// All state is in memory; time comes from the injected clock. snapshot() gives it as JSON-ready
+// data and the `restore` option takes it back, so simulated containers outlive a graceful restart
+// of the server as real ones outlive it under runc (the kubelet then adopts them).
 import { createHash } from 'node:crypto';
 import type {
   ContainerConfig,
@@ -55,6 +57,38 @@ export interface SimulatedRuntimeOptions {
   readonly podCIDR?: string;
   /** id generator; default 64 random hex digits */
   readonly newId?: () => string;
+  /** sandboxes and containers to start with: an earlier runtime's snapshot() */
+  readonly restore?: SimulatedRuntimeState;
+}
+
+/** What a simulated runtime holds, as plain data (snapshot(), the `restore` option). */
+export interface SimulatedRuntimeState {
+  readonly podCIDR?: string;
+  readonly sandboxes: readonly SavedSandbox[];
+  readonly containers: readonly SavedContainer[];
+}
+
+interface SavedSandbox {
+  readonly id: string;
+  readonly config: PodSandboxConfig;
+  readonly createdAt: number;
+  readonly state: SandboxState;
+  readonly ip?: string;
+}
+
+interface SavedContainer {
+  readonly id: string;
+  readonly sandboxId: string;
+  readonly config: ContainerConfig;
+  readonly type: string;
+  readonly exit?: SimulatedExit;
+  readonly imageRef: string;
+  readonly createdAt: number;
+  readonly state: ContainerState;
+  readonly startedAt?: number;
+  readonly finishedAt?: number;
+  readonly exitCode?: number;
+  readonly reason?: string;
 }
 
 /** When (after start) and how an app container of this pod ends by itself; undefined: it runs until stopped. */
@@ -119,7 +153,21 @@ export class SimulatedRuntime implements Runtime {
   constructor(opts: SimulatedRuntimeOptions = {}) {
     this.clock = opts.clock ?? realTimers;
     this.newId = opts.newId ?? randomId;
-    if (opts.podCIDR) this.allocator = new PodIPAllocator(opts.podCIDR);
+    const cidr = opts.podCIDR ?? opts.restore?.podCIDR;
+    if (cidr) this.allocator = new PodIPAllocator(cidr);
+    if (opts.restore) this.restore(opts.restore);
+  }
+
+  /**
+   * Everything this runtime holds, as plain data: what the `restore` option of a new runtime
+   * takes to go on where this one stopped (the containers' times included).
+   */
+  snapshot(): SimulatedRuntimeState {
+    return {
+      ...(this.allocator ? { podCIDR: this.allocator.cidr } : {}),
+      sandboxes: [...this.sandboxes.values()].map((s) => ({ id: s.id, config: s.config, createdAt: s.createdAt, state: s.state, ...(s.ip ? { ip: s.ip } : {}) })),
+      containers: [...this.containers.values()].map(({ timer: _timer, ...c }) => c),
+    };
   }
 
   async version(): Promise<RuntimeVersion> {
@@ -293,6 +341,25 @@ export class SimulatedRuntime implements Runtime {
   }
 
   // ---- internals ----
+
+  /** Takes a snapshot's sandboxes and containers; a running container that ends by itself ends when it would have. */
+  private restore(state: SimulatedRuntimeState): void {
+    for (const s of state.sandboxes) {
+      // an IP of another CIDR stays with its sandbox, as after updateRuntimeConfig
+      if (s.ip) this.allocator?.reserve(s.ip);
+      this.sandboxes.set(s.id, { id: s.id, config: copySandboxConfig(s.config), createdAt: s.createdAt, state: s.state, ip: s.ip, containers: new Set() });
+    }
+    const now = this.clock.now();
+    for (const saved of state.containers) {
+      const sandbox = this.sandboxes.get(saved.sandboxId);
+      if (!sandbox) continue;
+      const c: Container = { ...saved, exit: saved.exit, config: copyContainerConfig(saved.config) };
+      this.containers.set(c.id, c);
+      sandbox.containers.add(c.id);
+      const exit = c.exit;
+      if (c.state === 'running' && exit) c.timer = this.clock.setTimeout(() => this.exit(c, exit.exitCode), (c.startedAt ?? now) + exit.afterMs - now);
+    }
+  }
 
   private *containersOfPod(podUid: string): Iterable<Container | undefined> {
     for (const s of this.sandboxes.values()) {
