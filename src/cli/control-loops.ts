@@ -46,7 +46,9 @@ export async function startControlLoops(spec: ControlLoopsSpec, clientFor: (user
   const stop = () =>
     (stopped ??= (async () => {
       lifetime.abort();
-      await simulated?.stop();
+      // saved first, from memory at once: stopping 1,000 kubelets (their Event recorders flush
+      // through the API) may outlast the server's shutdown limit. What a kubelet still does after
+      // this is redone after the restart, as after a crash.
       const file = spec.simulatedNodes?.stateFile;
       if (simulated && file) {
         try {
@@ -55,6 +57,7 @@ export async function startControlLoops(spec: ControlLoopsSpec, clientFor: (user
           warn(`simulated nodes: saving the containers to ${file} failed: ${e instanceof Error ? e.message : String(e)}`);
         }
       }
+      await simulated?.stop();
       await scheduler?.stop();
       await manager?.stop();
     })());

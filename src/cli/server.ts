@@ -29,6 +29,7 @@ import { capYoungGeneration } from './young-generation-cap.js';
 import { nodeCidrShortage } from './node-cidr-room.js';
 import { KeyExpiry } from '../storage/key-expiry.js';
 import { resourcePrefix } from '../registry/keys.js';
+import { lastEventWrite } from '../registry/resources/event-time.js';
 
 export interface RunningServer {
   readonly port: number;
@@ -130,8 +131,8 @@ export async function startServer(flags: ServerFlags, log: (line: string) => voi
   const compactor = new Compactor(store);
   compactor.start(lifetime.signal);
   // Events live --event-ttl after their last write (kube-apiserver's --event-ttl: an etcd lease
-  // per write); events.k8s.io Events are the same keys
-  const eventExpiry = flags.eventTTLMs > 0 ? new KeyExpiry(store, { prefix: resourcePrefix({ group: '', plural: 'events' }), ttlMs: flags.eventTTLMs }) : undefined;
+  // per write; the stored ones from their own latest time); events.k8s.io Events are the same keys
+  const eventExpiry = flags.eventTTLMs > 0 ? new KeyExpiry(store, { prefix: resourcePrefix({ group: '', plural: 'events' }), ttlMs: flags.eventTTLMs, writtenAt: lastEventWrite }) : undefined;
   if (eventExpiry) await step('timing Events', () => eventExpiry.start(lifetime.signal));
   startIdleHeapTrim(lifetime.signal, { log: flags.verbosity >= 2 ? log : undefined });
 

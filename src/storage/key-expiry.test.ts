@@ -95,6 +95,29 @@ for (const [name, open] of drivers) {
       await store.close();
     });
 
+    it('times the keys found at start from writtenAt: at most ttl ago, none from the future, unknown from the start', async () => {
+      const store = await open();
+      let now = 10_000_000;
+      await store.create('/e/recent', String(now - 50_000)); // written 50 s ago: 10 s left
+      await store.create('/e/old', String(now - 7_200_000)); // 2 h ago: due now
+      await store.create('/e/future', String(now + 600_000)); // a clock that jumped: from start
+      await store.create('/e/unknown', 'no time');
+      const writtenAt = (v: string) => (/^\d+$/.test(v) ? Number(v) : undefined);
+      const expiry = new KeyExpiry(store, { prefix: '/e/', ttlMs: TTL, now: () => now, schedule: new ManualTimer().schedule, writtenAt });
+      await expiry.start();
+      const left = async () => (await store.list('/e/')).kvs.map((kv) => kv.key).sort();
+      assert.deepEqual(await expiry.sweepOnce(), { deleted: 1, backlog: false });
+      assert.deepEqual(await left(), ['/e/future', '/e/recent', '/e/unknown']);
+      now += 10_000;
+      await expiry.sweepOnce();
+      assert.deepEqual(await left(), ['/e/future', '/e/unknown']);
+      now += 50_000;
+      await expiry.sweepOnce();
+      assert.deepEqual(await left(), []);
+      await expiry.stop();
+      await store.close();
+    });
+
     it('deletes at most maxDeletesPerSweep per sweep and comes back sooner for the rest', async () => {
       const store = await open();
       let now = 0;

@@ -7,7 +7,8 @@
 // which revision; every sweep deletes the keys whose time is up, each with compare-and-swap on
 // the revision it saw (a key written again meanwhile stays: the watch re-arms it). Deletes go to
 // the store itself, as a lease's expiry does in etcd, so every watcher sees them as DELETED.
-// The store keeps no write times: keys already there at start get `ttl` from start.
+// The store keeps no write times: a key already there at start is timed from what `writtenAt`
+// reads in its value (an Event's lastTimestamp...), else from the start.
 // At most `maxDeletesPerSweep` per sweep (etcd also revokes expired leases at a bounded rate);
 // a sweep that left some behind runs again after `backlogIntervalMs`.
 import { KeyNotFoundError, RevisionConflictError, StoreClosedError, type Store, type WatchHandle } from './store.js';
@@ -30,6 +31,8 @@ export interface KeyExpiryOptions {
   readonly backlogIntervalMs?: number;
   /** receives a failed delete or sweep (the component keeps going); default: one line on stderr */
   readonly onError?: (err: unknown) => void;
+  /** when a key found at start was last written (ms), as its value tells; undefined: unknown (timed from start) */
+  readonly writtenAt?: (value: string) => number | undefined;
 }
 
 interface Lease {
@@ -49,6 +52,7 @@ export class KeyExpiry {
   readonly #maxDeletes: number;
   readonly #backlogIntervalMs: number;
   readonly #onError: (err: unknown) => void;
+  readonly #writtenAt: ((value: string) => number | undefined) | undefined;
   readonly #leases = new Map<string, Lease>();
   #watch: WatchHandle | undefined;
   #cancelTimer: (() => void) | undefined;
@@ -67,6 +71,7 @@ export class KeyExpiry {
     this.#maxDeletes = options.maxDeletesPerSweep ?? 1_000;
     this.#backlogIntervalMs = options.backlogIntervalMs ?? 1_000;
     this.#onError = options.onError ?? logError;
+    this.#writtenAt = options.writtenAt;
   }
 
   /** Lists the prefix, watches it from there, and sweeps every interval until stop() or signal aborts. */
@@ -75,8 +80,17 @@ export class KeyExpiry {
     if (signal?.aborted) return;
     this.#started = true;
     const listed = await this.#store.list(this.#prefix);
-    const at = this.#now() + this.#ttlMs;
-    for (const kv of listed.kvs) this.#leases.set(kv.key, { at, revision: kv.modRevision });
+    if (signal?.aborted || !this.#started) {
+      this.#started = false;
+      return;
+    }
+    const now = this.#now();
+    for (const kv of listed.kvs) {
+      // a write time read from the value, at most ttl ago (older: due now); none from the future
+      const written = this.#writtenAt?.(kv.value);
+      const from = written === undefined || !(written <= now) ? now : Math.max(written, now - this.#ttlMs);
+      this.#leases.set(kv.key, { at: from + this.#ttlMs, revision: kv.modRevision });
+    }
     this.#watch = this.#store.watch(this.#prefix, listed.revision, (events) => {
       const at = this.#now() + this.#ttlMs;
       for (const ev of events) {
@@ -128,23 +142,27 @@ export class KeyExpiry {
       }
       due.push(entry);
     }
+    // all at once, so the store commits them together (one after another, each would be a commit of its own)
+    const results = await Promise.allSettled(due.map(([key, lease]) => this.#store.delete(key, lease.revision)));
     let deleted = 0;
-    for (const [key, lease] of due) {
-      try {
-        await this.#store.delete(key, lease.revision);
+    let closed: unknown;
+    results.forEach((r, i) => {
+      const [key, lease] = due[i]!;
+      if (r.status === 'fulfilled') {
         deleted++;
         if (this.#leases.get(key) === lease) this.#leases.delete(key);
-      } catch (err) {
-        if (err instanceof StoreClosedError) throw err;
-        // written again (the watch has re-armed it) or already gone
-        if (err instanceof RevisionConflictError) continue;
-        if (err instanceof KeyNotFoundError) {
-          if (this.#leases.get(key) === lease) this.#leases.delete(key);
-          continue;
-        }
-        this.#onError(err);
+        return;
       }
-    }
+      const err = r.reason as unknown;
+      if (err instanceof StoreClosedError) closed = err;
+      // written again (the watch has re-armed it)
+      else if (err instanceof RevisionConflictError) return;
+      // already gone
+      else if (err instanceof KeyNotFoundError) {
+        if (this.#leases.get(key) === lease) this.#leases.delete(key);
+      } else this.#onError(err);
+    });
+    if (closed) throw closed;
     return { deleted, backlog };
   }
 

@@ -52,7 +52,8 @@ describe('--event-ttl', () => {
     }
     assert.ok(Date.now() - t0 >= 2_900, `ev-a went ${Date.now() - t0} ms after it was written, before its 3 s`);
     assert.ok(!(await exists('ev-a', 'events.events.k8s.io')));
-    assert.ok(Date.now() - rewritten < 3_000 ? await exists('ev-b') : true, 'ev-b lives 3 s from its rewrite');
+    // (with a margin: the rewrite was written a little before `rewritten`)
+    assert.ok(Date.now() - rewritten < 2_500 ? await exists('ev-b') : true, 'ev-b lives 3 s from its rewrite');
 
     while (await exists('ev-b')) {
       assert.ok(Date.now() - rewritten < 8_000, 'ev-b still there 8 s after its rewrite');

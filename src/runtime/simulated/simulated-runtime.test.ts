@@ -182,3 +182,18 @@ test('snapshot → restore: a new runtime holds the same sandboxes and container
   assert.equal((await restored.containerStatus(ca)).state, 'running', 'a container without a simulated end runs on');
   await restored.close();
 });
+
+test('restore: a simulated run that ended while the server was down is exited, at the time it was due', async () => {
+  const { clock, rt } = setup();
+  const s = await rt.runPodSandbox(sandboxConfig('j', { 'skiff.io/simulate-run-seconds': '5' }));
+  const c = await rt.createContainer(s, containerConfig('job'));
+  await rt.startContainer(c);
+  const startedAt = (await rt.containerStatus(c)).startedAt!;
+  const state = rt.snapshot();
+  await rt.close();
+  await clock.advance(60_000); // down for a minute
+  const restored = new SimulatedRuntime({ clock, restore: state });
+  const st = await restored.containerStatus(c);
+  assert.deepEqual([st.state, st.exitCode, st.reason, st.finishedAt], ['exited', 0, 'Completed', startedAt + 5_000]);
+  await restored.close();
+});

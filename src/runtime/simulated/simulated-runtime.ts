@@ -188,8 +188,8 @@ export class SimulatedRuntime implements Runtime {
   async updateRuntimeConfig(config: { readonly podCIDR?: string }): Promise<void> {
     if (!config.podCIDR || config.podCIDR === this.allocator?.cidr) return;
     const next = new PodIPAllocator(config.podCIDR);
-    // IPs handed out from the old CIDR stay with their sandboxes; release() ignores foreign IPs.
-    for (const s of this.sandboxes.values()) if (s.ip) next.release(s.ip);
+    // IPs handed out from the old CIDR stay with their sandboxes; those inside the new one stay taken
+    for (const s of this.sandboxes.values()) if (s.ip) next.reserve(s.ip);
     this.allocator = next;
   }
 
@@ -357,7 +357,11 @@ export class SimulatedRuntime implements Runtime {
       this.containers.set(c.id, c);
       sandbox.containers.add(c.id);
       const exit = c.exit;
-      if (c.state === 'running' && exit) c.timer = this.clock.setTimeout(() => this.exit(c, exit.exitCode), (c.startedAt ?? now) + exit.afterMs - now);
+      if (c.state !== 'running' || !exit) continue;
+      const due = (c.startedAt ?? now) + exit.afterMs;
+      // ended while the server was down: at the time it was due
+      if (due <= now) this.exit(c, exit.exitCode, due);
+      else c.timer = this.clock.setTimeout(() => this.exit(c, exit.exitCode), due - now);
     }
   }
 
@@ -368,11 +372,11 @@ export class SimulatedRuntime implements Runtime {
     }
   }
 
-  private exit(c: Container, exitCode: number): void {
+  private exit(c: Container, exitCode: number, at?: number): void {
     c.timer?.cancel();
     c.timer = undefined;
     if (c.state === 'exited') return;
-    const now = this.clock.now();
+    const now = at ?? this.clock.now();
     c.state = 'exited';
     c.finishedAt = now;
     c.exitCode = exitCode;
