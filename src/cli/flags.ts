@@ -161,23 +161,20 @@ export function parseServerFlags(argv: readonly string[]): ServerFlags {
   if (!Number.isInteger(verbosity) || verbosity < 0) throw new FlagError(`--v: expected a non-negative integer, got "${v.v}"`);
   const simulatedNodes = v['simulated-nodes'] === undefined ? 0 : Number(v['simulated-nodes']);
   if (!Number.isInteger(simulatedNodes) || simulatedNodes < 0) throw new FlagError(`--simulated-nodes: expected a non-negative integer, got "${v['simulated-nodes']}"`);
-  let grace = 50_000;
-  if (v['node-monitor-grace-period'] !== undefined) {
+  /** a duration flag in ms: its default when absent; `expected` says what a bad value should have been */
+  const duration = (name: string, value: string | undefined, byDefault: number, expected: string): number => {
+    if (value === undefined) return byDefault;
+    let ms: number;
     try {
-      grace = parseDuration(v['node-monitor-grace-period']);
+      ms = parseDuration(value);
     } catch {
-      throw new FlagError(`--node-monitor-grace-period: expected a duration such as 50s or 1m, got "${v['node-monitor-grace-period']}"`);
+      throw new FlagError(`--${name}: expected ${expected}, got "${value}"`);
     }
-  }
-  let eventTTL = 3_600_000;
-  if (v['event-ttl'] !== undefined) {
-    try {
-      eventTTL = parseDuration(v['event-ttl']);
-    } catch {
-      throw new FlagError(`--event-ttl: expected a duration such as 1h or 30m (0: keep Events), got "${v['event-ttl']}"`);
-    }
-    if (eventTTL < 0) throw new FlagError(`--event-ttl: expected a duration that is not negative, got "${v['event-ttl']}"`);
-  }
+    if (ms < 0) throw new FlagError(`--${name}: expected a duration that is not negative, got "${value}"`);
+    return ms;
+  };
+  const grace = duration('node-monitor-grace-period', v['node-monitor-grace-period'], 50_000, 'a duration such as 50s or 1m');
+  const eventTTL = duration('event-ttl', v['event-ttl'], 3_600_000, 'a duration such as 1h or 30m (0: keep Events)');
   const toleration = v['default-toleration-seconds'] === undefined ? 300 : Number(v['default-toleration-seconds']);
   if (!Number.isInteger(toleration) || toleration < 0) throw new FlagError(`--default-toleration-seconds: expected a non-negative integer, got "${v['default-toleration-seconds']}"`);
   const mask = v['node-cidr-mask-size'] === undefined ? 24 : Number(v['node-cidr-mask-size']);

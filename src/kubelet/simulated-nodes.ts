@@ -177,7 +177,6 @@ export async function startSimulatedNodes(opts: SimulatedNodesOptions, signal?: 
       await Promise.all(kubelets.map((k) => k.stop()));
       await Promise.all(own.map((i) => i.stop()));
       await Promise.all([...runtimes.values()].map((r) => r.close()));
-
     })());
   if (signal?.aborted) void stop();
   else signal?.addEventListener('abort', () => void stop(), { once: true });

@@ -129,7 +129,8 @@ function canReclaimSpace(store: Store): store is Store & SpaceReclaiming {
   return typeof (store as Partial<SpaceReclaiming>).reclaimSpace === 'function';
 }
 
-function defaultSchedule(fn: () => void, ms: number): () => void {
+/** setTimeout as a Schedule (the timed store components' default). */
+export function defaultSchedule(fn: () => void, ms: number): () => void {
   const timer = setTimeout(fn, ms);
   return () => clearTimeout(timer);
 }

@@ -12,7 +12,7 @@
 // At most `maxDeletesPerSweep` per sweep (etcd also revokes expired leases at a bounded rate);
 // a sweep that left some behind runs again after `backlogIntervalMs`.
 import { KeyNotFoundError, RevisionConflictError, StoreClosedError, type Store, type WatchHandle } from './store.js';
-import type { Schedule } from './compactor.js';
+import { defaultSchedule, type Schedule } from './compactor.js';
 
 export interface KeyExpiryOptions {
   /** the keys that expire: every key starting with it */
@@ -148,19 +148,13 @@ export class KeyExpiry {
     let closed: unknown;
     results.forEach((r, i) => {
       const [key, lease] = due[i]!;
-      if (r.status === 'fulfilled') {
-        deleted++;
-        if (this.#leases.get(key) === lease) this.#leases.delete(key);
-        return;
-      }
-      const err = r.reason as unknown;
+      const err: unknown = r.status === 'rejected' ? r.reason : undefined;
       if (err instanceof StoreClosedError) closed = err;
-      // written again (the watch has re-armed it)
-      else if (err instanceof RevisionConflictError) return;
-      // already gone
-      else if (err instanceof KeyNotFoundError) {
+      // deleted, or already gone: no longer timed (written again: the watch has re-armed it)
+      else if (err === undefined || err instanceof KeyNotFoundError) {
+        if (err === undefined) deleted++;
         if (this.#leases.get(key) === lease) this.#leases.delete(key);
-      } else this.#onError(err);
+      } else if (!(err instanceof RevisionConflictError)) this.#onError(err);
     });
     if (closed) throw closed;
     return { deleted, backlog };
@@ -183,12 +177,6 @@ export class KeyExpiry {
   #rearm(ms: number): void {
     if (this.#started) this.#arm(ms);
   }
-}
-
-function defaultSchedule(fn: () => void, ms: number): () => void {
-  const timer = setTimeout(fn, ms);
-  timer.unref?.();
-  return () => clearTimeout(timer);
 }
 
 function logError(err: unknown): void {
