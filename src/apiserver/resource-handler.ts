@@ -421,21 +421,20 @@ export class ResourceHandler {
       ns,
       name,
       (live) => {
+        // A new pod sharing live's unchanged parts (leavesLiveAlone below): live is not changed.
         const pod = live as KubeObject;
-        const spec = isObject(pod.spec) ? pod.spec : (pod.spec = {});
+        const spec = isObject(pod.spec) ? pod.spec : {};
         if (pod.metadata?.deletionTimestamp) throw new ApiError(409, 'Conflict', `Operation cannot be fulfilled on pods/binding "${name}": pod ${name} is being deleted, cannot be assigned to a host`);
         if (spec.nodeName) throw new ApiError(409, 'Conflict', `Operation cannot be fulfilled on pods/binding "${name}": pod ${name} is already assigned to node "${String(spec.nodeName)}"`);
-        spec.nodeName = node;
-        const status = isObject(pod.status) ? pod.status : (pod.status = {});
+        const status = isObject(pod.status) ? pod.status : {};
         const conds = Array.isArray(status.conditions) ? status.conditions.filter((c) => !(isObject(c) && c.type === 'PodScheduled')) : [];
         conds.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: rfc3339(this.deps.now()) });
-        status.conditions = conds;
+        const { resourceVersion: _rv, ...meta } = pod.metadata ?? {};
         const bm = isObject(body.metadata) ? body.metadata : {};
-        if (isObject(bm.annotations)) pod.metadata = { ...pod.metadata, annotations: { ...(pod.metadata?.annotations ?? {}), ...(bm.annotations as Record<string, string>) } };
-        if (pod.metadata) delete pod.metadata.resourceVersion;
-        return pod;
+        if (isObject(bm.annotations)) meta.annotations = { ...(meta.annotations ?? {}), ...(bm.annotations as Record<string, string>) };
+        return { ...pod, metadata: meta, spec: { ...spec, nodeName: node }, status: { ...status, conditions: conds } };
       },
-      { dryRun: p.dryRun, fieldManager: p.fieldManager, subresource: 'binding' },
+      { dryRun: p.dryRun, fieldManager: p.fieldManager, subresource: 'binding', leavesLiveAlone: true },
     );
   }
 

@@ -78,6 +78,8 @@ export async function serveWatch(req: IncomingMessage, res: ServerResponse, w: W
     let handle: { cancel(): void } | undefined;
     let timeout: NodeJS.Timeout | undefined;
     let ticker: NodeJS.Timeout | undefined;
+    /** the socket holds this turn's events until the turn is over */
+    let corked = false;
     const finish = () => {
       if (done) return;
       done = true;
@@ -118,6 +120,16 @@ export async function serveWatch(req: IncomingMessage, res: ServerResponse, w: W
           // body from here on: a shared chunk (HTTP chunk framing included) goes straight to it,
           // in order with what res.write wrote before, at a fraction of res.write's cost.
           const socket = res.socket;
+          // The events of one store commit arrive in one turn: they leave in one write (one
+          // syscall, and over TLS one record, instead of one each), once the turn is over.
+          if (socket && !socket.destroyed && !corked) {
+            corked = true;
+            socket.cork();
+            process.nextTick(() => {
+              corked = false;
+              socket.uncork();
+            });
+          }
           if (shared && socket && !socket.destroyed) socket.write(sharedEventChunk(type, entry));
           else res.write(encode(type, entry));
         });

@@ -285,9 +285,15 @@ export class GenericRegistry {
     namespace: string | undefined,
     name: string,
     tryUpdate: (live: KubeObject | undefined) => KubeObject,
-    opts: WriteOptions & { allowCreate?: boolean } = {},
+    opts: WriteOptions & { allowCreate?: boolean; leavesLiveAlone?: boolean } = {},
   ): Promise<{ entry: Entry; created: boolean }> {
-    return this.#readModifyWrite(namespace, name, opts, (kv) => ({ desired: tryUpdate(kv ? this.fromStorage(decode(kv)) : undefined), owned: true }));
+    // With leavesLiveAlone (tryUpdate changes nothing it is given, it builds a new object that may
+    // share the unchanged parts), tryUpdate gets the copy the write decoded for itself: one
+    // decode of the stored object instead of two.
+    return this.#readModifyWrite(namespace, name, opts, (kv, live) => ({
+      desired: tryUpdate(kv ? (opts.leavesLiveAlone && live ? live : this.fromStorage(decode(kv))) : undefined),
+      owned: true,
+    }));
   }
 
   /**
@@ -316,7 +322,7 @@ export class GenericRegistry {
     namespace: string | undefined,
     name: string,
     opts: WriteOptions & { allowCreate?: boolean },
-    desiredFor: (kv: KeyValue | undefined) => { desired: KubeObject; owned: boolean; once?: boolean },
+    desiredFor: (kv: KeyValue | undefined, live?: KubeObject) => { desired: KubeObject; owned: boolean; once?: boolean },
   ): Promise<{ entry: Entry; created: boolean }> {
     const key = objectStoreKey(this.storageInfo, namespace, name);
     for (let attempt = 0; ; attempt++) {
@@ -337,7 +343,7 @@ export class GenericRegistry {
         }
       }
       const live = this.fromStorage(decode(kv));
-      const { desired, owned, once } = desiredFor(kv);
+      const { desired, owned, once } = desiredFor(kv, live);
       const pinned = desired.metadata?.resourceVersion;
       if (pinned && pinned !== String(kv.modRevision)) throw new ConflictError(this.subject(name));
       try {
