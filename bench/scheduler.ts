@@ -315,20 +315,23 @@ class RssSampler {
 }
 
 interface NodeList {
-  items: { metadata: { name: string }; spec?: { podCIDR?: string }; status?: { conditions?: { type: string; status: string }[] } }[];
+  items: { metadata: { name: string }; spec?: { podCIDR?: string; taints?: { key: string; effect: string }[] }; status?: { conditions?: { type: string; status: string }[] } }[];
 }
 
-/** Waits until `count` nodes exist, each Ready with a podCIDR. Setup only: polls the list once a second. */
+/** Waits until `count` nodes exist, each Ready with a podCIDR and without the not-ready taint. Setup only: polls the list once a second. */
 async function waitForNodes(c: Conn, count: number, deadline: number): Promise<void> {
   let last = '';
   while (Date.now() < deadline) {
     const list = JSON.parse((await mustCall(c, 'GET', '/api/v1/nodes', 200)).body) as NodeList;
-    const ready = list.items.filter((n) => n.spec?.podCIDR && n.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True')).length;
+    // Ready, with a pod CIDR, and without the not-ready taint a node is created with (schedulable)
+    const ready = list.items.filter(
+      (n) => n.spec?.podCIDR && n.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True') && !n.spec.taints?.some((t) => t.key === 'node.kubernetes.io/not-ready'),
+    ).length;
     if (list.items.length >= count && ready >= count) return;
-    last = `${list.items.length} nodes, ${ready} Ready with a podCIDR`;
+    last = `${list.items.length} nodes, ${ready} Ready and untainted with a podCIDR`;
     await sleep(1000);
   }
-  throw new Error(`expected ${count} Ready nodes with a podCIDR, got ${last}`);
+  throw new Error(`expected ${count} Ready and untainted nodes with a podCIDR, got ${last}`);
 }
 
 interface RequestCounts {

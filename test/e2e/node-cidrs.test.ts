@@ -4,7 +4,7 @@
 // to the nodes that can give them an IP — none is stuck Pending on the others.
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
-import { kubectlOk, startSkiff, waitUntil, type Skiff } from './harness.js';
+import { kubectlOk, manifest, startSkiff, waitUntil, type Skiff } from './harness.js';
 
 interface NodeList {
   items: {
@@ -63,5 +63,26 @@ describe('simulated nodes beyond the cluster CIDR', () => {
       // a /24 of 198.18.0.0/22: the pod's IP shares its first three octets
       assert.equal(p.status.podIP?.split('.').slice(0, 3).join('.'), cidr!.split('.').slice(0, 3).join('.'), `${p.metadata.name}: ${p.status.podIP} in ${cidr}`);
     }
+  });
+
+  it('creates a node with the not-ready NoSchedule taint, so a pending pod is not bound to it before it is Ready', async () => {
+    // The pod first: pending, waiting for a node called "late". The node then registers as a
+    // kubelet registers it, NotReady, with no kubelet behind it to ever report Ready.
+    await kubectlOk(s, ['run', 'waits-for-late', '--image=busybox:1.36', '--restart=Never', '--overrides={"spec":{"nodeSelector":{"kubernetes.io/hostname":"late"}}}']);
+    const late = {
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name: 'late', labels: { 'kubernetes.io/hostname': 'late' } },
+      status: { conditions: [{ type: 'Ready', status: 'False', reason: 'KubeletNotReady', message: 'starting' }] },
+    };
+    // the object as created (the response to the create, before any controller saw it)
+    const created = JSON.parse(await kubectlOk(s, ['create', '-o', 'json', '-f', manifest(s, 'late-node.json', JSON.stringify(late))])) as NodeList['items'][number];
+    assert.deepEqual(created.spec.taints, [{ key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule' }]);
+    // the scheduler has seen the node (its add re-queues the pod) and does not bind the pod to it
+    await waitUntil('a FailedScheduling event that names the taint', async () =>
+      /untolerated taint \{node\.kubernetes\.io\/not-ready: \}/.test(await kubectlOk(s, ['get', 'events', '--field-selector', 'involvedObject.name=waits-for-late,reason=FailedScheduling', '-o', 'jsonpath={.items[*].message}'])),
+    );
+    const pod = await json<PodList['items'][number]>('get', 'pod', 'waits-for-late');
+    assert.equal(pod.spec.nodeName, undefined);
   });
 });

@@ -157,3 +157,39 @@ describe('node table', () => {
     assert.equal(strategy.fieldSelectors['spec.unschedulable']!(node()), 'false');
   });
 });
+
+describe('node create (NodeTaint admission)', () => {
+  const created = (spec: unknown): unknown => {
+    const obj = node(spec === undefined ? {} : { spec: spec as KubeObject['spec'] });
+    strategy.prepareForCreate(obj, ctx);
+    return obj.spec;
+  };
+  const notReady = { key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule' };
+
+  it('taints a new node not-ready:NoSchedule, after the taints it has', () => {
+    assert.deepEqual(created(undefined), { taints: [notReady] });
+    assert.deepEqual(created({ podCIDR: '10.42.1.0/24', taints: null }), { podCIDR: '10.42.1.0/24', taints: [notReady] });
+    assert.deepEqual(created({ taints: [{ key: 'dedicated', value: 'db', effect: 'NoSchedule' }] }), {
+      taints: [{ key: 'dedicated', value: 'db', effect: 'NoSchedule' }, notReady],
+    });
+  });
+
+  it('adds nothing when the node already has the taint (any value), or another effect of it stays beside it', () => {
+    assert.deepEqual(created({ taints: [{ ...notReady, value: 'x' }] }), { taints: [{ ...notReady, value: 'x' }] });
+    assert.deepEqual(created({ taints: [{ key: notReady.key, effect: 'NoExecute' }] }), { taints: [{ key: notReady.key, effect: 'NoExecute' }, notReady] });
+  });
+
+  it('leaves taints that are not a list for validation to refuse', () => {
+    assert.deepEqual(created({ taints: 'x' }), { taints: 'x' });
+    const obj = node({ spec: 'x' as unknown as KubeObject['spec'] });
+    strategy.prepareForCreate(obj, ctx);
+    assert.equal(obj.spec, 'x');
+  });
+
+  it('does not taint a node on update', () => {
+    const live = node({ spec: {} });
+    const next = node({ spec: {} });
+    strategy.prepareForUpdate(next, live, ctx);
+    assert.deepEqual(next.spec, {});
+  });
+});

@@ -218,12 +218,32 @@ function address(node: Node, type: string): string {
 
 const orUnknown = (v: string | undefined): string => (v ? v : '<unknown>');
 
+/** The taint a new node gets at create (NodeTaint admission); the node lifecycle controller removes it once the node is Ready. */
+export const NOT_READY_NO_SCHEDULE = { key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule' } as const;
+
+/**
+ * As Kubernetes' NodeTaint admission plugin: a Node is created with the not-ready NoSchedule
+ * taint (unless it already has it), so that no pod is bound to it between its registration and
+ * its first Ready status, when the node lifecycle controller takes the taint away. A spec.taints
+ * that is not a list is left for validation to refuse.
+ */
+function addNotReadyTaint(obj: KubeObject): void {
+  const spec = isObject(obj.spec) ? obj.spec : obj.spec === undefined || obj.spec === null ? (obj.spec = {}) : undefined;
+  if (!spec) return;
+  const taints = spec.taints ?? [];
+  if (!Array.isArray(taints)) return;
+  if (taints.some((t) => isObject(t) && t.key === NOT_READY_NO_SCHEDULE.key && t.effect === NOT_READY_NO_SCHEDULE.effect)) return;
+  spec.taints = [...taints, { ...NOT_READY_NO_SCHEDULE }];
+}
+
 export const nodeStrategy: Strategy = {
   info: INFO,
   defaults(obj) {
     defaultNode(obj);
   },
-  prepareForCreate() {},
+  prepareForCreate(obj) {
+    addNotReadyTaint(obj);
+  },
   prepareForUpdate(newObj, oldObj) {
     keepStatus(newObj, oldObj);
   },
