@@ -24,7 +24,9 @@
 // flags, space-separated, e.g. --no-control-loops-thread: the control loops on the API thread; they run in a worker thread by default with simulated nodes),
 // BENCH_WARMUP (default 0: a cold server, as the issue measures; N > 0: before the measured run,
 // the same scenario with N pods runs to Running in namespace `warmup`, whose pods stay, so the
-// figures are of a server whose code V8 has already compiled: its steady state).
+// figures are of a server whose code V8 has already compiled: its steady state), BENCH_ROUNDS
+// (default 1: each scenario once; N > 1: N rounds through every node count and scenario, each
+// run's figures, then a `rounds` line per scenario with the median, min and max of its runs).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
@@ -54,6 +56,8 @@ const SERVER_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').f
 const SERVER_ARGS = (process.env.BENCH_SERVER_ARGS ?? '').split(' ').filter(Boolean);
 const SERVER_LOG_DIR = process.env.BENCH_SERVER_LOG_DIR;
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 0);
+const [ROUNDS] = intList('BENCH_ROUNDS', '1');
+if (!Number.isInteger(ROUNDS) || ROUNDS < 1) throw new Error(`BENCH_ROUNDS: expected a positive integer, got "${process.env.BENCH_ROUNDS}"`);
 if (!Number.isInteger(WARMUP) || WARMUP < 0) throw new Error(`BENCH_WARMUP: expected a non-negative integer, got "${process.env.BENCH_WARMUP}"`);
 
 /** Bare pod creates in flight at once. */
@@ -80,6 +84,12 @@ async function mustCall(c: Conn, method: string, path: string, want: number, bod
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The median of sorted values (the mean of the middle two for an even count). */
+function median(sorted: readonly number[]): number {
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : round((sorted[mid - 1]! + sorted[mid]!) / 2, 2);
+}
 
 function pct(sorted: readonly number[], p: number): number {
   if (!sorted.length) return 0;
@@ -564,7 +574,15 @@ function emit(scenario: Scenario, nodes: number, figure: string, values: object)
   console.log(JSON.stringify({ bench: 'scheduler', scenario, nodes, pods: PODS, figure, ...values }));
 }
 
-async function runScenario(scenario: Scenario, nodes: number): Promise<void> {
+/** The figures of one run that the rounds' summary takes the median of. */
+interface RunFigures {
+  readonly boundPerSecond: number;
+  readonly runningPerSecond: number;
+  readonly peakRssMB: number;
+  readonly serverCpuPerPodMs: number;
+}
+
+async function runScenario(scenario: Scenario, nodes: number): Promise<RunFigures> {
   const label = `${scenario}-${nodes}n`;
   const server = await startServer(nodes, label);
   const rss = new RssSampler(server.pid);
@@ -646,6 +664,12 @@ async function runScenario(scenario: Scenario, nodes: number): Promise<void> {
       loadavg1m: round(loadavg()[0]!, 2),
     });
     emit(scenario, nodes, 'requests', requestDelta(requests0, requests1));
+    return {
+      boundPerSecond: rate(p.bound.size, last(p.bound)),
+      runningPerSecond: rate(p.running.size, last(p.running)),
+      peakRssMB: stats.hwmMB,
+      serverCpuPerPodMs: perPodMs(stats.cpuS - cpu0),
+    };
   } finally {
     rss.stop();
     await progress?.stop();
@@ -657,14 +681,38 @@ console.log(
   JSON.stringify({ bench: 'scheduler', node: process.version, cpus: cpus().length, loadavg1m: round(loadavg()[0]!, 2), nodes: NODE_COUNTS, pods: PODS, warmupPods: WARMUP, replicas: REPLICAS, scenarios: SCENARIOS, timeLimitS: TIME_LIMIT_S, serverNodeArgs: SERVER_NODE_ARGS, serverArgs: SERVER_ARGS }),
 );
 let failures = 0;
-for (const nodes of NODE_COUNTS) {
-  for (const scenario of SCENARIOS as Scenario[]) {
-    try {
-      await runScenario(scenario, nodes);
-    } catch (e) {
-      failures++;
-      console.log(JSON.stringify({ bench: 'scheduler', scenario, nodes, pods: PODS, figure: 'error', message: e instanceof Error ? e.message : String(e) }));
+// Rounds go through every node count and scenario in turn, so that a slow spell of the machine
+// (these VMs vary by a quarter from one minute to the next) is shared by all of them.
+const results = new Map<string, RunFigures[]>();
+for (let r = 1; r <= ROUNDS; r++) {
+  if (ROUNDS > 1) console.log(JSON.stringify({ bench: 'scheduler', round: r, of: ROUNDS }));
+  for (const nodes of NODE_COUNTS) {
+    for (const scenario of SCENARIOS as Scenario[]) {
+      try {
+        const figures = await runScenario(scenario, nodes);
+        const key = `${scenario} ${nodes}`;
+        results.set(key, [...(results.get(key) ?? []), figures]);
+      } catch (e) {
+        failures++;
+        console.log(JSON.stringify({ bench: 'scheduler', scenario, nodes, pods: PODS, figure: 'error', message: e instanceof Error ? e.message : String(e) }));
+      }
     }
+  }
+}
+if (ROUNDS > 1) {
+  for (const [key, runs] of results) {
+    const [scenario, nodes] = key.split(' ') as [Scenario, string];
+    const summary = (pick: (f: RunFigures) => number) => {
+      const v = runs.map(pick).sort((a, b) => a - b);
+      return { median: median(v), min: v[0], max: v[v.length - 1], all: runs.map(pick) };
+    };
+    emit(scenario, Number(nodes), 'rounds', {
+      runs: runs.length,
+      boundPerSecond: summary((f) => f.boundPerSecond),
+      runningPerSecond: summary((f) => f.runningPerSecond),
+      peakRssMB: summary((f) => f.peakRssMB),
+      serverCpuPerPodMs: summary((f) => f.serverCpuPerPodMs),
+    });
   }
 }
 process.exitCode = failures ? 1 : 0;
