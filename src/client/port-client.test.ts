@@ -113,3 +113,33 @@ test('PortClient.createWithoutResult creates without carrying the object back; f
     stop();
   }
 });
+
+test('serveClients cuts managedFields out of the JSON texts of a watch that asks (strip), once per revision, and keeps them for the others', async () => {
+  const stored = (name: string) =>
+    JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default', resourceVersion: '7', managedFields: [{ manager: 'm', fieldsType: 'FieldsV1', fieldsV1: { 'f:data': {} } }] }, data: { k: 'v' } });
+  const host = Object.assign(Object.create(new FakeClient()) as FakeClient, {
+    watchJSON: async (_info: unknown, _ns: unknown, _opts: unknown, onEvent: (e: { type: WatchEvent['type']; object: string; revision?: number }) => void) => {
+      onEvent({ type: 'ADDED', object: stored('a'), revision: 7 });
+    },
+  });
+  const { port1, port2 } = new MessageChannel();
+  const stop = serveClients(() => host, port1);
+  try {
+    const batch = new Promise<{ items: { t: string; id: number; events?: [string, number][] }[]; texts: string[]; revisions: number[] }>((resolve) => port2.once('message', resolve));
+    const args = [CONFIGMAPS, 'default', { readOnly: true }];
+    port2.postMessage([
+      { t: 'watch', id: 1, ua: 'test/1', args, strip: true },
+      { t: 'watch', id: 2, ua: 'test/1', args, strip: true },
+      { t: 'watch', id: 3, ua: 'test/1', args },
+    ]);
+    const { items, texts, revisions } = await batch;
+    const textOf = (id: number) => texts[items.find((m) => m.id === id)!.events![0]![1]]!;
+    assert.deepEqual(JSON.parse(textOf(1)).metadata, { name: 'a', namespace: 'default', resourceVersion: '7' });
+    assert.equal(textOf(1), textOf(2));
+    assert.equal(textOf(3), stored('a'));
+    assert.deepEqual([texts.length, revisions], [2, [7, 7]]);
+  } finally {
+    stop();
+    port2.close();
+  }
+});

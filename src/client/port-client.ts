@@ -10,7 +10,9 @@
 // does), each object version (store revision) once per batch however many watches get it, and
 // results as JSON text when the host client answers with text (`withJSONResults()`), else as
 // structured clones; the host posts one batch per tick. This side parses each event once for all readOnly watchers of
-// the thread, which share the frozen object (as in-process informers do).
+// the thread, which share the frozen object (as in-process informers do). With
+// stripManagedFields, the host cuts managedFields out of those watches' texts
+// (api/managed-fields-text.ts) so that they are not parsed at all.
 //
 // Contract: the Client contract (client.ts). Errors keep their kind across the port: ApiErrors are
 // rebuilt from their Status, TypeErrors stay TypeErrors, an abort rejects with an AbortError (a
@@ -20,6 +22,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import { deepFreeze } from '../api/deep-freeze.js';
 import { ApiError, fromStatus, type Status } from '../api/errors.js';
+import { withoutManagedFieldsText } from '../api/managed-fields-text.js';
 import type { KubeObject } from '../api/object.js';
 import type { ResourceInfo } from '../api/resources.js';
 import type {
@@ -56,7 +59,14 @@ type ToHost =
       /** the caller ignores the result: the host answers success with null */
       readonly discard?: boolean;
     }
-  | { readonly t: 'watch'; readonly id: number; readonly ua: string; readonly args: readonly [ResourceInfo, string | undefined, WatchOptions] }
+  | {
+      readonly t: 'watch';
+      readonly id: number;
+      readonly ua: string;
+      readonly args: readonly [ResourceInfo, string | undefined, WatchOptions];
+      /** the events' objects are wanted without metadata.managedFields: the host cuts them out of the JSON texts it can */
+      readonly strip?: boolean;
+    }
   | { readonly t: 'cancel'; readonly id: number };
 
 /** What the worker side posts: the calls, watches and cancels of one tick, in order. */
@@ -246,7 +256,7 @@ export class PortConnection {
           }
         },
       });
-      this.send({ t: 'watch', id, ua, args });
+      this.send({ t: 'watch', id, ua, args, ...(args[2].readOnly === true && this.stripManagedFields ? { strip: true } : {}) });
     });
   }
 
@@ -427,12 +437,14 @@ export function serveClients(clientFor: (userAgent: string) => HostClient, port:
   let texts: string[] = [];
   let revisions: number[] = [];
   let textIndex = new Map<number, number>();
+  let strippedIndex = new Map<number, number>();
   const flush = () => {
     const batch: Batch = { items, texts, revisions };
     items = [];
     texts = [];
     revisions = [];
     textIndex = new Map();
+    strippedIndex = new Map();
     try {
       port.postMessage(batch);
     } catch (e) {
@@ -443,15 +455,19 @@ export function serveClients(clientFor: (userAgent: string) => HostClient, port:
   const post = (m: FromHost) => {
     if (items.push(m) === 1) queueMicrotask(flush);
   };
-  /** The index of an event's text in this batch: one per object version (store revision). */
-  const text = (json: string, revision: number | undefined): number => {
+  /**
+   * The index of an event's text in this batch: one per object version (store revision), and
+   * one more for the version without managedFields when a watch wants that (`strip`).
+   */
+  const text = (json: string, revision: number | undefined, strip: boolean): number => {
     if (!revision) {
       revisions.push(0);
-      return texts.push(json) - 1;
+      return texts.push(strip ? withoutManagedFieldsText(json) : json) - 1;
     }
-    let i = textIndex.get(revision);
+    const index = strip ? strippedIndex : textIndex;
+    let i = index.get(revision);
     if (i === undefined) {
-      textIndex.set(revision, (i = texts.push(json) - 1));
+      index.set(revision, (i = texts.push(strip ? withoutManagedFieldsText(json) : json) - 1));
       revisions.push(revision);
     }
     return i;
@@ -464,7 +480,7 @@ export function serveClients(clientFor: (userAgent: string) => HostClient, port:
     return f.apply(client, args as unknown[]);
   };
 
-  const watch = async (id: number, ua: string, [info, namespace, opts]: readonly [ResourceInfo, string | undefined, WatchOptions], signal: AbortSignal) => {
+  const watch = async (id: number, ua: string, [info, namespace, opts]: readonly [ResourceInfo, string | undefined, WatchOptions], strip: boolean, signal: AbortSignal) => {
     const client = clientOf(ua);
     // the events of one watch within one batch go into one item of it
     let current: { readonly events: unknown[]; readonly batch: FromHost[] } | undefined;
@@ -476,7 +492,7 @@ export function serveClients(clientFor: (userAgent: string) => HostClient, port:
       }
       current.events.push(ev);
     };
-    if (client.watchJSON) await client.watchJSON(info, namespace, opts, (ev) => add([ev.type, text(ev.object, ev.revision)], true), signal);
+    if (client.watchJSON) await client.watchJSON(info, namespace, opts, (ev) => add([ev.type, text(ev.object, ev.revision, strip)], true), signal);
     else await client.watch(info, namespace, opts, (ev) => add(ev, false), signal);
   };
 
@@ -505,7 +521,7 @@ export function serveClients(clientFor: (userAgent: string) => HostClient, port:
     } else {
       const ac = new AbortController();
       running.set(m.id, ac);
-      work = watch(m.id, m.ua, m.args, ac.signal);
+      work = watch(m.id, m.ua, m.args, m.strip === true, ac.signal);
     }
     work.then(
       (value) => {

@@ -1,20 +1,25 @@
 // How objects are laid out in the store, and how stored text becomes response bytes cheaply.
 //
-// Stored JSON always starts with apiVersion, kind, metadata (in that order) and never contains
-// metadata.resourceVersion: the revision is the store's modRevision. Because apiVersion and kind
-// are plain strings, the first `"metadata":{` in the text is the top-level one, so a response
-// body is made by splicing `"resourceVersion":"N"` in — no parse, no re-encode. A watch fan-out
-// to many watchers therefore costs one string splice per event, not one JSON encode per watcher.
+// Stored JSON always starts with apiVersion, kind, metadata (in that order), has managedFields
+// last in metadata, and never contains metadata.resourceVersion: the revision is the store's
+// modRevision. Because apiVersion and kind are plain strings, the first `"metadata":{` in the
+// text is the top-level one, so a response body is made by splicing `"resourceVersion":"N"` in —
+// no parse, no re-encode. A watch fan-out to many watchers therefore costs one string splice per
+// event, not one JSON encode per watcher.
 import type { KubeObject } from '../api/object.js';
 import type { KeyValue } from '../storage/store.js';
 
 const META = '"metadata":{';
 
-/** Serializes an object for the store (resourceVersion dropped, canonical key order). */
+/**
+ * Serializes an object for the store (resourceVersion dropped, canonical key order: managedFields
+ * last in metadata, as Kubernetes' ObjectMeta has it, which lets api/managed-fields-text.ts cut
+ * them out of the text).
+ */
 export function encodeForStorage(obj: KubeObject): string {
   const { apiVersion, kind, metadata, ...rest } = obj;
-  const { resourceVersion: _rv, ...meta } = metadata ?? {};
-  return JSON.stringify({ apiVersion, kind, metadata: meta, ...rest });
+  const { resourceVersion: _rv, managedFields, ...meta } = metadata ?? {};
+  return JSON.stringify({ apiVersion, kind, metadata: managedFields === undefined ? meta : { ...meta, managedFields }, ...rest });
 }
 
 /** The stored text with metadata.resourceVersion set to `revision`: valid JSON of the object as clients see it. */
