@@ -64,7 +64,7 @@ test('PortClient: errors keep their kind, aborts cross the port, a closed port f
   conn.close();
 });
 
-test('PortConnection stripManagedFields: readOnly watches get objects without managedFields (as kube-scheduler informers keep them), other watches and results keep them', async () => {
+test('PortConnection stripManagedFields: readOnly watches and results get objects without managedFields (as kube-scheduler informers keep them), other watches keep them', async () => {
   const fake = new FakeClient();
   await fake.create(NAMESPACES, { metadata: { name: 'default' } });
   // a host that offers watch events as JSON text with their revision, as the in-process client does
@@ -87,7 +87,12 @@ test('PortConnection stripManagedFields: readOnly watches get objects without ma
       void client.watch(CONFIGMAPS, 'default', { resourceVersion: rv }, (e) => e.object.metadata?.name === name && own.push(e), ac.signal);
       const managedFields = [{ manager: 'kubectl', operation: 'Update', apiVersion: 'v1', fieldsType: 'FieldsV1', fieldsV1: { 'f:data': {} } }];
       const created = await client.create(CONFIGMAPS, { metadata: { name, namespace: 'default', labels: { a: 'b' }, managedFields }, data: { k: 'v' } });
-      assert.deepEqual(created.metadata?.managedFields, managedFields, `${label}: a write's result keeps managedFields`);
+      assert.equal(created.metadata?.managedFields, undefined, `${label}: a write's result has no managedFields`);
+      assert.deepEqual(created.metadata?.labels, { a: 'b' }, `${label}: the rest of a result's metadata stays`);
+      assert.equal((await client.get(CONFIGMAPS, 'default', name)).metadata?.managedFields, undefined, `${label}: nor a get's`);
+      const listed = (await client.list(CONFIGMAPS, 'default')).items.find((o) => o.metadata?.name === name);
+      assert.deepEqual([listed?.metadata?.name, listed?.metadata?.managedFields], [name, undefined], `${label}: nor a list's items`);
+      assert.deepEqual((await fake.get(CONFIGMAPS, 'default', name)).metadata?.managedFields, managedFields, `${label}: the stored object keeps them`);
       for (let i = 0; i < 200 && (!shared.length || !own.length); i++) await new Promise((r) => setTimeout(r, 5));
       assert.equal(shared.length, 1, label);
       assert.equal(shared[0]!.object.metadata?.managedFields, undefined, label);
@@ -114,13 +119,15 @@ test('PortClient.createWithoutResult creates without carrying the object back; f
   }
 });
 
-test('serveClients cuts managedFields out of the JSON texts of a watch that asks (strip), once per revision, and keeps them for the others', async () => {
+test('serveClients cuts managedFields out of the JSON texts of a watch or call that asks (strip), once per revision, and keeps them for the others', async () => {
   const stored = (name: string) =>
     JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default', resourceVersion: '7', managedFields: [{ manager: 'm', fieldsType: 'FieldsV1', fieldsV1: { 'f:data': {} } }] }, data: { k: 'v' } });
   const host = Object.assign(Object.create(new FakeClient()) as FakeClient, {
     watchJSON: async (_info: unknown, _ns: unknown, _opts: unknown, onEvent: (e: { type: WatchEvent['type']; object: string; revision?: number }) => void) => {
       onEvent({ type: 'ADDED', object: stored('a'), revision: 7 });
     },
+    // a host client that answers with JSON text, as the in-process one withJSONResults()
+    get: async (_info: unknown, _ns: unknown, name: string) => stored(name),
   });
   const { port1, port2 } = new MessageChannel();
   const stop = serveClients(() => host, port1);
@@ -138,6 +145,23 @@ test('serveClients cuts managedFields out of the JSON texts of a watch that asks
     assert.equal(textOf(1), textOf(2));
     assert.equal(textOf(3), stored('a'));
     assert.deepEqual([texts.length, revisions], [2, [7, 7]]);
+
+    // the answers may come in one batch or two (after the ends of the watches above)
+    const answered: { t: string; id: number; json?: string }[] = [];
+    const results = new Promise<void>((resolve) => {
+      const onBatch = (b: { items: typeof answered }) => {
+        answered.push(...b.items);
+        if ([4, 5].every((id) => answered.some((m) => m.id === id))) resolve(void port2.off('message', onBatch));
+      };
+      port2.on('message', onBatch);
+    });
+    port2.postMessage([
+      { t: 'call', id: 4, ua: 'test/1', method: 'get', args: [CONFIGMAPS, 'default', 'b'], strip: true },
+      { t: 'call', id: 5, ua: 'test/1', method: 'get', args: [CONFIGMAPS, 'default', 'b'] },
+    ]);
+    await results;
+    assert.deepEqual(JSON.parse(answered.find((m) => m.id === 4)!.json!).metadata, { name: 'b', namespace: 'default', resourceVersion: '7' });
+    assert.equal(answered.find((m) => m.id === 5)!.json, stored('b'));
   } finally {
     stop();
     port2.close();

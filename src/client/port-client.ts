@@ -58,6 +58,8 @@ type ToHost =
       readonly body?: { readonly at: number; readonly json: string };
       /** the caller ignores the result: the host answers success with null */
       readonly discard?: boolean;
+      /** the result is wanted without metadata.managedFields: the host cuts them out of a JSON text result it can */
+      readonly strip?: boolean;
     }
   | {
       readonly t: 'watch';
@@ -133,13 +135,22 @@ function withoutManagedFields(o: KubeObject): KubeObject {
   return o;
 }
 
+/** A call's result without managedFields: an object's, or each item's of a list. */
+function withoutManagedFieldsIn(v: unknown): unknown {
+  if (typeof v !== 'object' || v === null) return v;
+  const items = (v as { items?: unknown }).items;
+  if (Array.isArray(items)) return { ...v, items: items.map((o: unknown) => withoutManagedFieldsIn(o)) };
+  return 'metadata' in v ? withoutManagedFields(v as KubeObject) : v;
+}
+
 export interface PortConnectionOptions {
   /**
    * Drop metadata.managedFields from the objects of readOnly watches (the shared, frozen ones
    * informers cache), as kube-scheduler's and kube-controller-manager's informers do (their
-   * transform "dropping .metadata.managedFields to improve memory usage"). An update sent from
-   * such a copy keeps the stored managedFields (a request without them keeps the live object's).
-   * Default false.
+   * transform "dropping .metadata.managedFields to improve memory usage"), and from the results
+   * of calls (objects, and a list's items): for components that never read them (the control
+   * loops), which then neither parse them nor keep them. An update sent from such a copy keeps
+   * the stored managedFields (a request without them keeps the live object's). Default false.
    */
   readonly stripManagedFields?: boolean;
 }
@@ -206,7 +217,8 @@ export class PortConnection {
   call(ua: string, method: CallMethod, args: readonly unknown[], signal: AbortSignal | undefined, discard = false): Promise<unknown> {
     if (signal?.aborted) return Promise.reject(abortError());
     const id = this.nextId++;
-    let message: ToHost = { t: 'call', id, ua, method, args, ...(discard ? { discard } : {}) };
+    const flags = { ...(discard ? { discard } : {}), ...(this.stripManagedFields ? { strip: true } : {}) };
+    let message: ToHost = { t: 'call', id, ua, method, args, ...flags };
     const at = BODY_ARG[method];
     if (at !== undefined && typeof args[at] === 'object' && args[at] !== null) {
       let json: string;
@@ -216,7 +228,7 @@ export class PortConnection {
         // what JSON cannot hold (a BigInt, a cycle) fails the call, as an HTTP client's encode would
         return Promise.reject(e instanceof Error ? e : new Error(String(e)));
       }
-      message = { t: 'call', id, ua, method, args: args.map((a, i) => (i === at ? null : a)), body: { at, json }, ...(discard ? { discard } : {}) };
+      message = { t: 'call', id, ua, method, args: args.map((a, i) => (i === at ? null : a)), body: { at, json }, ...flags };
     }
     return new Promise((resolve, reject) => {
       const onAbort = () => {
@@ -315,8 +327,8 @@ export class PortConnection {
         }
       } else {
         this.pending.delete(m.id);
-        if (m.t === 'result') p.resolve(m.value);
-        else if (m.t === 'json-result') p.resolve(JSON.parse(m.json));
+        if (m.t === 'result') p.resolve(this.stripManagedFields ? withoutManagedFieldsIn(m.value) : m.value);
+        else if (m.t === 'json-result') p.resolve(this.stripManagedFields ? withoutManagedFieldsIn(JSON.parse(m.json)) : JSON.parse(m.json));
         else p.reject(fromWire(m.error));
       }
     }
@@ -527,7 +539,7 @@ export function serveClients(clientFor: (userAgent: string) => HostClient, port:
       (value) => {
         if (!running.delete(m.id)) return;
         // a JSON-results host client answers with text (no call resolves to a string otherwise)
-        post(typeof value === 'string' ? { t: 'json-result', id: m.id, json: value } : { t: 'result', id: m.id, value: value ?? null });
+        post(typeof value === 'string' ? { t: 'json-result', id: m.id, json: m.t === 'call' && m.strip ? withoutManagedFieldsText(value) : value } : { t: 'result', id: m.id, value: value ?? null });
       },
       (e: unknown) => {
         if (running.delete(m.id)) post({ t: 'error', id: m.id, error: toWire(e) });
