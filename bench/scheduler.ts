@@ -391,10 +391,11 @@ interface WatchEvent {
 
 /**
  * The parts of a watch event line PodProgress reads, found by string search in the API's JSON of
- * a bench pod (resourceVersion first in metadata, then name; nodeName and phase only in spec and
- * status) instead of parsing all of it: the load generator shares the server's two cores, and
+ * a bare bench pod (resourceVersion first in metadata, then name; nodeName and phase only in spec
+ * and status) instead of parsing all of it: the load generator shares the server's two cores, and
  * JSON.parse of every event was about a quarter of its CPU. Lines that do not look like that
- * (ERROR, BOOKMARK, any surprise) are parsed.
+ * (ERROR, BOOKMARK, a ReplicaSet's pods, whose metadata starts with generateName, any surprise)
+ * are parsed.
  */
 function skimEvent(line: string): WatchEvent {
   const type = /^\{"type":"(ADDED|MODIFIED|DELETED)","object":\{/.exec(line)?.[1];

@@ -36,6 +36,10 @@ test('withoutManagedFieldsText cuts managedFields out when they are the last mem
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'n', managedFields } },
     // an escaped backslash before a closing quote
     { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', annotations: { path: 'C:\\' }, managedFields }, data: { k: '\\"' } },
+    // strings in managedFields that end like the array (a field manager may be named anything)
+    { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', managedFields: [{ manager: 'x', fieldsV1: { 'k:{"name":"a]},\\"b"}': {} } }] }, spec: {} },
+    { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', managedFields: [{ manager: 'x]}' }] }, spec: {} },
+    { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'a', managedFields: [{ manager: 'x]},', operation: 'Update', fieldsV1: { 'f:x]}}': {} } }, { manager: ']}}"' }] }, spec: {} },
   ];
   for (const o of objects) {
     const json = JSON.stringify(o);
@@ -53,9 +57,8 @@ test('withoutManagedFieldsText returns the text as it is when the cut is not cer
     { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', managedFields, labels: { a: 'b' } }, spec: {} },
     // managedFields alone in metadata
     { apiVersion: 'v1', kind: 'Pod', metadata: { managedFields }, spec: {} },
-    // a "]" in one of their strings (a list key of an odd name), followed by what could look like the end
-    { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', managedFields: [{ manager: 'x', fieldsV1: { 'k:{"name":"a]},\\"b"}': {} } }] }, spec: {} },
-    { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', managedFields: [{ manager: 'x]}' }] }, spec: {} },
+    // not last, with a string in them that ends like the array
+    { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', managedFields: [{ manager: 'x]},', operation: 'Update' }], labels: { a: 'b' } }, spec: {} },
     // only a nested metadata has managedFields (a template): never cut from there
     { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' }, spec: { template: { metadata: { labels: { a: 'b' }, managedFields }, spec: {} } } },
   ];
@@ -66,4 +69,42 @@ test('withoutManagedFieldsText returns the text as it is when the cut is not cer
   for (const text of ['', 'not json', '{"metadata":{"name":"x","managedFields":[', '{"metadata":{"name":"x","managedFields":[]', '{"metadata":{"name":"x","managedFields":[]}']) {
     assert.equal(withoutManagedFieldsText(text), text);
   }
+});
+
+test('withoutManagedFieldsText on random objects: the text as it is, or exactly the object without managedFields', () => {
+  // a fixed-seed generator (mulberry32): the same cases every run
+  let seed = 20261127;
+  const random = (): number => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
+  const chars = [']', '}', '{', '[', ',', '"', '\\', ':', 'a', 'managedFields', '"managedFields":[', '\u2028', 'é'];
+  const str = (): string => Array.from({ length: Math.floor(random() * 6) }, () => pick(chars)).join('');
+  const value = (depth: number): unknown => {
+    const r = random();
+    if (depth > 2 || r < 0.4) return str();
+    if (r < 0.55) return Math.floor(random() * 100);
+    if (r < 0.75) return Array.from({ length: Math.floor(random() * 3) }, () => value(depth + 1));
+    return Object.fromEntries(Array.from({ length: Math.floor(random() * 3) }, () => [str(), value(depth + 1)]));
+  };
+  let cut = 0;
+  for (let n = 0; n < 3000; n++) {
+    const meta: Record<string, unknown> = {};
+    if (random() < 0.8) meta.name = str();
+    if (random() < 0.5) meta.annotations = { [str()]: str() };
+    const entries = Array.from({ length: 1 + Math.floor(random() * 2) }, () => ({ manager: str(), fieldsV1: { [str()]: {}, [`f:${str()}`]: { '.': {} } } }));
+    if (random() < 0.9) meta.managedFields = entries;
+    if (random() < 0.2) meta.labels = { [str()]: str() }; // after managedFields: not cut
+    const o: Record<string, unknown> = { apiVersion: 'v1', kind: str(), metadata: meta };
+    if (random() < 0.7) o.spec = { template: { metadata: { managedFields: entries } }, x: value(0) };
+    const json = JSON.stringify(o);
+    const out = withoutManagedFieldsText(json);
+    if (out === json) continue;
+    cut++;
+    assert.deepEqual(JSON.parse(out), dropped(o), json);
+  }
+  assert.ok(cut > 1000, `only ${cut} of 3000 were cut`);
 });

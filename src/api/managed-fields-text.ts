@@ -4,14 +4,12 @@
 // parsing a pod (1.6 of its 3.8 KB, and most of its objects): cutting them out of the text before
 // it is parsed saves that.
 //
-// How: the top-level metadata is walked member by member (strings skipped with indexOf) until its
-// `managedFields` member; that array holds no array (entries are objects, fieldsV1 nested
-// objects), so the first `]` after it closes it unless a string in it holds a `]`. The cut is made
-// only when that `]` is followed by the `}` that closes metadata and then `,"` (the next
-// top-level member) or the end of the text, which no string can hold — so it needs managedFields
-// to be metadata's last member, as the API server stores objects (registry/codec.ts) and as
-// Kubernetes' ObjectMeta orders it. Any other text is returned as it is (callers then drop
-// managedFields after parsing, as before).
+// How: the top-level metadata is walked member by member (strings skipped with indexOf, brackets
+// counted outside them) to its `managedFields` member, and that array to its closing bracket. The
+// cut is made only when metadata closes right after it (managedFields is metadata's last member,
+// as the API server stores objects, registry/codec.ts, and as Kubernetes' ObjectMeta orders it)
+// and another member precedes it. Any other text — another layout, text that is not JSON — is
+// returned as it is (callers then drop managedFields after parsing, as before).
 
 const METADATA = '"metadata":{';
 const MEMBER = '"managedFields":[';
@@ -20,28 +18,34 @@ const MEMBER = '"managedFields":[';
 export function withoutManagedFieldsText(json: string): string {
   const meta = json.indexOf(METADATA);
   if (meta < 0) return json;
-  const start = memberStart(json, meta + METADATA.length);
+  // the member, at depth 1 of metadata
+  const start = scan(json, meta + METADATA.length, 1, true);
   if (start < 0 || json.charCodeAt(start - 1) !== 44 /* , */) return json;
-  const close = json.indexOf(']', start + MEMBER.length);
+  // its array, from just inside its "[" to the bracket that closes it
+  const close = scan(json, start + MEMBER.length, 1, false);
   if (close < 0 || json.charCodeAt(close + 1) !== 125 /* } */) return json;
-  const next = json.charCodeAt(close + 2);
-  const certain = (next === 44 /* , */ && json.charCodeAt(close + 3) === 34) /* " */ || (next === 125 /* } */ && close + 3 === json.length);
-  return certain ? json.slice(0, start - 1) + json.slice(close + 1) : json;
+  // and metadata is followed by another member or by the object's end (not by the text's end)
+  const after = json.charCodeAt(close + 2);
+  if (after !== 44 /* , */ && after !== 125 /* } */) return json;
+  return json.slice(0, start - 1) + json.slice(close + 1);
 }
 
-/** Where the `"managedFields":[` member of the object whose members start at `i` starts; -1 when it has none (or the text ends first). */
-function memberStart(json: string, i: number): number {
-  let depth = 1;
+/**
+ * Walks JSON text from `i`, inside `depth` open brackets, skipping strings. With `findMember`:
+ * where a `"managedFields":[` member starts at depth 1, -1 when the enclosing object closes first.
+ * Without: where the bracket that closes the enclosing one is. -1 as well when the text ends.
+ */
+function scan(json: string, i: number, depth: number, findMember: boolean): number {
   while (i < json.length) {
     const c = json.charCodeAt(i);
     if (c === 34 /* " */) {
-      if (depth === 1 && json.startsWith(MEMBER, i)) return i;
+      if (findMember && depth === 1 && json.startsWith(MEMBER, i)) return i;
       i = stringEnd(json, i);
       if (i < 0) return -1;
     } else if (c === 123 /* { */ || c === 91 /* [ */) {
       depth++;
     } else if (c === 125 /* } */ || c === 93 /* ] */) {
-      if (--depth === 0) return -1;
+      if (--depth === 0) return findMember ? -1 : i;
     }
     i++;
   }

@@ -167,3 +167,30 @@ test('serveClients cuts managedFields out of the JSON texts of a watch or call t
     port2.close();
   }
 });
+
+test('PortConnection: a text that does not parse fails its call or ends its watch, and the connection goes on', async () => {
+  const fake = new FakeClient();
+  await fake.create(NAMESPACES, { metadata: { name: 'default' } });
+  const host = Object.assign(Object.create(fake) as FakeClient, {
+    watchJSON: async (_info: unknown, _ns: unknown, _opts: unknown, onEvent: (e: { type: WatchEvent['type']; object: string; revision?: number }) => void, signal?: AbortSignal) => {
+      onEvent({ type: 'ADDED', object: '{"metadata":', revision: 3 });
+      await new Promise((r) => signal?.addEventListener('abort', r, { once: true }));
+    },
+    get: async () => '{"metadata":',
+  });
+  const { port1, port2 } = new MessageChannel();
+  const stop = serveClients(() => host, port1);
+  const conn = new PortConnection(port2, { stripManagedFields: true });
+  const client = conn.client('test/1');
+  try {
+    await assert.rejects(client.get(CONFIGMAPS, 'default', 'x'), /client port: could not read the API's answer/);
+    const events: WatchEvent[] = [];
+    await assert.rejects(client.watch(CONFIGMAPS, 'default', { readOnly: true }, (e) => events.push(e)), /client port: could not read the API's answer/);
+    assert.equal(events.length, 0);
+    // the thread's other calls still work
+    assert.equal((await client.list(NAMESPACES, undefined)).items.length, 1);
+  } finally {
+    conn.close();
+    stop();
+  }
+});

@@ -139,8 +139,10 @@ function withoutManagedFields(o: KubeObject): KubeObject {
 function withoutManagedFieldsIn(v: unknown): unknown {
   if (typeof v !== 'object' || v === null) return v;
   const items = (v as { items?: unknown }).items;
+  if ('metadata' in v) return withoutManagedFields(v as KubeObject);
+  // a ListResult (items, resourceVersion, continue: no metadata of its own)
   if (Array.isArray(items)) return { ...v, items: items.map((o: unknown) => withoutManagedFieldsIn(o)) };
-  return 'metadata' in v ? withoutManagedFields(v as KubeObject) : v;
+  return v;
 }
 
 export interface PortConnectionOptions {
@@ -316,21 +318,39 @@ export class PortConnection {
     for (const m of batch.items) {
       const p = this.pending.get(m.id);
       if (!p) continue; // cancelled here: what the host still sent about it is moot
-      if (m.t === 'events') {
-        const strip = p.readOnly && this.stripManagedFields;
-        for (const ev of m.events) if (this.pending.has(m.id)) p.onEvent?.(strip ? { type: ev.type, object: withoutManagedFields(ev.object) } : ev);
-      } else if (m.t === 'json-events') {
-        for (const [type, i] of m.events) {
-          if (!this.pending.has(m.id)) break;
-          const json = batch.texts[i]!;
-          p.onEvent?.({ type, object: p.readOnly ? this.sharedObject(batch.revisions[i]!, json) : (JSON.parse(json) as KubeObject) });
-        }
-      } else {
-        this.pending.delete(m.id);
-        if (m.t === 'result') p.resolve(this.stripManagedFields ? withoutManagedFieldsIn(m.value) : m.value);
-        else if (m.t === 'json-result') p.resolve(this.stripManagedFields ? withoutManagedFieldsIn(JSON.parse(m.json)) : JSON.parse(m.json));
-        else p.reject(fromWire(m.error));
+      try {
+        this.deliver(m, p, batch);
+      } catch (e) {
+        // A text that does not parse fails its call or ends its watch, not the whole thread (a
+        // watch handler's own errors are caught where it is called, in watch()).
+        if (m.t === 'events' || m.t === 'json-events') this.cancel(m.id);
+        else this.pending.delete(m.id);
+        p.reject(new Error(`client port: could not read the API's answer: ${e instanceof Error ? e.message : String(e)}`, { cause: e }));
       }
+    }
+  }
+
+  /** Hands one item of a batch to its call or watch. */
+  private deliver(m: FromHost, p: Pending & { readonly readOnly?: boolean }, batch: Batch): void {
+    if (m.t === 'events') {
+      const strip = p.readOnly && this.stripManagedFields;
+      for (const ev of m.events) if (this.pending.has(m.id)) p.onEvent?.(strip ? { type: ev.type, object: withoutManagedFields(ev.object) } : ev);
+    } else if (m.t === 'json-events') {
+      for (const [type, i] of m.events) {
+        if (!this.pending.has(m.id)) break;
+        const json = batch.texts[i]!;
+        p.onEvent?.({ type, object: p.readOnly ? this.sharedObject(batch.revisions[i]!, json) : (JSON.parse(json) as KubeObject) });
+      }
+    } else if (m.t === 'result') {
+      this.pending.delete(m.id);
+      p.resolve(this.stripManagedFields ? withoutManagedFieldsIn(m.value) : m.value);
+    } else if (m.t === 'json-result') {
+      this.pending.delete(m.id);
+      const value: unknown = JSON.parse(m.json);
+      p.resolve(this.stripManagedFields ? withoutManagedFieldsIn(value) : value);
+    } else {
+      this.pending.delete(m.id);
+      p.reject(fromWire(m.error));
     }
   }
 

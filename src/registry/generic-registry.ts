@@ -255,6 +255,7 @@ export class GenericRegistry {
     this.strategy.allocation?.allocate(obj);
     try {
       this.deps.onWrite?.(undefined, obj, { manager: opts.fieldManager ?? 'unknown', subresource: opts.subresource, operation: opts.operation });
+      this.strategy.admitCreate?.(obj, ctx);
       const stored = this.toStorage(obj);
       if (opts.dryRun) return this.dryEntry(stored, this.store.currentRevision());
       const key = objectStoreKey(this.storageInfo, namespace, meta.name ?? '');

@@ -64,6 +64,13 @@ export interface Strategy {
    */
   readonly prepareForCreateDefaults?: boolean;
 
+  /**
+   * On create, after validation and after managedFields are recorded: mutating admission whose
+   * additions no field manager owns, as Kubernetes runs its mutating admission plugins after the
+   * field manager (a Node's not-ready taint). What it adds must be valid by construction.
+   */
+  admitCreate?(obj: KubeObject, ctx: StrategyContext): void;
+
   /** On update of the main resource: keeps what the main resource may not change (usually status) from oldObj. */
   prepareForUpdate(newObj: KubeObject, oldObj: KubeObject, ctx: StrategyContext): void;
 

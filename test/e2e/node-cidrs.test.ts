@@ -76,8 +76,14 @@ describe('simulated nodes beyond the cluster CIDR', () => {
       status: { conditions: [{ type: 'Ready', status: 'False', reason: 'KubeletNotReady', message: 'starting' }] },
     };
     // the object as created (the response to the create, before any controller saw it)
-    const created = JSON.parse(await kubectlOk(s, ['create', '-o', 'json', '-f', manifest(s, 'late-node.json', JSON.stringify(late))])) as NodeList['items'][number];
+    const created = JSON.parse(await kubectlOk(s, ['create', '-o', 'json', '--show-managed-fields', '-f', manifest(s, 'late-node.json', JSON.stringify(late))])) as NodeList['items'][number] & {
+      metadata: { managedFields?: { manager: string; fieldsV1?: unknown }[] };
+    };
     assert.deepEqual(created.spec.taints, [{ key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule' }]);
+    // added by admission after the field manager, as in Kubernetes: the creator does not own it
+    const managers = created.metadata.managedFields ?? [];
+    assert.deepEqual(managers.map((m) => m.manager), ['kubectl-create']);
+    assert.doesNotMatch(JSON.stringify(managers), /f:taints/);
     // the scheduler has seen the node (its add re-queues the pod) and does not bind the pod to it
     await waitUntil('a FailedScheduling event that names the taint', async () =>
       /untolerated taint \{node\.kubernetes\.io\/not-ready: \}/.test(await kubectlOk(s, ['get', 'events', '--field-selector', 'involvedObject.name=waits-for-late,reason=FailedScheduling', '-o', 'jsonpath={.items[*].message}'])),

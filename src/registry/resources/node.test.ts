@@ -161,7 +161,7 @@ describe('node table', () => {
 describe('node create (NodeTaint admission)', () => {
   const created = (spec: unknown): unknown => {
     const obj = node(spec === undefined ? {} : { spec: spec as KubeObject['spec'] });
-    strategy.prepareForCreate(obj, ctx);
+    strategy.admitCreate!(obj, ctx);
     return obj.spec;
   };
   const notReady = { key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule' };
@@ -182,7 +182,7 @@ describe('node create (NodeTaint admission)', () => {
   it('leaves taints that are not a list for validation to refuse', () => {
     assert.deepEqual(created({ taints: 'x' }), { taints: 'x' });
     const obj = node({ spec: 'x' as unknown as KubeObject['spec'] });
-    strategy.prepareForCreate(obj, ctx);
+    strategy.admitCreate!(obj, ctx);
     assert.equal(obj.spec, 'x');
   });
 

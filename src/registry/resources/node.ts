@@ -224,8 +224,9 @@ export const NOT_READY_NO_SCHEDULE = { key: 'node.kubernetes.io/not-ready', effe
 /**
  * As Kubernetes' NodeTaint admission plugin: a Node is created with the not-ready NoSchedule
  * taint (unless it already has it), so that no pod is bound to it between its registration and
- * its first Ready status, when the node lifecycle controller takes the taint away. A spec.taints
- * that is not a list is left for validation to refuse.
+ * its first Ready status, when the node lifecycle controller takes the taint away. It runs as
+ * admission after the field manager (admitCreate), so the creator does not own the taint. A
+ * spec.taints that is not a list (refused by validation before) is left alone.
  */
 function addNotReadyTaint(obj: KubeObject): void {
   const spec = isObject(obj.spec) ? obj.spec : obj.spec === undefined || obj.spec === null ? (obj.spec = {}) : undefined;
@@ -241,7 +242,8 @@ export const nodeStrategy: Strategy = {
   defaults(obj) {
     defaultNode(obj);
   },
-  prepareForCreate(obj) {
+  prepareForCreate() {},
+  admitCreate(obj) {
     addNotReadyTaint(obj);
   },
   prepareForUpdate(newObj, oldObj) {
