@@ -35,6 +35,17 @@ describe('control loops in a worker thread', () => {
       await new Promise((r) => setTimeout(r, 250));
     }
   });
+
+  it('objects written by a field manager with a name like the end of the managedFields JSON do not stop the loops', async () => {
+    // The thread's informers get texts with managedFields cut out; a manager named "x]}," once
+    // fooled that cut into invalid JSON, which ended the thread.
+    const managers = ['x]},', ']}}', 'a\\"]},'];
+    for (const [i, manager] of managers.entries()) await ok('create', 'deployment', `odd-${i}`, '--image=busybox', '--replicas=1', `--field-manager=${manager}`);
+    for (const i of managers.keys()) await ok('rollout', 'status', `deployment/odd-${i}`, '--timeout=60s');
+    await ok('create', 'deployment', 'after-odd', '--image=busybox', '--replicas=2');
+    await ok('rollout', 'status', 'deployment/after-odd', '--timeout=60s');
+    assert.doesNotMatch(s.output(), /thread failed|thread exited/);
+  });
 });
 
 describe('control loops on the API server thread (--no-control-loops-thread)', () => {
