@@ -218,8 +218,11 @@ function address(node: Node, type: string): string {
 
 const orUnknown = (v: string | undefined): string => (v ? v : '<unknown>');
 
+/** The taint key of a node that is not Ready (the node lifecycle controller's, and the pods' default tolerations'). */
+export const NOT_READY_TAINT = 'node.kubernetes.io/not-ready';
+
 /** The taint a new node gets at create (NodeTaint admission); the node lifecycle controller removes it once the node is Ready. */
-export const NOT_READY_NO_SCHEDULE = { key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule' } as const;
+const NOT_READY_NO_SCHEDULE = { key: NOT_READY_TAINT, effect: 'NoSchedule' } as const;
 
 /**
  * As Kubernetes' NodeTaint admission plugin: a Node is created with the not-ready NoSchedule

@@ -17,6 +17,7 @@ import { FIELD_IMMUTABLE_ERROR_MSG } from '../../api/validation/metadata.js';
 import { isDNS1123Subdomain, isQualifiedName, isValidIP } from '../../api/validation/names.js';
 import type { Strategy, StrategyContext, TableColumn } from '../strategy.js';
 import { AGE_COLUMN, NAME_COLUMN, age, keepAllButStatus, keepStatus } from './base.js';
+import { NOT_READY_TAINT } from './node.js';
 import type { JsonObject } from './pod-spec.js';
 import {
   defaultPodSpec,
@@ -33,8 +34,7 @@ import {
 
 const POD_INFO = findResource('', 'v1', 'pods')!;
 
-/** Taint keys the DefaultTolerationSeconds admission plugin tolerates for a while by default. */
-const NOT_READY_TAINT = 'node.kubernetes.io/not-ready';
+/** Taint keys the DefaultTolerationSeconds admission plugin tolerates for a while by default (and NOT_READY_TAINT). */
 const UNREACHABLE_TAINT = 'node.kubernetes.io/unreachable';
 /** Priorities of the built-in PriorityClasses. */
 const SYSTEM_PRIORITIES: Readonly<Record<string, number>> = { 'system-node-critical': 2000001000, 'system-cluster-critical': 2000000000 };
