@@ -134,6 +134,53 @@ spec:
     await ok('delete', 'cronjob', 'tick');
   });
 
+  it('a 2-replica Deployment reaches 2/2 Ready; rollout pause holds a new template, resume rolls it, restart replaces every pod; describe shows the events', async () => {
+    await ok('create', 'deployment', 'pair', '--image=busybox:1.36', '--replicas=2');
+    await ok('rollout', 'status', 'deployment/pair', '--timeout=60s');
+    assert.match(await ok('get', 'deployment', 'pair'), /^pair\s+2\/2\s+2\s+2\s/m);
+    type Rs = { items: { metadata: { name: string; annotations: Record<string, string> }; spec: { template: { spec: { containers: { image: string }[] } } } }[] };
+    const revision = () => ok('get', 'deploy', 'pair', '-o', 'jsonpath={.metadata.annotations.deployment\\.kubernetes\\.io/revision}');
+    type PairPods = { items: { metadata: { name: string; deletionTimestamp?: string }; spec: { nodeName?: string; containers: { image: string }[] }; status: { phase?: string } }[] };
+    const livePods = async () => (await json<PairPods>('get', 'pods', '-l', 'app=pair')).items.filter((p) => !p.metadata.deletionTimestamp);
+
+    await ok('rollout', 'pause', 'deployment/pair');
+    assert.equal(await ok('get', 'deploy', 'pair', '-o', 'jsonpath={.spec.paused}'), 'true');
+    await ok('set', 'image', 'deployment/pair', 'busybox=busybox:1.37');
+    await sleep(1500); // a paused Deployment must not roll in this time
+    assert.equal(await revision(), '1');
+    assert.equal((await json<Rs>('get', 'rs', '-l', 'app=pair')).items.length, 1, 'a paused Deployment made a new ReplicaSet');
+    assert.deepEqual((await livePods()).map((p) => p.spec.containers[0].image), ['busybox:1.36', 'busybox:1.36']);
+
+    await ok('rollout', 'resume', 'deployment/pair');
+    await ok('rollout', 'status', 'deployment/pair', '--timeout=60s');
+    assert.equal(await revision(), '2');
+    await until('2 pods of busybox:1.37 only', async () => {
+      const pods = await livePods();
+      return pods.length === 2 && pods.every((p) => p.spec.containers[0].image === 'busybox:1.37');
+    });
+
+    const before = new Set((await livePods()).map((p) => p.metadata.name));
+    assert.match(await ok('rollout', 'restart', 'deployment/pair'), /restarted/);
+    await ok('rollout', 'status', 'deployment/pair', '--timeout=60s');
+    assert.equal(await revision(), '3');
+    const rsList = await json<Rs>('get', 'rs', '-l', 'app=pair');
+    const newest = rsList.items.find((r) => r.metadata.annotations['deployment.kubernetes.io/revision'] === '3');
+    assert.ok(newest, 'no ReplicaSet of revision 3');
+    await until('every pod replaced', async () => {
+      const pods = await livePods();
+      return pods.length === 2 && pods.every((p) => !before.has(p.metadata.name) && p.status.phase === 'Running');
+    });
+    assert.match(await ok('rollout', 'history', 'deployment/pair'), /^3\s/m);
+
+    // Where users look: the scheduler's and the kubelet's events on the pod, the controller's on the Deployment.
+    const [one] = await livePods();
+    const described = await ok('describe', 'pod', one.metadata.name);
+    assert.match(described, new RegExp(`Normal\\s+Scheduled\\s+.*default-scheduler\\s+Successfully assigned default/${one.metadata.name} to ${one.spec.nodeName}`));
+    assert.match(described, /Normal\s+Started\s+/);
+    assert.match(await ok('describe', 'deployment', 'pair'), /Normal\s+ScalingReplicaSet\s+.*deployment-controller\s+Scaled up replica set pair-/);
+    await ok('delete', 'deployment', 'pair');
+  });
+
   it('a downed node\'s pods move to the other nodes after grace + toleration, and the taint goes when it is back', async () => {
     await ok('create', 'deployment', 'mover', '--image=busybox', '--replicas=6');
     await ok('rollout', 'status', 'deployment/mover', '--timeout=60s');

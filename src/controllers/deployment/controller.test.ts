@@ -166,6 +166,44 @@ test('rolling update of 3 with maxSurge 1, maxUnavailable 0: never fewer than 3 
   }
 });
 
+test('minReadySeconds: a new pod counts as available, and lets the rollout scale the old ReplicaSet down, only once Ready for more than minReadySeconds', async () => {
+  const c = await start();
+  try {
+    const d = webDeployment({ replicas: 2, maxSurge: 1, maxUnavailable: 0 });
+    d.spec!.minReadySeconds = 10;
+    await c.client.create(DEPLOYMENTS, d);
+    await c.quiesce();
+    await c.runPods();
+    await c.clock.advance(11_000); // available once Ready for more than minReadySeconds, as IsPodAvailable
+    await c.quiesce();
+    assert.ok(rolloutComplete(await getDeployment(c)), JSON.stringify((await getDeployment(c)).status));
+    const [first] = await replicaSets(c);
+    assert.equal(first!.spec?.minReadySeconds, 10, 'the ReplicaSet carries minReadySeconds');
+
+    await setImage(c, 'nginx:2');
+    await c.quiesce();
+    const surged = (await c.pods()).filter((p) => p.spec?.containers[0]?.image === 'nginx:2');
+    assert.equal(surged.length, 1, 'maxSurge 1: one new pod');
+    await c.runPods((p) => p.metadata?.name === surged[0]!.metadata?.name);
+    await c.quiesce();
+    await c.clock.advance(9_000);
+    await c.quiesce();
+    const early = await getDeployment(c);
+    assert.equal(early.status?.availableReplicas, 2, 'the new pod is Ready but not yet available');
+    assert.equal(early.status?.unavailableReplicas, 1);
+    const oldEarly = (await replicaSets(c)).find((rs) => rs.metadata?.name === first!.metadata?.name);
+    assert.equal(oldEarly?.spec?.replicas, 2, 'the old ReplicaSet was scaled down before the new pod was available');
+
+    await c.clock.advance(2_000);
+    await c.quiesce();
+    const oldLater = (await replicaSets(c)).find((rs) => rs.metadata?.name === first!.metadata?.name);
+    assert.equal(oldLater?.spec?.replicas, 1, 'the old ReplicaSet is scaled down once the new pod is available');
+    assert.equal((await getDeployment(c)).status?.availableReplicas, 2);
+  } finally {
+    await c.stop();
+  }
+});
+
 test('rollout undo (kubectl patches the old template back): the old ReplicaSet is reused as revision 3', async () => {
   const c = await start();
   try {
