@@ -221,6 +221,12 @@ spec:
     assert.equal(left.length, 3, left.join(' '));
     const rs = await json<{ items: { metadata: { ownerReferences?: unknown[] } }[] }>('get', 'rs', '-l', 'app=orphan');
     assert.equal(rs.items[0].metadata.ownerReferences, undefined);
+
+    // Foreground: kubectl waits for the Deployment to go, which it does only after its dependents.
+    await ok('create', 'deployment', 'fg', '--image=busybox', '--replicas=2');
+    await ok('rollout', 'status', 'deployment/fg', '--timeout=60s');
+    await ok('delete', 'deployment', 'fg', '--cascade=foreground', '--timeout=60s');
+    assert.equal((await ok('get', 'rs,pods', '-l', 'app=fg', '-o', 'name')).trim(), '', 'dependents left after the foreground deletion of their owner');
   });
 
   it('deleting a namespace empties it, then removes it', async () => {
