@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const files = [];
@@ -17,6 +17,13 @@ const walk = (dir) => {
 };
 walk(join(root, 'dist'));
 files.sort();
+// As root, tests make network namespaces in parallel processes, some through `ip netns add`: make
+// /run/netns a shared mount point first, so that no test's namespace is ever hidden under
+// iproute2's first bind mount of it (src/network/netns-dir.ts says why that leaks namespaces).
+if (process.getuid?.() === 0) {
+  const { ensureNetnsDir } = await import(pathToFileURL(join(root, 'dist', 'src', 'network', 'netns-dir.js')).href);
+  await ensureNetnsDir('/run/netns');
+}
 const only = process.env.SKIFF_TEST_FILTER;
 const chosen = only ? files.filter((f) => f.includes(only)) : files;
 const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...process.argv.slice(2), ...chosen], {

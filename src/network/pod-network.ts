@@ -15,7 +15,7 @@
 // - Failures are NetworkErrors with a reason (NetworkNotReady, NoIPAddressesAvailable,
 //   InvalidSandboxId, NetworkSetupFailed); a failed setUp leaves nothing behind (IP freed).
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureBridge, linkExists, masterOf } from './bridge.js';
 import { NetworkError } from './errors.js';
@@ -23,6 +23,7 @@ import { IpBatcher } from './ip-batcher.js';
 import { HostLocalIPAM, type Allocation, type PodRef } from './ipam.js';
 import { failureText, IP_BINARY, ipBatch, ipJson, localRunner, type ProcessRunner } from './ip-command.js';
 import { formatIPv4, PodSubnet } from './ipv4.js';
+import { ensureNetnsDir } from './netns-dir.js';
 import { loadPodNetns, type PodSideSetUp } from './pod-netns-addon.js';
 import { KeyedSerial } from './serial.js';
 
@@ -293,7 +294,7 @@ export class PodNetwork {
    */
   private async createLinks(a: Allocation, namespaces: SandboxNamespaces): Promise<void> {
     const netnsFile = join(NETNS_DIR, a.netnsName);
-    mkdirSync(NETNS_DIR, { recursive: true });
+    await ensureNetnsDir(NETNS_DIR, this.runner); // before the first namespace is mounted there: see netns-dir.ts
     writeFileSync(netnsFile, '', { mode: 0 }); // the namespace is bind-mounted on an existing file, as `ip netns add` does
     if (this.netlink) {
       await this.netlink({
