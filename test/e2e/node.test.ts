@@ -253,7 +253,14 @@ spec:
     resources: {limits: {memory: 20Mi}}
     command: [sh, -c, 'exec dd if=/dev/zero of=/dev/shm/fill bs=1M count=60']
 `));
-    await until('OOMKilled', async () => (await pod('oom')).status.containerStatuses?.[0].state.terminated?.reason === 'OOMKilled');
+    let last = '';
+    await until('OOMKilled', async () => {
+      const p = await pod('oom');
+      last = JSON.stringify({ phase: p.status.phase, containerStatuses: p.status.containerStatuses });
+      return p.status.containerStatuses?.[0].state.terminated?.reason === 'OOMKilled';
+    }).catch((e: Error) => {
+      throw new Error(`${e.message}\nthe pod's last status: ${last}`);
+    });
     assert.equal((await pod('oom')).status.phase, 'Failed');
   });
 
