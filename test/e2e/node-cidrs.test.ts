@@ -1,7 +1,8 @@
 // More simulated nodes than the cluster CIDR has pod CIDRs for: the server says so at start, the
 // nodes left without one are NotReady with the kubelet's network message and the not-ready
 // taint (as Kubernetes' nodes whose network plugin is not ready), and a Deployment's pods all go
-// to the nodes that can give them an IP — none is stuck Pending on the others.
+// to the nodes that can give them an IP — none is stuck Pending on the others. The same cluster
+// checks --simulated-node-capacity and the NodeTaint admission.
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
 import { kubectlOk, manifest, startSkiff, waitUntil, type Skiff } from './harness.js';
@@ -20,8 +21,8 @@ interface PodList {
 describe('simulated nodes beyond the cluster CIDR', () => {
   let s: Skiff;
   before(async () => {
-    // 198.18.0.0/22 cut into /24s: 4 pod CIDRs for 6 nodes
-    s = await startSkiff({ args: ['--storage', 'memory', '--simulated-nodes', '6', '--cluster-cidr', '198.18.0.0/22', '--node-cidr-mask-size', '24'] });
+    // 198.18.0.0/22 cut into /24s: 4 pod CIDRs for 6 nodes; each node smaller than the default
+    s = await startSkiff({ args: ['--storage', 'memory', '--simulated-nodes', '6', '--cluster-cidr', '198.18.0.0/22', '--node-cidr-mask-size', '24', '--simulated-node-capacity', 'cpu=3,memory=6Gi,pods=20'] });
   });
   after(async () => {
     await s?.destroy();
@@ -62,6 +63,14 @@ describe('simulated nodes beyond the cluster CIDR', () => {
       assert.equal(p.status.phase, 'Running');
       // a /24 of 198.18.0.0/22: the pod's IP shares its first three octets
       assert.equal(p.status.podIP?.split('.').slice(0, 3).join('.'), cidr!.split('.').slice(0, 3).join('.'), `${p.metadata.name}: ${p.status.podIP} in ${cidr}`);
+    }
+  });
+
+  it('--simulated-node-capacity: every node reports it as capacity and allocatable', async () => {
+    const nodes = await json<{ items: { status: { capacity: Record<string, string>; allocatable: Record<string, string> } }[] }>('get', 'nodes');
+    assert.equal(nodes.items.length, 6);
+    for (const n of nodes.items) {
+      for (const r of [n.status.capacity, n.status.allocatable]) assert.deepEqual([r.cpu, r.memory, r.pods], ['3', '6Gi', '20'], JSON.stringify(n.status));
     }
   });
 
