@@ -145,6 +145,16 @@ export class GenericRegistry {
   async list(namespace: string | undefined, opts: ListOptions = {}): Promise<ListResult> {
     const labels = parseSelectorOrEmpty(opts.labelSelector);
     const fields = this.parseFields(opts.fieldSelector);
+    // A selector that names the namespace (metadata.namespace=NS) or the object (metadata.name=NAME,
+    // as `kubectl wait` and client-go's one-object informers send) narrows what is read to that
+    // namespace's keys or to one key, as Kubernetes' registry does (SelectionPredicate.MatchesSingle),
+    // instead of scanning every object of the resource; the selector is still checked on what is read.
+    const only = (field: string) => fields.requirements.find((r) => r.field === field && r.operator === '=')?.value;
+    if (this.info.namespaced && namespace === undefined) namespace = only('metadata.namespace');
+    const name = only('metadata.name');
+    if (name !== undefined && !opts.continue && (namespace !== undefined || !this.info.namespaced)) {
+      return this.listOne(objectStoreKey(this.storageInfo, namespace, name), labels, fields, opts);
+    }
     const prefix = listPrefix(this.storageInfo, namespace);
     const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
 
@@ -154,14 +164,8 @@ export class GenericRegistry {
       const token = decodeContinue(opts.continue, prefix);
       startKey = token.start;
       revision = token.rv;
-    } else if (opts.resourceVersion && opts.resourceVersion !== '0') {
-      const rv = parseRV(opts.resourceVersion);
-      if (opts.resourceVersionMatch === 'Exact') revision = rv;
-      else if (rv > this.store.currentRevision()) {
-        throw new TimeoutError(`Too large resource version: ${rv}, current: ${this.store.currentRevision()}`);
-      }
-    } else if (opts.resourceVersionMatch === 'Exact') {
-      throw new BadRequestError('resourceVersionMatch "Exact" requires a resourceVersion');
+    } else {
+      revision = this.requestedRevision(opts);
     }
 
     const items: Entry[] = [];
@@ -200,6 +204,36 @@ export class GenericRegistry {
       continue: more && lastKey !== undefined ? encodeContinue(listRevision, `${lastKey}\u0000`) : undefined,
       remainingItemCount: remaining,
     };
+  }
+
+  /** `list` of the one object at `key` (a selector named it): at the revision asked for, never a continue token. */
+  private async listOne(key: string, labels: Selector, fields: FieldSelector, opts: ListOptions): Promise<ListResult> {
+    const revision = this.requestedRevision(opts);
+    let res;
+    try {
+      // the key is the smallest one under itself as a prefix: the first key read is it, if it exists
+      res = await this.store.list(key, { limit: 1, revision: revision || undefined });
+    } catch (e) {
+      throw this.translateReadError(e, false);
+    }
+    const kv = res.kvs[0];
+    const items = kv && kv.key === key && this.matches(decodeShared(kv), labels, fields) ? [this.entry(kv)] : [];
+    return { items, resourceVersion: String(res.revision || this.store.currentRevision()) };
+  }
+
+  /**
+   * The revision a list without a continue token reads: `resourceVersion` with match Exact, else 0
+   * (the current one; a resourceVersion newer than the store's is a Timeout, as Kubernetes answers).
+   */
+  private requestedRevision(opts: ListOptions): number {
+    if (opts.resourceVersion && opts.resourceVersion !== '0') {
+      const rv = parseRV(opts.resourceVersion);
+      if (opts.resourceVersionMatch === 'Exact') return rv;
+      if (rv > this.store.currentRevision()) throw new TimeoutError(`Too large resource version: ${rv}, current: ${this.store.currentRevision()}`);
+    } else if (opts.resourceVersionMatch === 'Exact') {
+      throw new BadRequestError('resourceVersionMatch "Exact" requires a resourceVersion');
+    }
+    return 0;
   }
 
   /** Streams changes; the handle stops it. Throws Gone when afterRevision is too old. */
