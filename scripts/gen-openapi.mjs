@@ -88,7 +88,7 @@ const PACKAGES = [
   { pkg: 'io.k8s.api.coordination.v1', ktFile: 'coordination/v1', group: 'coordination.k8s.io', version: 'v1', kinds: ['V1Lease'], roots: [] },
   { pkg: 'io.k8s.api.events.v1', ktFile: 'events/v1', group: 'events.k8s.io', version: 'v1', kinds: ['EventsV1Event'], roots: [] },
   { pkg: 'io.k8s.api.autoscaling.v1', ktFile: 'autoscaling/v1', group: 'autoscaling', version: 'v1', kinds: [], roots: [['V1Scale', [['autoscaling', 'v1', 'Scale']]]] },
-  { pkg: 'io.k8s.api.policy.v1', ktFile: 'policy/v1', group: 'policy', version: 'v1', kinds: [], roots: [['V1Eviction', [['policy', 'v1', 'Eviction']]]] },
+  { pkg: 'io.k8s.api.policy.v1', ktFile: 'policy/v1', group: 'policy', version: 'v1', kinds: ['V1PodDisruptionBudget'], roots: [['V1Eviction', [['policy', 'v1', 'Eviction']]]] },
 ];
 
 /** Fields the models type as string (or a map of strings) that are resource.Quantity in Kubernetes. */

@@ -58,6 +58,7 @@ export const RESOURCES: readonly ResourceInfo[] = [
   r('batch', 'v1', 'CronJob', 'cronjobs', true, { shortNames: ['cj'], categories: ['all'], subresources: ['status'] }),
   r('discovery.k8s.io', 'v1', 'EndpointSlice', 'endpointslices', true),
   r('coordination.k8s.io', 'v1', 'Lease', 'leases', true),
+  r('policy', 'v1', 'PodDisruptionBudget', 'poddisruptionbudgets', true, { shortNames: ['pdb'], subresources: ['status'] }),
   r('events.k8s.io', 'v1', 'Event', 'events', true, { shortNames: ['ev'] }),
 ];
 

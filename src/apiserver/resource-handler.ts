@@ -17,6 +17,7 @@ import type { SchemaNode, SchemaLookup } from '../api/openapi/schema-lookup.js';
 import { groupVersion } from '../api/resources.js';
 import type { Entry, GenericRegistry } from '../registry/generic-registry.js';
 import { checkFields, findDuplicateFields, hasNoDuplicateFields, pruneUnknownFields } from '../registry/field-validation.js';
+import { evictPod } from './eviction.js';
 import { decodeObjectBody, mediaType, readBody, sendJSON, successStatus } from './http.js';
 import { applyPatch } from './patch/patch.js';
 import { ResponseWriter } from './response-writer.js';
@@ -441,7 +442,7 @@ export class ResourceHandler {
   private async eviction(req: IncomingMessage, res: ServerResponse, reg: GenericRegistry, ns: string | undefined, name: string, query: URLSearchParams): Promise<void> {
     const body = decodeObjectBody(await readBody(req), req.headers['content-type'], { group: 'policy', version: 'v1', kind: 'Eviction' });
     const d = isObject(body.deleteOptions) ? body.deleteOptions : {};
-    await reg.delete(ns, name, {
+    await evictPod({ pods: reg, pdbs: this.deps.registries.get('policy', 'v1', 'poddisruptionbudgets'), now: this.deps.now }, ns, name, {
       dryRun: isDryRun(query) || (Array.isArray(d.dryRun) && d.dryRun.includes('All')),
       gracePeriodSeconds: typeof d.gracePeriodSeconds === 'number' ? d.gracePeriodSeconds : undefined,
       preconditions: isObject(d.preconditions) ? (d.preconditions as { uid?: string; resourceVersion?: string }) : undefined,

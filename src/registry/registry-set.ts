@@ -21,6 +21,7 @@ import { leaseStrategy } from './resources/lease.js';
 import { namespaceStrategy } from './resources/namespace.js';
 import { nodeStrategy } from './resources/node.js';
 import { podStrategy } from './resources/pod.js';
+import { podDisruptionBudgetStrategy } from './resources/poddisruptionbudget.js';
 import { replicaSetStrategy } from './resources/replicaset.js';
 import { secretStrategy } from './resources/secret.js';
 import { ServiceAllocator } from './resources/service-allocator.js';
@@ -61,6 +62,7 @@ export class RegistrySet {
       endpointSliceStrategy,
       leaseStrategy,
       eventsV1Strategy,
+      podDisruptionBudgetStrategy,
     ];
     for (const strategy of strategies) {
       const reg = new GenericRegistry({

@@ -65,6 +65,9 @@ export const PATCH_META: Readonly<Record<string, Readonly<Record<string, PatchMe
   'io.k8s.api.batch.v1.SuccessPolicy': { rules: ATOMIC },
   'io.k8s.api.batch.v1.UncountedTerminatedPods': { failed: SET, succeeded: SET },
 
+  // policy/v1
+  'io.k8s.api.policy.v1.PodDisruptionBudgetStatus': { conditions: CONDITIONS },
+
   // core/v1: pods
   [`${CORE}.PodSpec`]: {
     containers: mergeMap('name'),

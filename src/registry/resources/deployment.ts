@@ -46,7 +46,7 @@ export function defaultDeployment(obj: KubeObject): void {
 }
 
 /** An IntOrString as Kubernetes reads maxSurge/maxUnavailable: its percent, or its integer value (0 for non-numeric strings). */
-function intOrPercentValue(v: unknown): { value: number; percent: boolean } {
+export function intOrPercentValue(v: unknown): { value: number; percent: boolean } {
   if (typeof v === 'string') {
     if (isValidPercent(v).length === 0) return { value: Number(v.slice(0, -1)), percent: true };
     return { value: /^[+-]?[0-9]+$/.test(v) ? Number(v) : 0, percent: false };
@@ -55,7 +55,7 @@ function intOrPercentValue(v: unknown): { value: number; percent: boolean } {
 }
 
 /** ValidatePositiveIntOrPercent: a non-negative integer or a `N%` string. */
-function validateIntOrPercent(v: unknown, field: string, errs: FieldError[]): void {
+export function validateIntOrPercent(v: unknown, field: string, errs: FieldError[]): void {
   if (typeof v === 'string') {
     for (const msg of isValidPercent(v)) errs.push(invalid(field, v, msg));
   } else if (typeof v === 'number' && Number.isInteger(v)) {

@@ -1,0 +1,139 @@
+// evictPod against real registries on a MemoryStore: which evictions a PodDisruptionBudget allows,
+// what it records, and the errors Kubernetes answers with.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ApiError, ConflictError } from '../api/errors.js';
+import { MemoryStore } from '../storage/memory.js';
+import { RegistrySet } from '../registry/registry-set.js';
+import { evictPod, type EvictionDeps } from './eviction.js';
+
+const config = { serviceCIDR: '198.18.128.0/17', clusterCIDR: '198.18.0.0/17', nodePortRange: [30000, 32767] as const, defaultTolerationSeconds: 300 };
+const NOW = new Date('2026-11-27T12:00:00Z');
+
+async function setUp() {
+  const store = new MemoryStore();
+  const set = await RegistrySet.open({ store, config });
+  await set.bootstrap();
+  const pods = set.get('', 'v1', 'pods')!;
+  const pdbs = set.get('policy', 'v1', 'poddisruptionbudgets')!;
+  const deps: EvictionDeps = { pods, pdbs, now: () => NOW };
+  /** A pod of app=web, unscheduled (so deletion is immediate), in `phase`, Ready or not. */
+  const pod = async (name: string, phase = 'Running', ready = true, labels: Record<string, string> = { app: 'web' }) => {
+    const created = (await pods.create('default', { apiVersion: 'v1', kind: 'Pod', metadata: { name, labels }, spec: { containers: [{ name: 'c', image: 'busybox' }] } })).object;
+    const status = { phase, conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] };
+    await pods.replace('default', name, { ...created, status }, { subresource: 'status' });
+  };
+  /** A budget over app=web with the status a disruption controller would write. */
+  const pdb = async (name: string, spec: Record<string, unknown>, status: Record<string, unknown>, observed = true) => {
+    const created = (await pdbs.create('default', { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name }, spec: { selector: { matchLabels: { app: 'web' } }, ...spec } })).object;
+    await pdbs.replace('default', name, { ...created, status: { observedGeneration: observed ? created.metadata?.generation : 0, ...status } }, { subresource: 'status' });
+  };
+  const exists = async (name: string) => (await pods.list('default')).items.some((e) => e.object.metadata?.name === name);
+  const pdbStatus = async (name: string) => (await pdbs.get('default', name)).object.status as Record<string, unknown>;
+  const refusal = async (p: Promise<unknown>): Promise<ApiError> => {
+    try {
+      await p;
+    } catch (e) {
+      if (e instanceof ApiError) return e;
+      throw e;
+    }
+    assert.fail('the eviction was allowed');
+  };
+  return { store, deps, pods, pdbs, pod, pdb, exists, pdbStatus, refusal };
+}
+
+test('a budget that allows one disruption: the first Ready pod goes and is recorded, the second gets 429 with the budget\'s numbers', async () => {
+  const { store, deps, pod, pdb, exists, pdbStatus, refusal } = await setUp();
+  try {
+    await pod('a');
+    await pod('b');
+    await pdb('web', { minAvailable: 1 }, { disruptionsAllowed: 1, currentHealthy: 2, desiredHealthy: 1, expectedPods: 2 });
+    await evictPod(deps, 'default', 'a', {});
+    assert.equal(await exists('a'), false);
+    const s = await pdbStatus('web');
+    assert.equal(s.disruptionsAllowed, 0);
+    assert.deepEqual(s.disruptedPods, { a: '2026-11-27T12:00:00Z' });
+
+    const e = await refusal(evictPod(deps, 'default', 'b', {}));
+    assert.equal(e.code, 429);
+    assert.equal(e.reason, 'TooManyRequests');
+    assert.equal(e.message, "Cannot evict pod as it would violate the pod's disruption budget.");
+    assert.deepEqual(e.details?.causes, [{ reason: 'DisruptionBudget', message: 'The disruption budget web needs 1 healthy pods and has 2 currently' }]);
+    assert.equal(await exists('b'), true);
+  } finally {
+    await store.close();
+  }
+});
+
+test('a budget the controller has not processed yet refuses; two budgets over one pod are a 500; no budget, or a pod it does not select, is evicted', async () => {
+  const { store, deps, pod, pdb, pdbs, exists, refusal } = await setUp();
+  try {
+    await pod('a');
+    await pdb('web', { maxUnavailable: 1 }, { disruptionsAllowed: 1 }, false);
+    const stale = await refusal(evictPod(deps, 'default', 'a', {}));
+    assert.equal(stale.code, 429);
+    assert.match(stale.details?.causes?.[0]?.message ?? '', /The disruption budget web is still being processed by the server\./);
+
+    await pdb('web-too', { maxUnavailable: 1 }, { disruptionsAllowed: 1 });
+    const two = await refusal(evictPod(deps, 'default', 'a', {}));
+    assert.equal(two.code, 500);
+    assert.match(two.message, /more than one PodDisruptionBudget/);
+
+    await pod('other', 'Running', true, { app: 'other' });
+    await evictPod(deps, 'default', 'other', {});
+    assert.equal(await exists('other'), false);
+    await pdbs.delete('default', 'web');
+    await pdbs.delete('default', 'web-too');
+    await evictPod(deps, 'default', 'a', {});
+    assert.equal(await exists('a'), false);
+  } finally {
+    await store.close();
+  }
+});
+
+test('pods that are not Ready: refused while the application is short of healthy pods, unless AlwaysAllow; Pending pods always go', async () => {
+  const { store, deps, pod, pdb, pdbs, exists, pdbStatus, refusal } = await setUp();
+  try {
+    await pod('sick', 'Running', false);
+    await pod('waiting', 'Pending', false);
+    await pdb('web', { minAvailable: 2 }, { disruptionsAllowed: 0, currentHealthy: 1, desiredHealthy: 2, expectedPods: 2 });
+    assert.equal((await refusal(evictPod(deps, 'default', 'sick', {}))).code, 429);
+    await evictPod(deps, 'default', 'waiting', {});
+    assert.equal(await exists('waiting'), false);
+
+    const live = (await pdbs.get('default', 'web')).object;
+    await pdbs.replace('default', 'web', { ...live, spec: { ...(live.spec as object), unhealthyPodEvictionPolicy: 'AlwaysAllow' } });
+    await pdbs.replace('default', 'web', { ...(await pdbs.get('default', 'web')).object, status: { ...(await pdbStatus('web')), observedGeneration: 2 } }, { subresource: 'status' });
+    await evictPod(deps, 'default', 'sick', {});
+    assert.equal(await exists('sick'), false);
+    assert.equal((await pdbStatus('web')).disruptionsAllowed, 0, 'an unhealthy pod takes no disruption');
+  } finally {
+    await store.close();
+  }
+});
+
+test('dryRun writes nothing; a budget changed meanwhile (conflict) is read again', async () => {
+  const { store, deps, pod, pdb, pdbs, exists, pdbStatus } = await setUp();
+  try {
+    await pod('a');
+    await pdb('web', { maxUnavailable: 1 }, { disruptionsAllowed: 1, currentHealthy: 1, desiredHealthy: 0, expectedPods: 1 });
+    const before = (await pdbs.get('default', 'web')).object.metadata?.resourceVersion;
+    await evictPod(deps, 'default', 'a', { dryRun: true });
+    assert.equal(await exists('a'), true);
+    assert.equal((await pdbs.get('default', 'web')).object.metadata?.resourceVersion, before);
+
+    let conflicts = 0;
+    const replace = pdbs.replace.bind(pdbs);
+    pdbs.replace = async (...args: Parameters<typeof pdbs.replace>) => {
+      if (conflicts++ === 0) throw new ConflictError({ resource: 'poddisruptionbudgets', group: 'policy', name: 'web' });
+      return replace(...args);
+    };
+    await evictPod(deps, 'default', 'a', {});
+    assert.equal(conflicts, 2);
+    assert.equal(await exists('a'), false);
+    assert.equal((await pdbStatus('web')).disruptionsAllowed, 0);
+  } finally {
+    await store.close();
+  }
+});
+
