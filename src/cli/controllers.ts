@@ -2,6 +2,7 @@
 import type { ControllerFactory } from '../controllers/controller.js';
 import { createCronJobController } from '../controllers/cronjob/controller.js';
 import { createDeploymentController } from '../controllers/deployment/controller.js';
+import { createDisruptionController } from '../controllers/disruption/controller.js';
 import { createEndpointsController } from '../controllers/endpoints/controller.js';
 import { createEndpointSliceController } from '../controllers/endpointslice/controller.js';
 import { createGarbageCollector } from '../controllers/garbage-collector/controller.js';
@@ -37,5 +38,6 @@ export function defaultControllers(s: ControllerSettings): ControllerFactory[] {
     createPodGcController(),
     createServiceAccountController,
     createServiceLBController({ pool: s.lbPool || undefined }),
+    createDisruptionController,
   ];
 }

@@ -181,6 +181,38 @@ spec:
     await ok('delete', 'deployment', 'pair');
   });
 
+  it('kubectl drain waits for a PodDisruptionBudget: refused while it allows no disruption, done once it allows one at a time', async () => {
+    await ok('create', 'deployment', 'guarded', '--image=busybox', '--replicas=4');
+    await ok('rollout', 'status', 'deployment/guarded', '--timeout=60s');
+    await ok('create', 'pdb', 'guarded', '--selector=app=guarded', '--min-available=4');
+    type Pdb = { metadata: { generation: number }; status?: { observedGeneration?: number; disruptionsAllowed?: number; currentHealthy?: number; desiredHealthy?: number; expectedPods?: number } };
+    await until('the budget computed', async () => {
+      const p = await json<Pdb>('get', 'pdb', 'guarded');
+      return p.status?.observedGeneration === p.metadata.generation && p.status.currentHealthy === 4;
+    });
+    const computed = (await json<Pdb>('get', 'pdb', 'guarded')).status!;
+    assert.deepEqual([computed.disruptionsAllowed, computed.desiredHealthy, computed.expectedPods], [0, 4, 4]);
+    assert.match(await ok('get', 'pdb', 'guarded'), /^guarded\s+4\s+N\/A\s+0\s/m);
+
+    const node = (await json<PodList>('get', 'pods', '-l', 'app=guarded')).items[0].spec.nodeName!;
+    const refused = await kubectl(s, ['drain', node, '--ignore-daemonsets', '--timeout=7s']);
+    assert.notEqual(refused.code, 0, 'drain went through a budget that allows no disruption');
+    assert.match(refused.stderr + refused.stdout, /Cannot evict pod as it would violate the pod's disruption budget\./);
+    const live = (await json<PodList>('get', 'pods', '-l', 'app=guarded')).items.filter((p) => !p.metadata.deletionTimestamp);
+    assert.equal(live.length, 4);
+    assert.ok(live.some((p) => p.spec.nodeName === node), 'a guarded pod left the node');
+
+    await ok('patch', 'pdb', 'guarded', '--type=merge', '-p', '{"spec":{"minAvailable":3}}');
+    await ok('drain', node, '--ignore-daemonsets', '--timeout=90s');
+    await ok('rollout', 'status', 'deployment/guarded', '--timeout=60s');
+    const after = (await json<PodList>('get', 'pods', '-l', 'app=guarded')).items.filter((p) => !p.metadata.deletionTimestamp);
+    assert.equal(after.length, 4);
+    assert.ok(after.every((p) => p.spec.nodeName !== node), 'a guarded pod is still on the drained node');
+    await ok('uncordon', node);
+    await ok('delete', 'deployment', 'guarded');
+    await ok('delete', 'pdb', 'guarded');
+  });
+
   it('a downed node\'s pods move to the other nodes after grace + toleration, and the taint goes when it is back', async () => {
     await ok('create', 'deployment', 'mover', '--image=busybox', '--replicas=6');
     await ok('rollout', 'status', 'deployment/mover', '--timeout=60s');
