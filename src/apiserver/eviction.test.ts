@@ -137,3 +137,17 @@ test('dryRun writes nothing; a budget changed meanwhile (conflict) is read again
   }
 });
 
+
+test('an evicted pod gets the DisruptionTarget condition before its (graceful) deletion', async () => {
+  const { store, deps, pods } = await setUp();
+  try {
+    await pods.create('default', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'bound' }, spec: { nodeName: 'n1', containers: [{ name: 'c', image: 'busybox' }] } });
+    await evictPod(deps, 'default', 'bound', {});
+    const pod = (await pods.get('default', 'bound')).object; // bound: deleted gracefully, still there
+    assert.ok(pod.metadata?.deletionTimestamp);
+    const c = (pod.status as { conditions?: Record<string, unknown>[] }).conditions?.find((x) => x.type === 'DisruptionTarget');
+    assert.deepEqual([c?.status, c?.reason, c?.message], ['True', 'EvictionByEvictionAPI', 'Eviction API: evicting']);
+  } finally {
+    await store.close();
+  }
+});

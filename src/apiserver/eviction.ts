@@ -15,8 +15,9 @@
 //   compare-and-swap status write; a conflict starts the eviction over (at most 5 times).
 // - Refusals are 429 TooManyRequests, message "Cannot evict pod as it would violate the pod's
 //   disruption budget.", with a DisruptionBudget cause saying why.
+// - The pod gets the DisruptionTarget=True condition (EvictionByEvictionAPI), then is deleted.
 // - dryRun checks everything and writes nothing.
-import { ApiError, ConflictError, ForbiddenError, InternalError } from '../api/errors.js';
+import { ApiError, ConflictError, ForbiddenError, InternalError, NotFoundError } from '../api/errors.js';
 import { labelSelectorFromObject } from '../api/labels.js';
 import { isObject, type KubeObject } from '../api/object.js';
 import { rfc3339 } from '../api/time.js';
@@ -89,6 +90,26 @@ async function takeDisruption(deps: EvictionDeps, pdb: KubeObject, podName: stri
   await deps.pdbs!.replace(pdb.metadata?.namespace, name, next, { subresource: 'status', fieldManager: 'kube-apiserver' });
 }
 
+/**
+ * The pod's DisruptionTarget condition (True, EvictionByEvictionAPI), as Kubernetes sets it before
+ * the deletion, so the pod's owner (a Job's pod failure policy, say) can tell why it went.
+ */
+async function markDisruptionTarget(deps: EvictionDeps, ns: string | undefined, name: string): Promise<void> {
+  const condition = { type: 'DisruptionTarget', status: 'True', reason: 'EvictionByEvictionAPI', message: 'Eviction API: evicting', lastProbeTime: null, lastTransitionTime: rfc3339(deps.now()) };
+  await deps.pods.update(
+    ns,
+    name,
+    (live) => {
+      if (!live) throw new NotFoundError(deps.pods.subject(name));
+      const pod = live;
+      const status = objectAt(pod, 'status');
+      const conditions = Array.isArray(status.conditions) ? status.conditions.filter((c) => !(isObject(c) && c.type === 'DisruptionTarget')) : [];
+      return { ...pod, status: { ...status, conditions: [...conditions, condition] } } as KubeObject;
+    },
+    { subresource: 'status', fieldManager: 'kube-apiserver' },
+  );
+}
+
 /** Evicts pod `ns/name` under its budget (see the contract above), then deletes it with `opts`. */
 export async function evictPod(deps: EvictionDeps, ns: string | undefined, name: string, opts: DeleteOptions): Promise<void> {
   for (let attempt = 0; ; attempt++) {
@@ -114,6 +135,7 @@ export async function evictPod(deps: EvictionDeps, ns: string | undefined, name:
         }
       }
     }
+    if (!opts.dryRun) await markDisruptionTarget(deps, ns, name);
     await deps.pods.delete(ns, name, opts);
     return;
   }
