@@ -16,7 +16,7 @@ async function setUp() {
   await set.bootstrap();
   const pods = set.get('', 'v1', 'pods')!;
   const pdbs = set.get('policy', 'v1', 'poddisruptionbudgets')!;
-  const deps: EvictionDeps = { pods, pdbs, now: () => NOW };
+  const deps: EvictionDeps = { pods, pdbs, now: () => NOW, sleep: async () => {} };
   /** A pod of app=web, unscheduled (so deletion is immediate), in `phase`, Ready or not. */
   const pod = async (name: string, phase = 'Running', ready = true, labels: Record<string, string> = { app: 'web' }) => {
     const created = (await pods.create('default', { apiVersion: 'v1', kind: 'Pod', metadata: { name, labels }, spec: { containers: [{ name: 'c', image: 'busybox' }] } })).object;
@@ -97,7 +97,9 @@ test('pods that are not Ready: refused while the application is short of healthy
     await pod('sick', 'Running', false);
     await pod('waiting', 'Pending', false);
     await pdb('web', { minAvailable: 2 }, { disruptionsAllowed: 0, currentHealthy: 1, desiredHealthy: 2, expectedPods: 2 });
-    assert.equal((await refusal(evictPod(deps, 'default', 'sick', {}))).code, 429);
+    const short = await refusal(evictPod(deps, 'default', 'sick', {}));
+    assert.equal(short.code, 429);
+    assert.deepEqual(short.details?.causes, [{ reason: 'DisruptionBudget', message: 'The disruption budget web needs 2 healthy pods and has 1 currently' }]);
     await evictPod(deps, 'default', 'waiting', {});
     assert.equal(await exists('waiting'), false);
 
@@ -147,6 +149,58 @@ test('an evicted pod gets the DisruptionTarget condition before its (graceful) d
     assert.ok(pod.metadata?.deletionTimestamp);
     const c = (pod.status as { conditions?: Record<string, unknown>[] }).conditions?.find((x) => x.type === 'DisruptionTarget');
     assert.deepEqual([c?.status, c?.reason, c?.message], ['True', 'EvictionByEvictionAPI', 'Eviction API: evicting']);
+  } finally {
+    await store.close();
+  }
+});
+
+test('a pod that is not Ready under a budget that wants no healthy pods spends a disruption like any other', async () => {
+  const { store, deps, pod, pdb, exists, pdbStatus } = await setUp();
+  try {
+    await pod('sick', 'Running', false);
+    await pdb('web', { maxUnavailable: '100%' }, { disruptionsAllowed: 2, currentHealthy: 2, desiredHealthy: 0, expectedPods: 2 });
+    await evictPod(deps, 'default', 'sick', {});
+    assert.equal(await exists('sick'), false);
+    assert.equal((await pdbStatus('web')).disruptionsAllowed, 1);
+  } finally {
+    await store.close();
+  }
+});
+
+test('12 evictions at once under a budget of 11: 11 go, one gets 429, none a conflict; the budget reads 0 and DisruptionAllowed False', async () => {
+  const { store, deps, pod, pdb, pdbStatus } = await setUp();
+  try {
+    const names = Array.from({ length: 12 }, (_, i) => `p${i}`);
+    for (const n of names) await pod(n);
+    await pdb('web', { minAvailable: 1 }, { disruptionsAllowed: 11, currentHealthy: 12, desiredHealthy: 1, expectedPods: 12, conditions: [{ type: 'DisruptionAllowed', status: 'True', reason: 'SufficientPods', message: '', lastTransitionTime: '2026-11-27T11:00:00Z' }] });
+    let conflictWaits = 0;
+    const counting = { ...deps, sleep: async () => void conflictWaits++ };
+    const results = await Promise.allSettled(names.map((n) => evictPod(counting, 'default', n, {})));
+    assert.equal(conflictWaits, 0, 'concurrent evictions of one budget conflicted with each other');
+    const codes = results.map((r) => (r.status === 'fulfilled' ? 201 : r.reason instanceof ApiError ? r.reason.code : String(r.reason)));
+    assert.deepEqual(codes.filter((c) => c !== 201), [429], JSON.stringify(codes));
+    const s = await pdbStatus('web');
+    assert.equal(s.disruptionsAllowed, 0);
+    assert.equal(Object.keys(s.disruptedPods as object).length, 11);
+    assert.deepEqual((s.conditions as Record<string, unknown>[]).map((c) => [c.type, c.status, c.reason, c.lastTransitionTime]), [['DisruptionAllowed', 'False', 'InsufficientPods', '2026-11-27T12:00:00Z']]);
+  } finally {
+    await store.close();
+  }
+});
+
+test('the caller\'s preconditions: a wrong uid is a 409 before anything is written; a right resourceVersion evicts', async () => {
+  const { store, deps, pods, pod, pdb, exists, pdbStatus } = await setUp();
+  try {
+    await pod('a');
+    await pdb('web', { maxUnavailable: 1 }, { disruptionsAllowed: 1, currentHealthy: 1, desiredHealthy: 0, expectedPods: 1 });
+    const live = (await pods.get('default', 'a')).object;
+    const wrong = evictPod(deps, 'default', 'a', { preconditions: { uid: 'not-the-uid' } });
+    await assert.rejects(wrong, (e: unknown) => e instanceof ApiError && e.code === 409 && /Precondition failed: UID in precondition: not-the-uid/.test(e.message));
+    assert.equal((await pdbStatus('web')).disruptionsAllowed, 1, 'no disruption spent');
+    const after = (await pods.get('default', 'a')).object;
+    assert.equal(after.metadata?.resourceVersion, live.metadata?.resourceVersion, 'the pod was not written');
+    await evictPod(deps, 'default', 'a', { preconditions: { uid: live.metadata?.uid, resourceVersion: live.metadata?.resourceVersion } });
+    assert.equal(await exists('a'), false);
   } finally {
     await store.close();
   }

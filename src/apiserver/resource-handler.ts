@@ -442,10 +442,13 @@ export class ResourceHandler {
   private async eviction(req: IncomingMessage, res: ServerResponse, reg: GenericRegistry, ns: string | undefined, name: string, query: URLSearchParams): Promise<void> {
     const body = decodeObjectBody(await readBody(req), req.headers['content-type'], { group: 'policy', version: 'v1', kind: 'Eviction' });
     const d = isObject(body.deleteOptions) ? body.deleteOptions : {};
+    const evictionName = isObject(body.metadata) ? body.metadata.name : undefined;
+    if (typeof evictionName === 'string' && evictionName !== '' && evictionName !== name) throw new BadRequestError('name in URL does not match name in Eviction object');
     await evictPod({ pods: reg, pdbs: this.deps.registries.get('policy', 'v1', 'poddisruptionbudgets'), now: this.deps.now }, ns, name, {
       dryRun: isDryRun(query) || (Array.isArray(d.dryRun) && d.dryRun.includes('All')),
       gracePeriodSeconds: typeof d.gracePeriodSeconds === 'number' ? d.gracePeriodSeconds : undefined,
       preconditions: isObject(d.preconditions) ? (d.preconditions as { uid?: string; resourceVersion?: string }) : undefined,
+      propagationPolicy: typeof d.propagationPolicy === 'string' ? d.propagationPolicy : undefined,
     });
     sendJSON(res, 201, successStatus());
   }

@@ -134,6 +134,9 @@ describe('schemaLookup', () => {
     assert.equal(strategy.patchStrategy, 'retainKeys');
     assert.equal(strategy.property?.('type')?.type, 'string', 'a $ref with siblings still exposes the target properties');
     assert.equal(at(deployment, 'spec.selector').mapType, 'atomic');
+    const pdb = schemaLookup.forKind('policy', 'v1', 'PodDisruptionBudget');
+    assert.equal(at(pdb, 'spec.selector').patchStrategy, 'replace', 'a strategic merge patch replaces a PDB selector whole');
+    assert.equal(at(pdb, 'status.conditions').patchMergeKey, 'type');
     const svcPorts = at(schemaLookup.forKind('', 'v1', 'Service'), 'spec.ports');
     assert.equal(svcPorts.patchMergeKey, 'port');
     assert.deepEqual(svcPorts.listMapKeys, ['port', 'protocol']);

@@ -66,6 +66,7 @@ export const PATCH_META: Readonly<Record<string, Readonly<Record<string, PatchMe
   'io.k8s.api.batch.v1.UncountedTerminatedPods': { failed: SET, succeeded: SET },
 
   // policy/v1
+  'io.k8s.api.policy.v1.PodDisruptionBudgetSpec': { selector: { 'x-kubernetes-patch-strategy': 'replace' } },
   'io.k8s.api.policy.v1.PodDisruptionBudgetStatus': { conditions: CONDITIONS },
 
   // core/v1: pods

@@ -11,13 +11,14 @@ import type { KubeObject } from '../../api/object.js';
 import { isObject } from '../../api/object.js';
 import { findResource } from '../../api/resources.js';
 import type { Strategy } from '../strategy.js';
-import { AGE_COLUMN, NAME_COLUMN, age, keepAllButStatus, keepStatus, resetStatus } from './base.js';
+import { AGE_COLUMN, NAME_COLUMN, age, keepAllButStatus, keepStatus } from './base.js';
 import { intOrPercentValue, validateIntOrPercent } from './deployment.js';
 import { optObject, validateNonNegative } from './pod-spec.js';
 
 const INFO = findResource('policy', 'v1', 'poddisruptionbudgets')!;
 
-const EVICTION_POLICIES = ['IfHealthyBudget', 'AlwaysAllow'];
+/** sorted, as Kubernetes lists them in its NotSupported message */
+const EVICTION_POLICIES = ['AlwaysAllow', 'IfHealthyBudget'];
 
 const set = (v: unknown): boolean => v !== undefined && v !== null;
 
@@ -57,7 +58,8 @@ export const podDisruptionBudgetStrategy: Strategy = {
   defaults() {},
 
   prepareForCreate(obj) {
-    resetStatus(obj);
+    // an empty status, as Kubernetes' PrepareForCreate leaves it (the counts have no omitempty)
+    obj.status = { disruptionsAllowed: 0, currentHealthy: 0, desiredHealthy: 0, expectedPods: 0 };
   },
 
   prepareForUpdate(newObj, oldObj) {
