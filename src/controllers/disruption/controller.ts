@@ -79,8 +79,11 @@ class DisruptionController implements Controller {
         },
         onUpdate: (old, cur) => {
           if (old.metadata?.resourceVersion === cur.metadata?.resourceVersion) return; // a resync
-          enqueueBudgetsOf(cur);
-          if (!isDeepStrictEqual(old.metadata?.labels ?? {}, cur.metadata?.labels ?? {})) enqueueBudgetsOf(old);
+          // most namespaces have no budget: then a pod's update (several per pod start) costs no label comparison
+          if (pdbs.lister.listInNamespace(cur.metadata?.namespace ?? '').length > 0) {
+            enqueueBudgetsOf(cur);
+            if (!isDeepStrictEqual(old.metadata?.labels ?? {}, cur.metadata?.labels ?? {})) enqueueBudgetsOf(old);
+          }
           enqueueStale(cur);
         },
         onDelete: enqueueBudgetsOf,
