@@ -1,7 +1,8 @@
 // Two controller managers and two schedulers on one cluster: exactly one of each acts at a
 // time, and the other takes over when the leader stops. "Acts" is measured by the writes each
 // candidate's own client makes (everything but its Lease): the one that does not lead writes
-// nothing, and one that stepped down writes nothing more.
+// nothing, one that stopped writes nothing more, and while a third party holds the Lease (the
+// running leader deposed) neither writes.
 import { strict as assert } from 'node:assert';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,6 +21,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const PODS = resourceInfo('', 'v1', 'pods');
 const NODES = resourceInfo('', 'v1', 'nodes');
 const REPLICASETS = resourceInfo('apps', 'v1', 'replicasets');
+const LEASES = resourceInfo('coordination.k8s.io', 'v1', 'leases');
 const NS = 'default';
 
 interface Candidate {
@@ -138,6 +140,24 @@ describe('leader election on one store', () => {
         }
         await sleep(300);
         assert.equal(leader.writes.length, leaderWritesAtStop, `the stopped leader wrote on: ${leader.writes.slice(leaderWritesAtStop).join(', ')}`);
+
+        // A third party takes the Lease from the running leader: it steps down on its own, and
+        // while neither candidate leads, neither writes — the work waits for the next leader.
+        const leaseName = kind === 'scheduler' ? 'kube-scheduler' : 'kube-controller-manager';
+        const lease = await admin.get<KubeObject & { spec: Record<string, unknown> }>(LEASES, 'kube-system', leaseName);
+        await admin.update(LEASES, { ...lease, spec: { ...lease.spec, holderIdentity: 'thief', renewTime: new Date().toISOString().replace('Z', '000Z'), leaseDurationSeconds: 2 } });
+        await until('the running leader to step down', async () => !other.isLeader(), 5000);
+        const quiet = [a.writes.length, b.writes.length];
+        if (kind === 'scheduler') for (let i = 8; i < 10; i++) await admin.create(PODS, pod(`p${i}`));
+        else await admin.patch(REPLICASETS, NS, 'le', { spec: { replicas: 7 } }, 'merge');
+        const deadline = Date.now() + 10_000;
+        while (!a.isLeader() && !b.isLeader() && Date.now() < deadline) {
+          assert.deepEqual([a.writes.length, b.writes.length], quiet, 'a candidate wrote while the Lease was someone else\'s');
+          await sleep(20);
+        }
+        assert.ok(a.isLeader() || b.isLeader(), 'nobody took the Lease back after it expired');
+        if (kind === 'scheduler') await until('10 pods bound', async () => (await boundPods(admin)) === 10);
+        else await until('7 pods', async () => (await admin.list(PODS, NS)).items.length === 7);
       } finally {
         ctl.abort();
         await a.stop();
