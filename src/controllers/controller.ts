@@ -18,7 +18,7 @@ export interface ControllerDeps {
 }
 
 export interface Controller {
-  /** e.g. "replicaset" — also the flag name in `--controllers` */
+  /** e.g. "replicaset": names the controller in logs and its work loops */
   readonly name: string;
   /** Registers informer handlers and starts workers; returns at once. Stops when `signal` aborts. */
   start(signal: AbortSignal): void;
