@@ -22,6 +22,7 @@ import { HeartbeatScheduler } from './heartbeat.js';
 import { Kubelet } from './kubelet.js';
 import type { NodeObject, PodObject } from './kubelet-source.js';
 import { InformerKubeletSource, POD_NODE_NAME_INDEX, podNodeNameIndex } from './kubelet-source.js';
+import { SIMULATED_NODE_LABEL } from '../api/simulated-node.js';
 import { NODE_LEASE_RENEW_INTERVAL_MS } from './node-lease.js';
 import type { MachineInfo } from './node-status.js';
 import { DEFAULT_SIMULATED_CAPACITY } from './node-status.js';
@@ -29,8 +30,8 @@ import { DEFAULT_SIMULATED_CAPACITY } from './node-status.js';
 const PODS = resourceInfo('', 'v1', 'pods');
 const NODES = resourceInfo('', 'v1', 'nodes');
 
-/** Every simulated node carries this label ("true"), so tests and benchmarks can select them. */
-export const SIMULATED_NODE_LABEL = 'skiff.io/simulated';
+/** Every simulated node carries this label ("true"): tests and benchmarks select them by it, and the API server never dials them. */
+export { SIMULATED_NODE_LABEL };
 /** First InternalIP handed to simulated nodes (the next ones follow). */
 export const SIMULATED_NODE_IP_BASE = '198.19.0.1';
 /** Heartbeat slots: with the 10 s lease period, one slot's nodes renew every second. */

@@ -76,6 +76,16 @@ describe('workloads on simulated nodes', () => {
     assert.deepEqual([...perNode.values()].sort(), [10, 10, 10], JSON.stringify([...perNode]));
   });
 
+  it('kubectl logs and exec on a simulated pod say it is simulated, without dialling the node\'s made-up address', async () => {
+    const [p] = (await json<PodList>('get', 'pods', '-l', 'app=web')).items;
+    const logs = await kubectl(s, ['logs', p.metadata.name]);
+    assert.notEqual(logs.code, 0);
+    assert.match(logs.stderr, new RegExp(`pod ${p.metadata.name} runs on the simulated node "${p.spec.nodeName}", which has no kubelet server: simulated containers have no logs`));
+    const exec = await kubectl(s, ['exec', p.metadata.name, '--', 'true']);
+    assert.notEqual(exec.code, 0);
+    assert.match(exec.stderr, /simulated containers have no exec/);
+  });
+
   it('a pod that fits no node stays Pending with the Unschedulable reason and Kubernetes\' message', async () => {
     await ok('run', 'huge', '--image=busybox', '--overrides={"spec":{"containers":[{"name":"huge","image":"busybox","resources":{"requests":{"cpu":"100"}}}]}}');
     await until('FailedScheduling', async () => {

@@ -15,14 +15,15 @@ test('validateContainer defaults the only container and refuses as Kubernetes do
   assert.throws(() => validateContainer(pod(['a']), 'x'), { code: 400, reason: 'BadRequest', message: 'container x is not valid for pod p' });
 });
 
-test('the kubelet is dialled at InternalIP (then ExternalIP, Hostname) and daemonEndpoints port (default 10250)', () => {
+test('the kubelet is dialled at InternalIP (then ExternalIP, Hostname) and daemonEndpoints port (none reported: not dialled)', () => {
   const node = (addresses: { type: string; address: string }[], port?: number): KubeObject =>
     ({ status: { addresses, ...(port ? { daemonEndpoints: { kubeletEndpoint: { Port: port } } } : {}) } }) as KubeObject;
   assert.equal(nodeAddress(node([{ type: 'Hostname', address: 'n1' }, { type: 'InternalIP', address: '10.0.0.1' }])), '10.0.0.1');
   assert.equal(nodeAddress(node([{ type: 'Hostname', address: 'n1' }])), 'n1');
   assert.equal(nodeAddress(node([])), undefined);
   assert.equal(kubeletPort(node([], 12345)), 12345);
-  assert.equal(kubeletPort(node([])), 10250);
+  assert.equal(kubeletPort(node([])), undefined);
+  assert.equal(kubeletPort(node([], 0)), undefined);
 });
 
 test('kubelet refusals are relayed with Kubernetes reasons (text or Status bodies)', () => {

@@ -4,14 +4,14 @@
 // a multi-container pod needs `container`, the pod must be scheduled (except for logs).
 import { ApiError, BadRequestError } from '../../api/errors.js';
 import { isObject, type KubeObject } from '../../api/object.js';
+import { SIMULATED_NODE_LABEL } from '../../api/simulated-node.js';
 import type { RegistryLookup } from '../resource-handler.js';
 
 export type PodStreamSubresource = 'log' | 'exec' | 'attach' | 'portforward';
 
 export const POD_STREAM_SUBRESOURCES: ReadonlySet<string> = new Set(['log', 'exec', 'attach', 'portforward']);
 
-/** The kubelet port when the Node does not report one. */
-export const DEFAULT_KUBELET_PORT = 10250;
+const STREAM_NAMES: Readonly<Record<PodStreamSubresource, string>> = { log: 'logs', exec: 'exec', attach: 'attach', portforward: 'port-forward' };
 
 export interface KubeletLocation {
   readonly host: string;
@@ -54,11 +54,16 @@ export function nodeAddress(node: KubeObject): string | undefined {
   return undefined;
 }
 
-export function kubeletPort(node: KubeObject): number {
+/**
+ * The port the Node reports for its kubelet (status.daemonEndpoints.kubeletEndpoint.Port);
+ * undefined when it reports none (0): skiff's own kubelets always report theirs, except simulated
+ * ones, which serve nothing. (Kubernetes would dial its default, 10250, instead.)
+ */
+export function kubeletPort(node: KubeObject): number | undefined {
   const status = isObject(node.status) ? node.status : {};
   const de = isObject(status.daemonEndpoints) ? status.daemonEndpoints : {};
   const ke = isObject(de.kubeletEndpoint) ? de.kubeletEndpoint : {};
-  return typeof ke.Port === 'number' && ke.Port > 0 ? ke.Port : DEFAULT_KUBELET_PORT;
+  return typeof ke.Port === 'number' && ke.Port > 0 ? ke.Port : undefined;
 }
 
 const LOG_PARAMS = ['follow', 'previous', 'timestamps', 'tailLines', 'limitBytes', 'sinceSeconds', 'sinceTime'];
@@ -100,9 +105,13 @@ export async function podStreamLocation(
     throw new BadRequestError(`pod ${name} does not have a host assigned`);
   }
   const node = (await nodes.get(undefined, nodeName)).object;
+  if (node.metadata?.labels?.[SIMULATED_NODE_LABEL] === 'true') {
+    throw new BadRequestError(`pod ${name} runs on the simulated node "${nodeName}", which has no kubelet server: simulated containers have no ${STREAM_NAMES[subresource]}`);
+  }
   const host = nodeAddress(node);
   if (!host) throw new ApiError(503, 'ServiceUnavailable', `node "${nodeName}" reports no address to reach its kubelet`);
   const port = kubeletPort(node);
+  if (port === undefined) throw new ApiError(503, 'ServiceUnavailable', `node "${nodeName}" reports no kubelet port (status.daemonEndpoints.kubeletEndpoint.Port)`);
   const enc = encodeURIComponent;
   let path: string;
   const q = new URLSearchParams();
