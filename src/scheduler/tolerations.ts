@@ -2,27 +2,11 @@
 // FindMatchingUntoleratedTaint). Shared by TaintToleration, NodeUnschedulable and
 // PodTopologySpread's nodeTaintsPolicy.
 import type { Taint, Toleration } from 'kubernetes-types/core/v1.js';
+import { toleratesTaint } from '../api/toleration.js';
 
 /** The taint a cordoned node (spec.unschedulable) implies. */
-export const TAINT_NODE_UNSCHEDULABLE = 'node.kubernetes.io/unschedulable';
-
-/**
- * Whether `t` tolerates `taint`: an empty effect matches every effect, an empty key with
- * operator Exists matches every key, operator Equal (or empty) compares values.
- */
-export function toleratesTaint(t: Toleration, taint: Taint): boolean {
-  if (t.effect && t.effect !== taint.effect) return false;
-  if (t.key && t.key !== taint.key) return false;
-  switch (t.operator ?? '') {
-    case '':
-    case 'Equal':
-      return (t.value ?? '') === (taint.value ?? '');
-    case 'Exists':
-      return true;
-    default:
-      return false;
-  }
-}
+export { TAINT_UNSCHEDULABLE as TAINT_NODE_UNSCHEDULABLE } from '../api/well-known-taints.js';
+export { toleratesTaint };
 
 export function tolerationsTolerateTaint(tolerations: readonly Toleration[] | undefined, taint: Taint): boolean {
   if (!tolerations) return false;

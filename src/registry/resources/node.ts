@@ -12,6 +12,7 @@ import { parseQuantity } from '../../api/quantity.js';
 import type { ResourceInfo } from '../../api/resources.js';
 import { findResource } from '../../api/resources.js';
 import { isQualifiedName, isValidLabelValue } from '../../api/validation/names.js';
+import { TAINT_NOT_READY } from '../../api/well-known-taints.js';
 import type { Strategy } from '../strategy.js';
 import { AGE_COLUMN, NAME_COLUMN, age, keepAllButStatus, keepStatus } from './base.js';
 import { parseCIDR } from './service-allocator.js';
@@ -218,11 +219,8 @@ function address(node: Node, type: string): string {
 
 const orUnknown = (v: string | undefined): string => (v ? v : '<unknown>');
 
-/** The taint key of a node that is not Ready (the node lifecycle controller's, and the pods' default tolerations'). */
-export const NOT_READY_TAINT = 'node.kubernetes.io/not-ready';
-
 /** The taint a new node gets at create (NodeTaint admission); the node lifecycle controller removes it once the node is Ready. */
-const NOT_READY_NO_SCHEDULE = { key: NOT_READY_TAINT, effect: 'NoSchedule' } as const;
+const NOT_READY_NO_SCHEDULE = { key: TAINT_NOT_READY, effect: 'NoSchedule' } as const;
 
 /**
  * As Kubernetes' NodeTaint admission plugin: a Node is created with the not-ready NoSchedule

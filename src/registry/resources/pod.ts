@@ -17,7 +17,7 @@ import { FIELD_IMMUTABLE_ERROR_MSG } from '../../api/validation/metadata.js';
 import { isDNS1123Subdomain, isQualifiedName, isValidIP } from '../../api/validation/names.js';
 import type { Strategy, StrategyContext, TableColumn } from '../strategy.js';
 import { AGE_COLUMN, NAME_COLUMN, age, keepAllButStatus, keepStatus } from './base.js';
-import { NOT_READY_TAINT } from './node.js';
+import { TAINT_NOT_READY, TAINT_UNREACHABLE } from '../../api/well-known-taints.js';
 import type { JsonObject } from './pod-spec.js';
 import {
   defaultPodSpec,
@@ -34,8 +34,6 @@ import {
 
 const POD_INFO = findResource('', 'v1', 'pods')!;
 
-/** Taint keys the DefaultTolerationSeconds admission plugin tolerates for a while by default (and NOT_READY_TAINT). */
-const UNREACHABLE_TAINT = 'node.kubernetes.io/unreachable';
 /** Priorities of the built-in PriorityClasses. */
 const SYSTEM_PRIORITIES: Readonly<Record<string, number>> = { 'system-node-critical': 2000001000, 'system-cluster-critical': 2000000000 };
 
@@ -130,7 +128,7 @@ function admitNewPod(spec: JsonObject, ctx: StrategyContext): void {
       return (k === key || k === '') && (effect === 'NoExecute' || effect === '');
     });
   const added: JsonObject[] = [];
-  for (const key of [NOT_READY_TAINT, UNREACHABLE_TAINT]) {
+  for (const key of [TAINT_NOT_READY, TAINT_UNREACHABLE]) {
     if (!tolerates(key)) added.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: ctx.config.defaultTolerationSeconds });
   }
   if (added.length) spec.tolerations = [...(Array.isArray(spec.tolerations) ? spec.tolerations : []), ...added];
