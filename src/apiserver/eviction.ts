@@ -23,6 +23,7 @@
 //   written; a pod that changed since it was judged (it may have turned Ready) is judged again.
 // - dryRun checks everything and writes nothing.
 import { ApiError, ConflictError, ForbiddenError, InternalError, NotFoundError } from '../api/errors.js';
+import { KeyedSerial } from '../api/keyed-serial.js';
 import { labelSelectorFromObject } from '../api/labels.js';
 import { isObject, type KubeObject } from '../api/object.js';
 import { rfc3339 } from '../api/time.js';
@@ -55,14 +56,7 @@ const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 class PodChanged extends Error {}
 
 /** The decrements of each budget, one after another (key: namespace/name). */
-const budgetTails = new Map<string, Promise<unknown>>();
-function serialized<T>(key: string, fn: () => Promise<T>): Promise<T> {
-  const next = (budgetTails.get(key) ?? Promise.resolve()).then(fn, fn);
-  const tail = next.catch(() => undefined);
-  budgetTails.set(key, tail);
-  void tail.then(() => budgetTails.get(key) === tail && budgetTails.delete(key));
-  return next;
-}
+const budgetDecrements = new KeyedSerial();
 
 function refused(cause: string, retryAfterSeconds?: number): ApiError {
   return new ApiError(429, 'TooManyRequests', REFUSED, { causes: [{ reason: 'DisruptionBudget', message: cause }], ...(retryAfterSeconds ? { retryAfterSeconds } : {}) });
@@ -132,7 +126,7 @@ async function takeDisruption(deps: EvictionDeps, namespace: string | undefined,
 async function spendDisruption(deps: EvictionDeps, pdb: KubeObject, podName: string, dryRun: boolean): Promise<void> {
   const ns = pdb.metadata?.namespace;
   const name = pdb.metadata?.name ?? '';
-  await serialized(`${ns ?? ''}/${name}`, async () => {
+  await budgetDecrements.run(`${ns ?? ''}/${name}`, async () => {
     for (let attempt = 0; ; attempt++) {
       try {
         return await takeDisruption(deps, ns, name, podName, dryRun);

@@ -20,7 +20,7 @@ import { closeSync, constants, linkSync, mkdirSync, openSync, readdirSync, readF
 import { join } from 'node:path';
 import { NetworkError } from './errors.js';
 import { formatIPv4, parseIPv4, type PodSubnet } from './ipv4.js';
-import { KeyedSerial } from './serial.js';
+import { KeyedSerial } from '../api/keyed-serial.js';
 
 export interface PodRef {
   readonly namespace: string;

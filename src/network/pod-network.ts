@@ -25,7 +25,7 @@ import { failureText, IP_BINARY, ipBatch, ipJson, localRunner, type ProcessRunne
 import { formatIPv4, PodSubnet } from './ipv4.js';
 import { ensureNetnsDir } from './netns-dir.js';
 import { loadPodNetns, type PodSideSetUp } from './pod-netns-addon.js';
-import { KeyedSerial } from './serial.js';
+import { KeyedSerial } from '../api/keyed-serial.js';
 
 export const DEFAULT_BRIDGE_NAME = 'skiff0';
 export const DEFAULT_NETNS_PREFIX = 'skiff-';
