@@ -24,6 +24,7 @@
 // - dryRun checks everything and writes nothing.
 import { ApiError, ConflictError, ForbiddenError, InternalError, NotFoundError } from '../api/errors.js';
 import { KeyedSerial } from '../api/keyed-serial.js';
+import { setStatusCondition, type StatusCondition } from '../api/status-condition.js';
 import { labelSelectorFromObject } from '../api/labels.js';
 import { isObject, type KubeObject } from '../api/object.js';
 import { rfc3339 } from '../api/time.js';
@@ -86,15 +87,6 @@ async function budgetsOf(pdbs: GenericRegistry, pod: KubeObject): Promise<KubeOb
     });
 }
 
-/** The DisruptionAllowed condition set to False / InsufficientPods (lastTransitionTime kept when it already was). */
-function insufficient(conditions: unknown, now: string): unknown[] {
-  const list = Array.isArray(conditions) ? conditions : [];
-  const old = list.find((c) => isObject(c) && c.type === 'DisruptionAllowed') as Obj | undefined;
-  const since = old?.status === 'False' && typeof old.lastTransitionTime === 'string' ? old.lastTransitionTime : now;
-  const condition = { ...(old ?? {}), type: 'DisruptionAllowed', status: 'False', reason: 'InsufficientPods', message: '', lastTransitionTime: since };
-  return [...list.filter((c) => c !== old), condition];
-}
-
 /**
  * Takes one disruption from the budget `namespace/name` for pod `podName` (checkAndDecrement),
  * reading the budget afresh: refuses with 429 when it has none; a ConflictError when another
@@ -115,9 +107,12 @@ async function takeDisruption(deps: EvictionDeps, namespace: string | undefined,
     throw refused(`The disruption budget ${name} needs ${numberAt(status, 'desiredHealthy')} healthy pods and has ${numberAt(status, 'currentHealthy')} currently`);
   }
   if (dryRun) return;
-  const now = rfc3339(deps.now());
-  const next: Obj = { ...status, disruptionsAllowed: allowed - 1, disruptedPods: { ...disrupted, [podName]: now } };
-  if (allowed - 1 === 0) next.conditions = insufficient(status.conditions, now);
+  const next: Obj = { ...status, disruptionsAllowed: allowed - 1, disruptedPods: { ...disrupted, [podName]: rfc3339(deps.now()) } };
+  if (allowed - 1 === 0) {
+    // as the disruption controller would say it (UpdateDisruptionAllowedCondition)
+    const want = { type: 'DisruptionAllowed', status: 'False', reason: 'InsufficientPods', message: '', observedGeneration: numberAt(status, 'observedGeneration') };
+    next.conditions = setStatusCondition(Array.isArray(status.conditions) ? (status.conditions as StatusCondition[]) : [], want, deps.now().getTime());
+  }
   // pinned to the resourceVersion just read: another writer's change is a conflict
   await deps.pdbs!.replace(namespace, name, { ...pdb, status: next }, { subresource: 'status', fieldManager: 'kube-apiserver' });
 }

@@ -1,7 +1,7 @@
 // desiredStatus / failSafeStatus / statusUpToDate: the status written and when it is not.
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import { desiredStatus, disruptionsAllowed, failSafeStatus, setCondition, statusUpToDate } from './desired-status.js';
+import { desiredStatus, disruptionsAllowed, failSafeStatus, statusUpToDate } from './desired-status.js';
 import type { PodDisruptionBudget, PodDisruptionBudgetStatus } from './objects.js';
 
 const T0 = Date.UTC(2025, 0, 1);
@@ -81,12 +81,4 @@ test('statusUpToDate: the same status (absent vs zero, empty maps) needs no writ
   assert.equal(statusUpToDate(pdb(st), desiredStatus(pdb(st), { ...counts, currentHealthy: 2 }, T0)), false, 'counts');
   assert.equal(statusUpToDate(pdb(st), desiredStatus(pdb(st), { ...counts, disruptedPods: { a: 'x' } }, T0)), false, 'disruptedPods');
   assert.equal(statusUpToDate(pdb(), { disruptionsAllowed: 0, currentHealthy: 0, desiredHealthy: 0, expectedPods: 0 }), true);
-});
-
-test('setCondition returns a new list and leaves the input alone', () => {
-  const input = [{ type: 'DisruptionAllowed', status: 'True', lastTransitionTime: 'then', reason: 'SufficientPods', message: '' }];
-  const out = setCondition(input, { type: 'DisruptionAllowed', status: 'False', reason: 'InsufficientPods', message: '' }, T0);
-  assert.equal(input[0]!.status, 'True');
-  assert.equal(out[0]!.status, 'False');
-  assert.equal(out[0]!.lastTransitionTime, '2025-01-01T00:00:00Z');
 });

@@ -1,13 +1,12 @@
 // The status a PodDisruptionBudget should have (Kubernetes' updatePdbStatus, failSafe and the
 // DisruptionAllowed condition helpers). Pure: builds new objects, never mutates the budget.
 import { isDeepStrictEqual } from 'node:util';
-import { rfc3339 } from '../../api/time.js';
+import { setStatusCondition } from '../../api/status-condition.js';
 import {
   DISRUPTION_ALLOWED_CONDITION,
   INSUFFICIENT_PODS_REASON,
   SUFFICIENT_PODS_REASON,
   SYNC_FAILED_REASON,
-  type Condition,
   type PodDisruptionBudget,
   type PodDisruptionBudgetStatus,
 } from './objects.js';
@@ -44,7 +43,7 @@ export function desiredStatus(pdb: PodDisruptionBudget, counts: BudgetCounts, no
     currentHealthy: counts.currentHealthy,
     desiredHealthy: counts.desiredHealthy,
     expectedPods: counts.expectedPods,
-    conditions: setCondition(
+    conditions: setStatusCondition(
       pdb.status?.conditions,
       allowed > 0
         ? { type: DISRUPTION_ALLOWED_CONDITION, status: 'True', reason: SUFFICIENT_PODS_REASON, message: '', observedGeneration: generation }
@@ -63,7 +62,7 @@ export function failSafeStatus(pdb: PodDisruptionBudget, message: string, nowMs:
   return normalizeStatus({
     ...current,
     disruptionsAllowed: 0,
-    conditions: setCondition(
+    conditions: setStatusCondition(
       current.conditions,
       { type: DISRUPTION_ALLOWED_CONDITION, status: 'False', reason: SYNC_FAILED_REASON, message, observedGeneration: current.observedGeneration },
       nowMs,
@@ -74,32 +73,6 @@ export function failSafeStatus(pdb: PodDisruptionBudget, message: string, nowMs:
 /** Whether writing `status` would change nothing (absent and zero counts, empty maps and lists are alike). */
 export function statusUpToDate(pdb: PodDisruptionBudget, status: PodDisruptionBudgetStatus): boolean {
   return isDeepStrictEqual(normalizeStatus(pdb.status), normalizeStatus(status));
-}
-
-/**
- * `conditions` with `want` set as metav1's SetStatusCondition sets it: reason, message and
- * observedGeneration always replaced; lastTransitionTime = now when the condition is new or its
- * status changes, kept otherwise. Returns a new list in the same order.
- */
-export function setCondition(
-  conditions: readonly Condition[] | undefined,
-  want: Omit<Condition, 'lastTransitionTime' | 'observedGeneration'> & { observedGeneration?: number },
-  nowMs: number,
-): Condition[] {
-  const out = (conditions ?? []).map((c) => ({ ...c }));
-  const i = out.findIndex((c) => c.type === want.type);
-  const old = i < 0 ? undefined : out[i];
-  const next: Condition = {
-    type: want.type,
-    status: want.status,
-    ...(want.observedGeneration ? { observedGeneration: want.observedGeneration } : {}),
-    lastTransitionTime: old && old.status === want.status && old.lastTransitionTime ? old.lastTransitionTime : rfc3339(nowMs),
-    reason: want.reason,
-    message: want.message,
-  };
-  if (i < 0) out.push(next);
-  else out[i] = next;
-  return out;
 }
 
 /** The status in the form this controller writes: the four counts always, observedGeneration, disruptedPods and conditions only when set. */
