@@ -1,5 +1,6 @@
 // Time as the client's components see it: a clock that reads the time and sets timers, so
 // that backoff, rate limits, lease renewal and resync are tested with fake time, without sleeping.
+import { wallClock } from '../api/wall-clock.js';
 
 /** A pending timer; `cancel()` is idempotent and a cancelled timer never fires. */
 export interface TimerHandle {
@@ -13,14 +14,12 @@ export interface Clock {
   setTimeout(fn: () => void, ms: number): TimerHandle;
 }
 
-/** The real clock: Date.now and node timers (kept referenced: a component that forgets to stop keeps the process alive, and tests notice). */
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  setTimeout(fn, ms) {
-    const t = setTimeout(fn, Math.max(0, ms));
-    return { cancel: () => clearTimeout(t) };
-  },
-};
+/**
+ * The real clock: Date.now, and node timers that never fire before `ms` have passed by Date.now
+ * (api/wall-clock.ts; node's alone fire 1 ms early about one time in five). Kept referenced: a
+ * component that forgets to stop keeps the process alive, and tests notice.
+ */
+export const systemClock: Clock = wallClock;
 
 /** Resolves after `ms` on `clock`, or as soon as `signal` aborts (never rejects: cancellation is not a failure). */
 export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {

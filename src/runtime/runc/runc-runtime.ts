@@ -41,6 +41,7 @@ import type {
   RuntimeStatus,
   RuntimeVersion,
 } from '../runtime.js';
+import { wallClock } from '../../api/wall-clock.js';
 import { randomId } from '../random-id.js';
 import { NotFoundRuntimeError, RuntimeError } from '../runtime.js';
 import { attachConmon } from './attach.js';
@@ -121,13 +122,8 @@ export interface RuncRuntimeOptions {
   readonly hostPorts?: HostPortProvider;
 }
 
-const realClock: RuntimeClock = {
-  now: () => Date.now(),
-  setTimeout(fn, ms) {
-    const t = setTimeout(fn, Math.max(0, ms));
-    return { cancel: () => clearTimeout(t) };
-  },
-};
+/** Date.now, and timers that never fire before their time by it (api/wall-clock.ts). */
+const realClock: RuntimeClock = wallClock;
 
 export class RuncRuntime implements Runtime {
   private readonly clock: RuntimeClock;

@@ -28,6 +28,7 @@ import type {
   RuntimeVersion,
   SandboxState,
 } from '../runtime.js';
+import { wallClock } from '../../api/wall-clock.js';
 import { randomId } from '../random-id.js';
 import { LABEL_CONTAINER_TYPE, NotFoundRuntimeError, RuntimeError } from '../runtime.js';
 import { PodIPAllocator } from './pod-ip-allocator.js';
@@ -42,13 +43,8 @@ export const SIMULATED_RUNTIME_VERSION = '0.1';
 export const EXIT_CODE_SIGTERM = 143;
 export const EXIT_CODE_SIGKILL = 137;
 
-const realTimers: RuntimeClock = {
-  now: () => Date.now(),
-  setTimeout(fn, ms) {
-    const t = setTimeout(fn, Math.max(0, ms));
-    return { cancel: () => clearTimeout(t) };
-  },
-};
+/** Date.now, and timers that never fire before their time by it (api/wall-clock.ts). */
+const realTimers: RuntimeClock = wallClock;
 
 export interface SimulatedRuntimeOptions {
   /** default: Date.now and node timers */
