@@ -16,6 +16,7 @@ import { isObject, type KubeObject } from '../api/object.js';
 import type { SchemaNode, SchemaLookup } from '../api/openapi/schema-lookup.js';
 import { groupVersion } from '../api/resources.js';
 import type { Entry, GenericRegistry } from '../registry/generic-registry.js';
+import { cannotBeHandledMessage } from '../registry/decode-types.js';
 import { checkFields, findDuplicateFields, hasNoDuplicateFields, pruneUnknownFields } from '../registry/field-validation.js';
 import { evictPod } from './eviction.js';
 import { decodeObjectBody, mediaType, readBody, sendJSON, successStatus } from './http.js';
@@ -339,7 +340,8 @@ export class ResourceHandler {
         // A resourceVersion is a precondition only when the patch itself set one.
         if (live && pm.resourceVersion === live.metadata?.resourceVersion) delete pm.resourceVersion;
         if (schema) {
-          const unknown = checkFields(patched, schema).unknown;
+          const { unknown, typeError } = checkFields(patched, schema);
+          if (typeError !== undefined) throw new BadRequestError(cannotBeHandledMessage(reg.info.kind, reg.info.version, typeError));
           if (unknown.length && validation === 'Strict') throw strictError(unknown, []);
           if (validation === 'Warn') warnings.push(...unknown.map((u) => `unknown field "${u}"`));
           // Unknown fields are never stored, whatever the validation level.
@@ -474,7 +476,9 @@ export class ResourceHandler {
     }
     const schema = this.schemaOf(reg);
     const warnings: string[] = [];
-    const unknown = schema ? checkFields(obj, schema).unknown : [];
+    const { unknown, typeError } = schema ? checkFields(obj, schema) : { unknown: [], typeError: undefined };
+    // a value its field's type cannot take fails decoding, before any validation, in every mode
+    if (typeError !== undefined) throw new BadRequestError(cannotBeHandledMessage(r.kind, r.version, typeError));
     if (p.validation !== 'Ignore') {
       const text = p.raw !== undefined && isJsonMediaType(p.contentType) ? (typeof p.raw === 'string' ? p.raw : p.raw.toString('utf8')) : undefined;
       const dups = text === undefined || hasNoDuplicateFields(text, obj) ? [] : findDuplicateFields(text);

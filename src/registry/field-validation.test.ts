@@ -12,6 +12,7 @@ import {
   pruneUnknownFields,
   strictDecodingMessage,
 } from './field-validation.js';
+import { cannotBeHandledMessage } from './decode-types.js';
 
 function kind(group: string, version: string, k: string): SchemaNode {
   const node = schemaLookup.forKind(group, version, k);
@@ -91,6 +92,47 @@ describe('checkFields', () => {
     const root: SchemaNode = { type: 'object', property: (n) => (n === 'list' ? list : n === 'map' ? map : undefined), propertyNames: () => ['list', 'map'] };
     const obj = { list: [{ a: 'x' }, { a: 'y', b: 1 }], map: { k: { c: 2 } } };
     assert.deepEqual(checkFields(obj, root, { path: 'spec' }).unknown, ['spec.list[1].b', 'spec.map.k.c']);
+  });
+});
+
+describe('checkFields: JSON types, as Go decoding judges them', () => {
+  const pod = (container: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'p', ...extra },
+    spec: { containers: [{ name: 'c', image: 'busybox', ...container }] },
+  });
+  const podError = (o: unknown) => checkFields(o, kind('', 'v1', 'Pod')).typeError;
+
+  it('finds nothing wrong in a valid object (IntOrString and Quantity take numbers; null fits anything)', () => {
+    assert.equal(checkFields(deployment(), kind('apps', 'v1', 'Deployment')).typeError, undefined);
+    assert.equal(podError(pod({ command: null, args: ['a'], resources: { limits: { cpu: 1 } }, readinessProbe: { httpGet: { port: 'http' } } })), undefined);
+  });
+
+  it("names the value's kind, the innermost struct, the path without indices and the Go type", () => {
+    assert.equal(podError(pod({ command: [true] })), 'json: cannot unmarshal bool into Go struct field Container.spec.containers.command of type string');
+    assert.equal(podError(pod({ command: 'sh' })), 'json: cannot unmarshal string into Go struct field Container.spec.containers.command of type []string');
+    assert.equal(podError(pod({ readinessProbe: { exec: { command: [1] } } })), 'json: cannot unmarshal number into Go struct field ExecAction.spec.containers.readinessProbe.exec.command of type string');
+    assert.equal(podError(pod({}, { labels: { a: 1 } })), 'json: cannot unmarshal number into Go struct field ObjectMeta.metadata.labels of type string');
+    assert.equal(podError(pod({ ports: [{ containerPort: 1.5 }] })), 'json: cannot unmarshal number 1.5 into Go struct field ContainerPort.spec.containers.ports.containerPort of type int32');
+    assert.equal(podError(pod({ ports: [{ containerPort: 2 ** 31 }] })), `json: cannot unmarshal number ${2 ** 31} into Go struct field ContainerPort.spec.containers.ports.containerPort of type int32`);
+    assert.equal(podError(pod({ securityContext: { privileged: 'yes' } })), 'json: cannot unmarshal string into Go struct field SecurityContext.spec.containers.securityContext.privileged of type bool');
+    assert.equal(podError(pod({ resources: { limits: { cpu: true } } })), 'json: cannot unmarshal bool into Go struct field ResourceRequirements.spec.containers.resources.limits of type resource.Quantity');
+    assert.equal(podError({ spec: { containers: { name: 'c' } } }), 'json: cannot unmarshal object into Go struct field PodSpec.spec.containers of type []v1.Container');
+    assert.equal(podError({ spec: 'x' }), 'json: cannot unmarshal string into Go struct field Pod.spec of type v1.PodSpec');
+    const d = deployment();
+    (d['spec'] as Record<string, unknown>)['replicas'] = '2';
+    assert.equal(checkFields(d, kind('apps', 'v1', 'Deployment')).typeError, 'json: cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of type int32');
+  });
+
+  it('reports the first mismatch in document order and still lists unknown fields', () => {
+    const r = checkFields(pod({ imagex: 1, command: [true], args: [false] }), kind('', 'v1', 'Pod'));
+    assert.deepEqual(r.unknown, ['spec.containers[0].imagex']);
+    assert.equal(r.typeError, 'json: cannot unmarshal bool into Go struct field Container.spec.containers.command of type string');
+  });
+
+  it('words the BadRequest message as Kubernetes does', () => {
+    assert.equal(cannotBeHandledMessage('Deployment', 'v1', 'json: x'), 'Deployment in version "v1" cannot be handled as a Deployment: json: x');
   });
 });
 

@@ -13,6 +13,7 @@
 import { isMap, isScalar, isSeq, parseDocument, type Node as YamlNode } from 'yaml';
 import { isObject } from '../api/object.js';
 import type { SchemaNode } from '../api/openapi/schema-lookup.js';
+import { structName, typeMismatch, unmarshalMessage } from './decode-types.js';
 
 export type FieldValidation = 'Ignore' | 'Warn' | 'Strict';
 
@@ -31,14 +32,17 @@ export interface CheckFieldsOptions {
 const ALWAYS_KNOWN = new Set(['apiVersion', 'kind', 'metadata']);
 
 /**
- * The fields of `obj` that `root` does not know, in document order. Free-form parts (schema type
- * 'any': RawExtension, FieldsV1, x-kubernetes-preserve-unknown-fields) accept anything; a value
- * whose JSON type differs from the schema's is left to validation and not descended into.
+ * The fields of `obj` that `root` does not know, in document order, and the first value whose
+ * JSON type its field cannot take, as Go's decode error (decode-types.ts), which fails a request
+ * whatever the fieldValidation. Free-form parts (schema type 'any': RawExtension, FieldsV1,
+ * x-kubernetes-preserve-unknown-fields) accept anything; a value of the wrong type is not
+ * descended into.
  */
-export function checkFields(obj: unknown, root: SchemaNode, opts: CheckFieldsOptions = {}): { unknown: string[] } {
+export function checkFields(obj: unknown, root: SchemaNode, opts: CheckFieldsOptions = {}): { unknown: string[]; typeError?: string } {
   const unknown: string[] = [];
-  walk(obj, root, opts.path ?? '', unknown, false);
-  return { unknown };
+  const types: TypeCheck = {};
+  walk(obj, root, opts.path ?? '', unknown, false, types, '', root.definition ? structName(root.definition) : '');
+  return types.error === undefined ? { unknown } : { unknown, typeError: types.error };
 }
 
 /**
@@ -47,14 +51,24 @@ export function checkFields(obj: unknown, root: SchemaNode, opts: CheckFieldsOpt
  */
 export function pruneUnknownFields(obj: unknown, root: SchemaNode, opts: CheckFieldsOptions = {}): string[] {
   const dropped: string[] = [];
-  walk(obj, root, opts.path ?? '', dropped, true);
+  walk(obj, root, opts.path ?? '', dropped, true, undefined, '', '');
   return dropped;
 }
 
-function walk(value: unknown, node: SchemaNode, path: string, out: string[], prune: boolean): void {
+/** The first type mismatch found (Go's decoder reports the first one too). */
+interface TypeCheck {
+  error?: string;
+}
+
+/**
+ * `path` is the reported path (with list indices); with `types`, `goPath` (no indices, no map
+ * keys) and `struct` (the innermost Go struct) name a mismatch as Go's decoder does.
+ */
+function walk(value: unknown, node: SchemaNode, path: string, out: string[], prune: boolean, types: TypeCheck | undefined, goPath: string, struct: string): void {
   switch (node.type) {
     case 'object': {
       if (!isObject(value)) return;
+      const inner = node.definition ? structName(node.definition) : struct;
       for (const key of Object.keys(value)) {
         const child = node.property?.(key);
         if (!child) {
@@ -63,17 +77,32 @@ function walk(value: unknown, node: SchemaNode, path: string, out: string[], pru
           if (prune) delete value[key];
           continue;
         }
-        // scalars hold no fields: their paths are not built
         const v = value[key];
-        if (typeof v === 'object' && v !== null) walk(v, child, join(path, key), out, prune);
+        if (types && types.error === undefined) {
+          const kind = typeMismatch(v, child);
+          if (kind !== undefined) {
+            types.error = unmarshalMessage(kind, inner, join(goPath, key), child);
+            continue;
+          }
+        }
+        // scalars hold no fields: their paths are not built
+        if (typeof v === 'object' && v !== null) walk(v, child, join(path, key), out, prune, types, join(goPath, key), inner);
       }
       return;
     }
     case 'map': {
       if (!isObject(value) || !node.items) return;
+      const items = node.items;
       for (const key of Object.keys(value)) {
         const v = value[key];
-        if (typeof v === 'object' && v !== null) walk(v, node.items, join(path, key), out, prune);
+        if (types && types.error === undefined) {
+          const kind = typeMismatch(v, items);
+          if (kind !== undefined) {
+            types.error = unmarshalMessage(kind, struct, goPath, items);
+            continue;
+          }
+        }
+        if (typeof v === 'object' && v !== null) walk(v, items, join(path, key), out, prune, types, goPath, struct);
       }
       return;
     }
@@ -82,7 +111,14 @@ function walk(value: unknown, node: SchemaNode, path: string, out: string[], pru
       const items = node.items;
       for (let i = 0; i < value.length; i++) {
         const el: unknown = value[i];
-        if (typeof el === 'object' && el !== null) walk(el, items, `${path}[${i}]`, out, prune);
+        if (types && types.error === undefined) {
+          const kind = typeMismatch(el, items);
+          if (kind !== undefined) {
+            types.error = unmarshalMessage(kind, struct, goPath, items);
+            continue;
+          }
+        }
+        if (typeof el === 'object' && el !== null) walk(el, items, `${path}[${i}]`, out, prune, types, goPath, struct);
       }
       return;
     }

@@ -111,6 +111,41 @@ describe('bad input', () => {
     assert.match(strict.body.message ?? '', /unknown field "dataz"/);
   });
 
+  it('a value its field cannot hold is 400 as Go decoding words it, in every fieldValidation mode, and nothing is stored', async () => {
+    // found by hand: a Deployment whose readinessProbe.exec.command held `true` (YAML `[true]`) was
+    // stored, and then every typed client (kubectl rollout status) failed to decode it
+    const DEPLOY = '/apis/apps/v1/namespaces/default/deployments';
+    const d = (command: unknown[]) => ({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'typed' },
+      spec: {
+        selector: { matchLabels: { a: 'b' } },
+        template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'busybox', readinessProbe: { exec: { command } } }] } },
+      },
+    });
+    for (const mode of ['Ignore', 'Warn', 'Strict']) {
+      const r = await call('POST', `${DEPLOY}?fieldValidation=${mode}`, JSON.stringify(d([true])));
+      assert.equal(r.status, 400, mode);
+      assert.equal(r.body.reason, 'BadRequest');
+      assert.equal(
+        r.body.message,
+        'Deployment in version "v1" cannot be handled as a Deployment: json: cannot unmarshal bool into Go struct field ExecAction.spec.template.spec.containers.readinessProbe.exec.command of type string',
+      );
+    }
+    assert.equal((await call('GET', `${DEPLOY}/typed`)).status, 404, 'not stored');
+    const labels = await call('POST', CM, JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 't', labels: { a: 1 } } }));
+    assert.equal(labels.status, 400);
+    assert.match(labels.body.message ?? '', /cannot unmarshal number into Go struct field ObjectMeta\.metadata\.labels of type string$/);
+    // a patch whose result does not fit is refused the same way; the stored object stays as it was
+    assert.equal((await call('POST', DEPLOY, JSON.stringify(d(['true'])))).status, 201);
+    const p = await call('PATCH', `${DEPLOY}/typed`, JSON.stringify({ spec: { replicas: '3' } }), 'application/merge-patch+json');
+    assert.equal(p.status, 400);
+    assert.match(p.body.message ?? '', /cannot unmarshal string into Go struct field DeploymentSpec\.spec\.replicas of type int32$/);
+    const got = (await call('GET', `${DEPLOY}/typed`)).body as { spec?: { replicas?: unknown } };
+    assert.equal(got.spec?.replicas, 1);
+  });
+
   it('a bad label selector or field selector is 400, and the server is still healthy', async () => {
     const r = await call('GET', `${CM}?labelSelector=${encodeURIComponent('a in (b')}`);
     assert.equal(r.status, 400);

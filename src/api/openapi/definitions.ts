@@ -139,6 +139,8 @@ function buildNode(s: Schema, name: string | undefined): SchemaNode {
   const node: { -readonly [K in keyof SchemaNode]: SchemaNode[K] } = { type };
   if (name === INT_OR_STRING || name === QUANTITY || s.format === 'int-or-string') node.intOrString = true;
   if (s.description !== undefined) node.description = s.description;
+  if (name !== undefined) node.definition = name;
+  if (s.format !== undefined) node.format = s.format;
   if (s['x-kubernetes-patch-merge-key'] !== undefined) node.patchMergeKey = s['x-kubernetes-patch-merge-key'];
   if (s['x-kubernetes-patch-strategy'] !== undefined) node.patchStrategy = s['x-kubernetes-patch-strategy'];
   if (s['x-kubernetes-list-type'] !== undefined) node.listType = s['x-kubernetes-list-type'];

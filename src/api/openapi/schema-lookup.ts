@@ -28,6 +28,10 @@ export interface SchemaNode {
   /** x-kubernetes-map-type ('atomic' | 'granular') */
   readonly mapType?: 'atomic' | 'granular';
   readonly description?: string;
+  /** the Kubernetes definition this node is, e.g. `io.k8s.api.core.v1.Container` (names its Go type in decode errors) */
+  readonly definition?: string;
+  /** OpenAPI format, e.g. `int32`, `int64`, `date-time` */
+  readonly format?: string;
 }
 
 export interface SchemaLookup {
