@@ -55,3 +55,13 @@ test('moved controllers are recorded and given back by restoreMovedControllers u
   assert.ok(!existsSync(join(state, MOVED_CONTROLLERS_FILE)));
   assert.deepEqual(await restoreMovedControllers(state, async () => assert.fail('nothing recorded'), root), []);
 });
+
+test("restoreMovedControllers keeps its record when another killall removed the record's directory meanwhile", async (t) => {
+  // seen in a full test run: two data dirs' killalls at once, one failing with ENOENT on the record
+  const root = fakeRoot(t, { 'hugetlb/tasks': '', 'misc/tasks': '', 'misc/other-agent/tasks': '' });
+  const state = join(fakeRoot(t, {}), 'skiff');
+  await recordMovedControllers(state, ['misc', 'hugetlb']);
+  const restored = await restoreMovedControllers(state, async () => rmSync(state, { recursive: true, force: true }), root);
+  assert.deepEqual(restored, ['hugetlb']);
+  assert.deepEqual(JSON.parse(readFileSync(join(state, MOVED_CONTROLLERS_FILE), 'utf8')), ['misc']);
+});

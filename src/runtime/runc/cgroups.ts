@@ -153,8 +153,11 @@ export async function restoreMovedControllers(recordDir: string, run: (file: str
       left.push(c);
     }
   }
-  if (left.length) await writeFile(join(recordDir, MOVED_CONTROLLERS_FILE), JSON.stringify(left));
-  else {
+  if (left.length) {
+    // another data dir's killall may have removed the record's directory meanwhile
+    await mkdir(recordDir, { recursive: true });
+    await writeFile(join(recordDir, MOVED_CONTROLLERS_FILE), JSON.stringify(left));
+  } else {
     await rm(join(recordDir, MOVED_CONTROLLERS_FILE), { force: true });
     await rmdir(recordDir).catch(() => {}); // only when empty
   }
