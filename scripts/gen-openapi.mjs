@@ -42,6 +42,7 @@ const SERVED_GROUP_VERSIONS = [
   ['events.k8s.io', 'v1'],
   ['autoscaling', 'v1'],
   ['policy', 'v1'],
+  ['scheduling.k8s.io', 'v1'],
 ];
 
 /**
@@ -89,6 +90,7 @@ const PACKAGES = [
   { pkg: 'io.k8s.api.events.v1', ktFile: 'events/v1', group: 'events.k8s.io', version: 'v1', kinds: ['EventsV1Event'], roots: [] },
   { pkg: 'io.k8s.api.autoscaling.v1', ktFile: 'autoscaling/v1', group: 'autoscaling', version: 'v1', kinds: [], roots: [['V1Scale', [['autoscaling', 'v1', 'Scale']]]] },
   { pkg: 'io.k8s.api.policy.v1', ktFile: 'policy/v1', group: 'policy', version: 'v1', kinds: ['V1PodDisruptionBudget'], roots: [['V1Eviction', [['policy', 'v1', 'Eviction']]]] },
+  { pkg: 'io.k8s.api.scheduling.v1', ktFile: 'scheduling/v1', group: 'scheduling.k8s.io', version: 'v1', kinds: ['V1PriorityClass'], roots: [] },
 ];
 
 /** Fields the models type as string (or a map of strings) that are resource.Quantity in Kubernetes. */

@@ -59,6 +59,7 @@ export const RESOURCES: readonly ResourceInfo[] = [
   r('discovery.k8s.io', 'v1', 'EndpointSlice', 'endpointslices', true),
   r('coordination.k8s.io', 'v1', 'Lease', 'leases', true),
   r('policy', 'v1', 'PodDisruptionBudget', 'poddisruptionbudgets', true, { shortNames: ['pdb'], subresources: ['status'] }),
+  r('scheduling.k8s.io', 'v1', 'PriorityClass', 'priorityclasses', false, { shortNames: ['pc'] }),
   r('events.k8s.io', 'v1', 'Event', 'events', true, { shortNames: ['ev'] }),
 ];
 

@@ -112,6 +112,11 @@ export interface RegistryDeps {
   /** Throws NotFound if the namespace is missing, Forbidden if it is terminating (creates only). */
   readonly checkNamespace?: (namespace: string, forCreate: boolean) => Promise<void>;
   readonly onWrite?: WriteObserver;
+  /**
+   * Admission on create that reads other objects (a pod's PriorityClass): runs after defaulting,
+   * before validation; may change `obj`; throws an ApiError (Forbidden) to refuse it.
+   */
+  readonly admitCreate?: (obj: KubeObject) => Promise<void>;
 }
 
 const MAX_CAS_RETRIES = 16;
@@ -282,6 +287,7 @@ export class GenericRegistry {
     else delete meta.generation;
     this.strategy.prepareForCreate(obj, ctx);
     if (!this.strategy.prepareForCreateDefaults) this.strategy.defaults(obj, ctx);
+    if (this.deps.admitCreate) await this.deps.admitCreate(obj);
     const errors = [...this.validateMeta(obj), ...this.strategy.validate(obj, ctx)];
     if (errors.length) throw new InvalidError(this.subject(meta.name), errors);
     if (namespace && this.info.namespaced && this.deps.checkNamespace) await this.deps.checkNamespace(namespace, true);

@@ -4,6 +4,7 @@
 import { kubeDnsClusterIP } from './resources/service-allocator.js';
 import { ForbiddenError, NotFoundError, isApiError } from '../api/errors.js';
 import { isObject, type KubeObject } from '../api/object.js';
+import type { PriorityClass } from 'kubernetes-types/scheduling/v1.js';
 import type { Store } from '../storage/store.js';
 import { GenericRegistry, type WriteObserver } from './generic-registry.js';
 import { listPrefix } from './keys.js';
@@ -22,6 +23,8 @@ import { namespaceStrategy } from './resources/namespace.js';
 import { nodeStrategy } from './resources/node.js';
 import { podStrategy } from './resources/pod.js';
 import { podDisruptionBudgetStrategy } from './resources/poddisruptionbudget.js';
+import { priorityClassStrategy, SYSTEM_PRIORITY_CLASSES } from './resources/priorityclass.js';
+import { admitPodPriority, admitPriorityClass, type PriorityClassSource } from './priority-admission.js';
 import { replicaSetStrategy } from './resources/replicaset.js';
 import { secretStrategy } from './resources/secret.js';
 import { ServiceAllocator } from './resources/service-allocator.js';
@@ -63,7 +66,13 @@ export class RegistrySet {
       leaseStrategy,
       eventsV1Strategy,
       podDisruptionBudgetStrategy,
+      priorityClassStrategy,
     ];
+    // admission that reads other objects, by group/plural
+    const admission: Readonly<Record<string, (obj: KubeObject) => Promise<void>>> = {
+      '/pods': (obj) => admitPodPriority(obj, this.priorityClasses()),
+      'scheduling.k8s.io/priorityclasses': (obj) => admitPriorityClass(obj, this.priorityClasses()),
+    };
     for (const strategy of strategies) {
       const reg = new GenericRegistry({
         store: opts.store,
@@ -71,6 +80,7 @@ export class RegistrySet {
         context,
         checkNamespace: (ns, forCreate) => this.checkNamespace(ns, forCreate),
         onWrite: opts.onWrite,
+        admitCreate: admission[`${strategy.info.group}/${strategy.info.plural}`],
       });
       this.byPath.set(pathKey(strategy.info.group, strategy.info.version, strategy.info.plural), reg);
     }
@@ -99,11 +109,32 @@ export class RegistrySet {
     return [...this.byPath.values()];
   }
 
+  /** The stored PriorityClasses, as the Priority admission reads them. */
+  private priorityClasses(): PriorityClassSource {
+    const reg = this.mustGet('scheduling.k8s.io', 'v1', 'priorityclasses');
+    return {
+      get: async (name) => {
+        try {
+          return (await reg.get(undefined, name)).object as unknown as PriorityClass;
+        } catch (e) {
+          if (isApiError(e) && e.reason === 'NotFound') return undefined;
+          throw e;
+        }
+      },
+      list: async () => (await reg.list(undefined, {})).items.map((e) => e.object as unknown as PriorityClass),
+    };
+  }
+
   /** Creates what every cluster has from the start; idempotent. */
   async bootstrap(): Promise<void> {
     const namespaces = this.mustGet('', 'v1', 'namespaces');
     for (const name of SYSTEM_NAMESPACES) {
       await ignoreExists(namespaces.create(undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, { fieldManager: 'skiff-bootstrap' }));
+    }
+    // Kubernetes' built-in PriorityClasses (system-node-critical, system-cluster-critical)
+    const priorityClasses = this.mustGet('scheduling.k8s.io', 'v1', 'priorityclasses');
+    for (const pc of SYSTEM_PRIORITY_CLASSES) {
+      await ignoreExists(priorityClasses.create(undefined, structuredClone(pc) as unknown as KubeObject, { fieldManager: 'skiff-bootstrap' }));
     }
     // The `kubernetes` Service: the API's ClusterIP (first address of the service CIDR).
     const services = this.mustGet('', 'v1', 'services');

@@ -98,6 +98,28 @@ describe('workloads on simulated nodes', () => {
     await ok('delete', 'pod', 'huge');
   });
 
+  it('PriorityClasses: kubectl create priorityclass; a pod takes its class\'s priority or the global default\'s; an unknown class is refused', async () => {
+    assert.match(await ok('get', 'priorityclasses'), /system-node-critical\s+2000001000\s+false/);
+    await ok('create', 'priorityclass', 'e2e-high', '--value=1000');
+    await ok('create', 'priorityclass', 'e2e-default', '--value=7', '--global-default=true');
+    try {
+      const second = await kubectl(s, ['create', 'priorityclass', 'e2e-other', '--value=8', '--global-default=true']);
+      assert.notEqual(second.code, 0);
+      assert.match(second.stderr, /PriorityClass e2e-default is already marked as default\. Only one default can exist/);
+      await ok('run', 'prio-high', '--image=busybox', '--overrides={"spec":{"priorityClassName":"e2e-high"}}');
+      await ok('run', 'prio-default', '--image=busybox');
+      const spec = async (name: string) => JSON.parse(await ok('get', 'pod', name, '-o', 'jsonpath={.spec}')) as { priority?: number; priorityClassName?: string; preemptionPolicy?: string };
+      assert.deepEqual(await spec('prio-high'), { ...(await spec('prio-high')), priority: 1000, priorityClassName: 'e2e-high', preemptionPolicy: 'PreemptLowerPriority' });
+      assert.deepEqual(await spec('prio-default'), { ...(await spec('prio-default')), priority: 7, priorityClassName: 'e2e-default' });
+      const unknown = await kubectl(s, ['run', 'prio-unknown', '--image=busybox', '--overrides={"spec":{"priorityClassName":"nope"}}']);
+      assert.notEqual(unknown.code, 0);
+      assert.match(unknown.stderr, /Error from server \(Forbidden\): pods "prio-unknown" is forbidden: no PriorityClass with name nope was found/);
+      await ok('delete', 'pod', 'prio-high', 'prio-default', '--wait=false');
+    } finally {
+      await kubectl(s, ['delete', 'priorityclass', 'e2e-high', 'e2e-default', '--ignore-not-found']);
+    }
+  });
+
   it('Jobs complete (completions 5, parallelism 2) or fail at backoffLimit', async () => {
     const f = manifest(
       s,

@@ -46,8 +46,6 @@ test('create: status Pending with a QoS class, admission defaults, no client sta
   const spec = specOf(obj);
   assert.equal(spec.serviceAccountName, 'default');
   assert.equal(spec.serviceAccount, 'default');
-  assert.equal(spec.priority, 0);
-  assert.equal(spec.preemptionPolicy, 'PreemptLowerPriority');
   assert.equal(spec.enableServiceLinks, true);
   assert.equal(spec.restartPolicy, 'Always');
   assert.deepEqual(spec.tolerations, [

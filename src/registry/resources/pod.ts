@@ -34,9 +34,6 @@ import {
 
 const POD_INFO = findResource('', 'v1', 'pods')!;
 
-/** Priorities of the built-in PriorityClasses. */
-const SYSTEM_PRIORITIES: Readonly<Record<string, number>> = { 'system-node-critical': 2000001000, 'system-cluster-critical': 2000000000 };
-
 function specOf(obj: KubeObject): JsonObject | undefined {
   return isObject(obj.spec) ? obj.spec : undefined;
 }
@@ -108,16 +105,14 @@ export function podQOSClass(spec: unknown): 'Guaranteed' | 'Burstable' | 'BestEf
 
 /**
  * What Kubernetes' default admission chain adds to a new pod: serviceAccountName `default`
- * (ServiceAccount), priority and preemptionPolicy (Priority), and NoExecute tolerations of
- * not-ready/unreachable nodes for `defaultTolerationSeconds` (DefaultTolerationSeconds).
- * The ServiceAccount token volume is not added: skiff pods get no API credentials mounted.
+ * (ServiceAccount) and NoExecute tolerations of not-ready/unreachable nodes for
+ * `defaultTolerationSeconds` (DefaultTolerationSeconds). Priority and preemptionPolicy come
+ * from the pod's PriorityClass, which only an admission that reads the store can resolve
+ * (registry/priority-admission.ts). The ServiceAccount token volume is not added: skiff pods get
+ * no API credentials mounted.
  */
 function admitNewPod(spec: JsonObject, ctx: StrategyContext): void {
   if (stringOf(spec.serviceAccountName) === '' && stringOf(spec.serviceAccount) === '') spec.serviceAccountName = 'default';
-  if (spec.priority === undefined || spec.priority === null) {
-    spec.priority = SYSTEM_PRIORITIES[stringOf(spec.priorityClassName)] ?? 0;
-  }
-  if (spec.preemptionPolicy === undefined || spec.preemptionPolicy === null) spec.preemptionPolicy = 'PreemptLowerPriority';
 
   if (spec.tolerations !== undefined && spec.tolerations !== null && !Array.isArray(spec.tolerations)) return;
   const tolerations = objectsOf(spec.tolerations);
