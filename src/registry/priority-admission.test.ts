@@ -72,3 +72,30 @@ test('only one PriorityClass may be the global default', async () => {
     'priorityclasses.scheduling.k8s.io "second" is forbidden: PriorityClass first is already marked as default. Only one default can exist',
   );
 });
+
+test('in a RegistrySet: pods take the global default, which is listed once per PriorityClass change, not once per pod', async () => {
+  const { MemoryStore } = await import('../storage/memory.js');
+  const { RegistrySet } = await import('./registry-set.js');
+  const store = new MemoryStore();
+  const set = await RegistrySet.open({ store, config: { serviceCIDR: '198.18.128.0/17', clusterCIDR: '198.18.0.0/17', nodePortRange: [30000, 32767], defaultTolerationSeconds: 300 } });
+  await set.bootstrap();
+  let classLists = 0;
+  const list = store.list.bind(store);
+  store.list = async (prefix, opts) => {
+    if (prefix.includes('priorityclasses')) classLists++;
+    return list(prefix, opts);
+  };
+  const pods = set.mustGet('', 'v1', 'pods');
+  const classes = set.mustGet('scheduling.k8s.io', 'v1', 'priorityclasses');
+  let n = 0;
+  const newPod = async () => specOf((await pods.create('default', { apiVersion: 'v1', kind: 'Pod', metadata: { name: `p${n++}` }, spec: { containers: [{ name: 'c', image: 'busybox' }] } })).object);
+  for (let i = 0; i < 20; i++) assert.equal((await newPod()).priority, 0);
+  assert.equal(classLists, 1, 'one list for 20 pods');
+  await classes.create(undefined, { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: 'd' }, value: 42, globalDefault: true } as unknown as KubeObject);
+  const p = await newPod();
+  assert.deepEqual([p.priority, p.priorityClassName], [42, 'd'], 'a new default counts at once');
+  await classes.delete(undefined, 'd');
+  assert.deepEqual([(await newPod()).priority, (await newPod()).priorityClassName], [0, undefined], 'so does its deletion');
+  assert.equal(classLists, 3, 'one list per change');
+  await store.close();
+});
