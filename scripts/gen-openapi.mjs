@@ -43,6 +43,8 @@ const SERVED_GROUP_VERSIONS = [
   ['autoscaling', 'v1'],
   ['policy', 'v1'],
   ['scheduling.k8s.io', 'v1'],
+  ['authorization.k8s.io', 'v1'],
+  ['authentication.k8s.io', 'v1'],
 ];
 
 /**
@@ -91,6 +93,18 @@ const PACKAGES = [
   { pkg: 'io.k8s.api.autoscaling.v1', ktFile: 'autoscaling/v1', group: 'autoscaling', version: 'v1', kinds: [], roots: [['V1Scale', [['autoscaling', 'v1', 'Scale']]]] },
   { pkg: 'io.k8s.api.policy.v1', ktFile: 'policy/v1', group: 'policy', version: 'v1', kinds: ['V1PodDisruptionBudget'], roots: [['V1Eviction', [['policy', 'v1', 'Eviction']]]] },
   { pkg: 'io.k8s.api.scheduling.v1', ktFile: 'scheduling/v1', group: 'scheduling.k8s.io', version: 'v1', kinds: ['V1PriorityClass'], roots: [] },
+  {
+    pkg: 'io.k8s.api.authorization.v1',
+    ktFile: 'authorization/v1',
+    group: 'authorization.k8s.io',
+    version: 'v1',
+    kinds: [],
+    roots: [
+      ['V1SelfSubjectAccessReview', [['authorization.k8s.io', 'v1', 'SelfSubjectAccessReview']]],
+      ['V1SelfSubjectRulesReview', [['authorization.k8s.io', 'v1', 'SelfSubjectRulesReview']]],
+    ],
+  },
+  { pkg: 'io.k8s.api.authentication.v1', ktFile: 'authentication/v1', group: 'authentication.k8s.io', version: 'v1', kinds: [], roots: [['V1SelfSubjectReview', [['authentication.k8s.io', 'v1', 'SelfSubjectReview']]]] },
 ];
 
 /** Fields the models type as string (or a map of strings) that are resource.Quantity in Kubernetes. */

@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:https';
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { ApiError, BadRequestError, NotAcceptableError, NotFoundError, UnauthorizedError } from '../api/errors.js';
+import { ApiError, BadRequestError, MethodNotAllowedError, NotAcceptableError, NotFoundError, UnauthorizedError } from '../api/errors.js';
 import type { SchemaLookup } from '../api/openapi/schema-lookup.js';
 import { isPublicPath, type TokenAuthenticator } from './auth.js';
 import {
@@ -17,7 +17,9 @@ import {
   apiResourceList,
   apiVersions,
 } from './discovery.js';
-import { sendError, sendJSON } from './http.js';
+import { decodeObjectBody, readBody, sendError, sendJSON } from './http.js';
+import { answerSelfReview, isSelfReview } from './self-reviews.js';
+import { findResource } from '../api/resources.js';
 import type { KubeObject } from '../api/object.js';
 import type { Entry } from '../registry/generic-registry.js';
 import type { KeyValue } from '../storage/store.js';
@@ -201,7 +203,8 @@ export class ApiServer {
     this.inFlight++;
     try {
       if (this.stopping) throw new ApiError(503, 'ServiceUnavailable', 'the server is shutting down');
-      if (!isPublicPath(path) && !this.opts.authenticator.authenticate(req)) throw new UnauthorizedError();
+      const user = isPublicPath(path) ? undefined : this.opts.authenticator.authenticate(req);
+      if (!isPublicPath(path) && !user) throw new UnauthorizedError();
       const info = parseRequestPath(path);
       if (info.kind === 'resource') {
         verb = requestVerb(req.method ?? 'GET', info, url.searchParams);
@@ -211,9 +214,15 @@ export class ApiServer {
           this.longRunning.add(res);
           this.inFlight--;
         }
+        const review = !info.namespace && !info.name && !info.subresource ? findResource(info.group, info.version, info.resource) : undefined;
         if (isPodStream(info)) {
           if (info.subresource !== 'log') throw new BadRequestError('Upgrade request required');
           await this.podStreams.serveLog(req, res, info.namespace!, info.name!, url.searchParams);
+        } else if (review && isSelfReview(review) && user) {
+          // answered, never stored: create is the only verb
+          if (req.method !== 'POST') throw new MethodNotAllowedError('the server does not allow this method on the requested resource');
+          const body = decodeObjectBody(await readBody(req), req.headers['content-type'], review);
+          sendJSON(res, 201, answerSelfReview(review, body, user));
         } else await this.handler.handle(req, res, info, url.searchParams);
       } else if (info.kind === 'discovery') {
         this.discovery(req, res, info.legacy, info.group, info.version, `${req.headers.host ?? ''}`);

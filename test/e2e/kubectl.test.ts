@@ -173,6 +173,25 @@ describe('kubectl against skiff server', () => {
     assert.match(r.stdout, /configmap\/w1/);
   });
 
+  it('auth can-i, can-i --list and whoami (self reviews, answered and never stored)', async () => {
+    const can = await kubectl(s, ['auth', 'can-i', 'create', 'pods']);
+    assert.equal(can.code, 0, can.stderr);
+    assert.equal(can.stdout.trim(), 'yes');
+    const list = await kubectl(s, ['auth', 'can-i', '--list']);
+    assert.equal(list.code, 0, list.stderr);
+    assert.match(list.stdout, /^\*\.\*\s+\[\]\s+\[\]\s+\[\*\]$/m);
+    const me = await kubectl(s, ['auth', 'whoami']);
+    assert.equal(me.code, 0, me.stderr);
+    assert.match(me.stdout, /Username\s+admin/);
+    assert.match(me.stdout, /Groups\s+\[system:masters system:authenticated\]/);
+    const get = await kubectl(s, ['get', 'selfsubjectaccessreviews']);
+    assert.notEqual(get.code, 0);
+    assert.match(get.stderr, /MethodNotAllowed/);
+    const explain = await kubectl(s, ['explain', 'selfsubjectaccessreview.spec']);
+    assert.equal(explain.code, 0, explain.stderr);
+    assert.match(explain.stdout, /resourceAttributes/);
+  });
+
   it('explain, get --raw, and the health endpoints', async () => {
     const ex = await ok('explain', 'deployment.spec.replicas');
     assert.match(ex, /FIELD:\s+replicas/);

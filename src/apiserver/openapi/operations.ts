@@ -197,12 +197,11 @@ function resourcePaths(r: ResourceInfo): PathItem[] {
   const N = namespaced ? 'Namespaced' : '';
   const tag = tagOf(group, version);
   const gvk: GroupVersionKind = { group, version, kind };
+  const has = (verb: string) => r.verbs.includes(verb);
   const obj = def(group, version, kind);
-  const list = def(group, version, r.listKind);
   const prefix = `/${gvPathOf(group, version)}`;
   const scope = namespaced ? `${prefix}/namespaces/{namespace}` : prefix;
   const scopeParams = namespaced ? [NAMESPACE, PRETTY] : [PRETTY];
-  const has = (verb: string) => r.verbs.includes(verb);
   const base = { gvk, tag };
   const out: PathItem[] = [];
 
@@ -215,6 +214,8 @@ function resourcePaths(r: ResourceInfo): PathItem[] {
     });
   }
   if (has('list')) {
+    // only listable kinds have a List (the self reviews, create-only, have none)
+    const list = def(group, version, r.listKind);
     collection.push({
       ...base, method: 'get', action: 'list', operationId: `list${G}${N}${kind}`, description: `list or watch objects of kind ${kind}`,
       parameters: LIST_PARAMS, consumes: ANY_TYPES, produces: [...WATCH_TYPES, 'application/yaml;stream=watch'], responses: [ok(list)],
@@ -298,7 +299,7 @@ function resourcePaths(r: ResourceInfo): PathItem[] {
     out.push({
       path: `${prefix}/${plural}`,
       parameters: [...LIST_PARAMS, PRETTY],
-      operations: [{ ...base, method: 'get', action: 'list', operationId: `list${G}${kind}ForAllNamespaces`, description: `list or watch objects of kind ${kind}`, parameters: [], consumes: ANY_TYPES, produces: [...WATCH_TYPES, 'application/yaml;stream=watch'], responses: [ok(list)] }],
+      operations: [{ ...base, method: 'get', action: 'list', operationId: `list${G}${kind}ForAllNamespaces`, description: `list or watch objects of kind ${kind}`, parameters: [], consumes: ANY_TYPES, produces: [...WATCH_TYPES, 'application/yaml;stream=watch'], responses: [ok(def(group, version, r.listKind))] }],
     });
   }
   if (has('watch')) {
