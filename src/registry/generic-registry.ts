@@ -117,6 +117,8 @@ export interface RegistryDeps {
    * before validation; may change `obj`; throws an ApiError (Forbidden) to refuse it.
    */
   readonly admitCreate?: (obj: KubeObject) => Promise<void>;
+  /** The same on an update of the main resource: `obj` is the desired object, `old` the stored one; both read only. */
+  readonly admitUpdate?: (obj: KubeObject, old: KubeObject) => Promise<void>;
 }
 
 const MAX_CAS_RETRIES = 16;
@@ -387,6 +389,7 @@ export class GenericRegistry {
       const { desired, owned, once } = desiredFor(kv, live);
       const pinned = desired.metadata?.resourceVersion;
       if (pinned && pinned !== String(kv.modRevision)) throw new ConflictError(this.subject(name));
+      if (this.deps.admitUpdate && !opts.subresource) await this.deps.admitUpdate(desired, live);
       try {
         const entry = await this.writeUpdate(kv, live, owned ? desired : copyJSON(desired), opts);
         return { entry, created: false };

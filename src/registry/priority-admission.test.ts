@@ -63,14 +63,15 @@ test("an unknown class, or a priority or preemptionPolicy that is not the class'
   );
 });
 
-test('only one PriorityClass may be the global default', async () => {
-  const classes = source(cls('first', 1, { globalDefault: true }));
-  await admitPriorityClass(cls('plain', 2) as unknown as KubeObject, classes);
-  await admitPriorityClass(cls('first', 1, { globalDefault: true }) as unknown as KubeObject, classes);
-  assert.equal(
-    await refused(admitPriorityClass(cls('second', 2, { globalDefault: true }) as unknown as KubeObject, classes)),
-    'priorityclasses.scheduling.k8s.io "second" is forbidden: PriorityClass first is already marked as default. Only one default can exist',
-  );
+test('only one PriorityClass may be the global default, whether created so or updated', async () => {
+  const classes = source(cls('first', 1, { globalDefault: true }), cls('plain', 2));
+  const obj = (pc: PriorityClass) => pc as unknown as KubeObject;
+  await admitPriorityClass(obj(cls('plain', 2)), classes);
+  await admitPriorityClass(obj(cls('first', 1, { globalDefault: true })), classes);
+  const message = 'PriorityClass first is already marked as default. Only one default can exist';
+  assert.equal(await refused(admitPriorityClass(obj(cls('second', 2, { globalDefault: true })), classes)), `priorityclasses.scheduling.k8s.io "second" is forbidden: ${message}`);
+  assert.equal(await refused(admitPriorityClass(obj(cls('plain', 2, { globalDefault: true })), classes, obj(cls('plain', 2)))), `priorityclasses.scheduling.k8s.io "plain" is forbidden: ${message}`);
+  await admitPriorityClass(obj(cls('first', 1, { globalDefault: true, description: 'x' })), classes, obj(cls('first', 1, { globalDefault: true })));
 });
 
 test('in a RegistrySet: pods take the global default, which is listed once per PriorityClass change, not once per pod', async () => {

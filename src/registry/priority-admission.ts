@@ -3,7 +3,7 @@
 //   without one, from the global default class (whose name it then takes), else priority 0 and
 //   PreemptLowerPriority. A class that does not exist, or a priority / preemptionPolicy in the
 //   pod that differs from the class's, is 403 Forbidden, with Kubernetes' messages.
-// - a PriorityClass may be the global default only while no other class is.
+// - a PriorityClass may become the global default (created so, or updated) only while no other class is.
 // The scheduler's queue orders pods by spec.priority.
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { PriorityClass } from 'kubernetes-types/scheduling/v1.js';
@@ -63,10 +63,10 @@ export async function admitPodPriority(obj: KubeObject, classes: PriorityClassSo
   spec.preemptionPolicy = policy;
 }
 
-/** Refuses a second global default class (ForbiddenError). */
-export async function admitPriorityClass(obj: KubeObject, classes: PriorityClassSource): Promise<void> {
+/** Refuses a second global default class (ForbiddenError), on create and on an update that makes a class the default. */
+export async function admitPriorityClass(obj: KubeObject, classes: PriorityClassSource, old?: KubeObject): Promise<void> {
   const pc = obj as unknown as PriorityClass;
-  if (pc.globalDefault !== true) return;
+  if (pc.globalDefault !== true || (old as PriorityClass | undefined)?.globalDefault === true) return;
   const current = await globalDefault(classes);
   if (current && current.metadata?.name !== pc.metadata?.name) {
     throw refuse('priorityclasses.scheduling.k8s.io', pc.metadata?.name, `PriorityClass ${current.metadata?.name ?? ''} is already marked as default. Only one default can exist`);

@@ -84,6 +84,7 @@ export class RegistrySet {
         checkNamespace: (ns, forCreate) => this.checkNamespace(ns, forCreate),
         onWrite: opts.onWrite,
         admitCreate: admission[`${strategy.info.group}/${strategy.info.plural}`],
+        admitUpdate: strategy === priorityClassStrategy ? (obj, old) => admitPriorityClass(obj, this.priorityClasses(), old) : undefined,
       });
       this.byPath.set(pathKey(strategy.info.group, strategy.info.version, strategy.info.plural), reg);
     }

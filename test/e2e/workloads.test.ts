@@ -106,6 +106,9 @@ describe('workloads on simulated nodes', () => {
       const second = await kubectl(s, ['create', 'priorityclass', 'e2e-other', '--value=8', '--global-default=true']);
       assert.notEqual(second.code, 0);
       assert.match(second.stderr, /PriorityClass e2e-default is already marked as default\. Only one default can exist/);
+      const patched = await kubectl(s, ['patch', 'priorityclass', 'e2e-high', '-p', '{"globalDefault":true}']);
+      assert.notEqual(patched.code, 0, 'nor may an update make a second default');
+      assert.match(patched.stderr, /PriorityClass e2e-default is already marked as default/);
       await ok('run', 'prio-high', '--image=busybox', '--overrides={"spec":{"priorityClassName":"e2e-high"}}');
       await ok('run', 'prio-default', '--image=busybox');
       const spec = async (name: string) => JSON.parse(await ok('get', 'pod', name, '-o', 'jsonpath={.spec}')) as { priority?: number; priorityClassName?: string; preemptionPolicy?: string };
