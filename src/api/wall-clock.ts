@@ -5,27 +5,42 @@
 // Date.now does: measured here, one timer in five fires 1 ms before `Date.now() + ms`. Code that
 // sets a timer for the moment a deadline passes and then checks `now() >= deadline` (a simulated
 // readiness delay, say) would find it not yet passed, and nothing would look again. So a timer
-// that fires early by Date.now is set again for the rest, and its callback runs only once the
-// wall clock agrees. (Timers may still fire late, as any timer.)
+// that fires a few milliseconds early by Date.now is set again for the rest. (Timers may still
+// fire late, as any timer.)
+//
+// The wait itself is measured on the monotonic clock: a wall clock set back (NTP, a resumed VM)
+// does not hold timers up, and waits longer than node's limit (2^31 - 1 ms, ~24.8 days; node
+// turns longer ones into 1 ms) are waited in parts. An infinite wait never fires.
 
 export interface WallClockTimer {
   /** Idempotent; a cancelled timer never fires. */
   cancel(): void;
 }
 
-/** Calls `fn` once, when at least `ms` milliseconds have passed by Date.now (kept referenced, as node's timers). */
+/** The longest delay node's setTimeout takes as it is. */
+const MAX_NODE_DELAY_MS = 2 ** 31 - 1;
+/** How early by Date.now a timer may find itself and still be set again for the rest (node's are 1 ms early); more means the wall clock was set back, and the timer fires. */
+const WALL_SLACK_MS = 5;
+
+/** Calls `fn` once, when at least `ms` milliseconds have passed (kept referenced, as node's timers). */
 export function wallClockTimeout(fn: () => void, ms: number): WallClockTimer {
-  const wait = Math.max(0, ms);
+  const wait = Number.isNaN(ms) ? 0 : Math.max(0, ms);
+  const start = performance.now();
   const due = Date.now() + wait;
   let cancelled = false;
   let timer: NodeJS.Timeout;
+  const arm = (delay: number) => {
+    timer = setTimeout(fire, Math.min(Math.max(0, delay), MAX_NODE_DELAY_MS));
+  };
   const fire = () => {
     if (cancelled) return;
-    const left = due - Date.now();
-    if (left > 0) timer = setTimeout(fire, left);
-    else fn();
+    const monotonicLeft = wait - (performance.now() - start);
+    if (monotonicLeft >= 1) return arm(monotonicLeft); // a long wait's next part
+    const wallLeft = due - Date.now();
+    if (wallLeft > 0 && wallLeft <= WALL_SLACK_MS) return arm(wallLeft);
+    fn();
   };
-  timer = setTimeout(fire, wait);
+  arm(wait);
   return {
     cancel() {
       cancelled = true;
