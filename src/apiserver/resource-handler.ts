@@ -235,7 +235,8 @@ export class ResourceHandler {
    * is checked for duplicate fields when given.
    */
   async createObject(reg: GenericRegistry, ns: string | undefined, obj: Record<string, unknown>, p: WriteParams & BodyText): Promise<{ entry: Entry; warnings: string[] }> {
-    const { body, warnings } = this.admitBody(reg, obj, p);
+    const { body, warnings, typeError } = this.admitBody(reg, obj, p);
+    if (typeError !== undefined) throw typeErrorOf(reg, typeError);
     checkNamespaceMatch(body, ns);
     const owned = ownedJSON(p);
     const entry = await reg.create(ns, body as KubeObject, { dryRun: p.dryRun, fieldManager: p.fieldManager, owned });
@@ -266,7 +267,8 @@ export class ResourceHandler {
     subresource: string | undefined,
     p: WriteParams & BodyText,
   ): Promise<{ entry: Entry; created: boolean; warnings: string[] }> {
-    const { body, warnings } = this.admitBody(reg, obj, p);
+    const { body, warnings, typeError } = this.admitBody(reg, obj, p);
+    if (typeError !== undefined && !(await this.storedWithTypeError(reg, ns, name))) throw typeErrorOf(reg, typeError);
     checkNamespaceMatch(body, ns);
     const meta = isObject(body.metadata) ? body.metadata : undefined;
     if (meta?.name !== undefined && meta.name !== name) {
@@ -341,7 +343,7 @@ export class ResourceHandler {
         if (live && pm.resourceVersion === live.metadata?.resourceVersion) delete pm.resourceVersion;
         if (schema) {
           const { unknown, typeError } = checkFields(patched, schema);
-          if (typeError !== undefined) throw new BadRequestError(cannotBeHandledMessage(reg.info.kind, reg.info.version, typeError));
+          if (typeError !== undefined && !(live && checkFields(live, schema).typeError !== undefined)) throw typeErrorOf(reg, typeError);
           if (unknown.length && validation === 'Strict') throw strictError(unknown, []);
           if (validation === 'Warn') warnings.push(...unknown.map((u) => `unknown field "${u}"`));
           // Unknown fields are never stored, whatever the validation level.
@@ -465,7 +467,7 @@ export class ResourceHandler {
    * Kind/apiVersion checks and fieldValidation for create/update bodies; returns the body to
    * store (unknown fields pruned; a copy unless `p.owned`) and the warnings.
    */
-  private admitBody(reg: GenericRegistry, obj: Record<string, unknown>, p: WriteParams & BodyText): { body: Record<string, unknown>; warnings: string[] } {
+  private admitBody(reg: GenericRegistry, obj: Record<string, unknown>, p: WriteParams & BodyText): { body: Record<string, unknown>; warnings: string[]; typeError?: string } {
     const r = reg.info;
     const gv = groupVersion(r);
     if (obj.kind !== undefined && obj.kind !== r.kind) {
@@ -476,9 +478,8 @@ export class ResourceHandler {
     }
     const schema = this.schemaOf(reg);
     const warnings: string[] = [];
+    // a value its field's type cannot take fails decoding (the caller throws typeErrorOf), in every mode
     const { unknown, typeError } = schema ? checkFields(obj, schema) : { unknown: [], typeError: undefined };
-    // a value its field's type cannot take fails decoding, before any validation, in every mode
-    if (typeError !== undefined) throw new BadRequestError(cannotBeHandledMessage(r.kind, r.version, typeError));
     if (p.validation !== 'Ignore') {
       const text = p.raw !== undefined && isJsonMediaType(p.contentType) ? (typeof p.raw === 'string' ? p.raw : p.raw.toString('utf8')) : undefined;
       const dups = text === undefined || hasNoDuplicateFields(text, obj) ? [] : findDuplicateFields(text);
@@ -490,7 +491,22 @@ export class ResourceHandler {
     body.kind = r.kind;
     // Unknown fields are never stored, whatever the validation level.
     if (schema && unknown.length) pruneUnknownFields(body, schema);
-    return { body, warnings };
+    return typeError === undefined ? { body, warnings } : { body, warnings, typeError };
+  }
+
+  /**
+   * Whether the stored object already holds a value of the wrong JSON type: one stored before
+   * skiff checked types. Writes to it are not refused for that (they would all be, status and
+   * finalizer writes included, and the object could never be changed or deleted gracefully).
+   */
+  private async storedWithTypeError(reg: GenericRegistry, ns: string | undefined, name: string): Promise<boolean> {
+    const schema = this.schemaOf(reg);
+    if (!schema) return false;
+    try {
+      return checkFields((await reg.get(ns, name)).object, schema).typeError !== undefined;
+    } catch {
+      return false;
+    }
   }
 }
 
@@ -525,6 +541,11 @@ function ownedJSON(p: BodyText): boolean {
 
 function isJsonMediaType(contentType: string | undefined): boolean {
   return !contentType || mediaType(contentType) === 'application/json';
+}
+
+/** Go decoding's refusal of a value its field's type cannot take: 400, `<Kind> in version "<v>" cannot be handled as a <Kind>: json: ...`. */
+function typeErrorOf(reg: GenericRegistry, typeError: string): ApiError {
+  return new BadRequestError(cannotBeHandledMessage(reg.info.kind, reg.info.version, typeError));
 }
 
 function strictError(unknown: string[], dups: string[]): ApiError {

@@ -13,6 +13,9 @@ import type { SchemaNode } from '../api/openapi/schema-lookup.js';
 
 const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
+/** 2^63: int64 holds [-2^63, 2^63) */
+const INT64_LIMIT = 2 ** 63;
+const INT_OR_STRING = 'io.k8s.apimachinery.pkg.util.intstr.IntOrString';
 
 /** Go's name of a JSON value's kind in decode errors: `bool`, `number`, `string`, `array`, `object`. */
 export function jsonKind(v: unknown): string {
@@ -36,10 +39,15 @@ export function typeMismatch(v: unknown, node: SchemaNode): string | undefined {
     case 'array':
       return Array.isArray(v) ? undefined : jsonKind(v);
     case 'string':
-      return typeof v === 'string' || (node.intOrString && typeof v === 'number') ? undefined : jsonKind(v);
+      if (typeof v === 'string') return undefined;
+      if (node.intOrString && typeof v === 'number') {
+        // an IntOrString's number is an int32; a Quantity's may be any number
+        return node.definition !== INT_OR_STRING || (Number.isInteger(v) && v >= INT32_MIN && v <= INT32_MAX) ? undefined : `number ${v}`;
+      }
+      return jsonKind(v);
     case 'integer':
       if (typeof v !== 'number') return jsonKind(v);
-      if (!Number.isInteger(v) || (node.format === 'int32' && (v < INT32_MIN || v > INT32_MAX))) return `number ${v}`;
+      if (!Number.isInteger(v) || (node.format === 'int32' ? v < INT32_MIN || v > INT32_MAX : v < -INT64_LIMIT || v >= INT64_LIMIT)) return `number ${v}`;
       return undefined;
     case 'number':
       return typeof v === 'number' ? undefined : jsonKind(v);

@@ -116,6 +116,9 @@ describe('checkFields: JSON types, as Go decoding judges them', () => {
     assert.equal(podError(pod({}, { labels: { a: 1 } })), 'json: cannot unmarshal number into Go struct field ObjectMeta.metadata.labels of type string');
     assert.equal(podError(pod({ ports: [{ containerPort: 1.5 }] })), 'json: cannot unmarshal number 1.5 into Go struct field ContainerPort.spec.containers.ports.containerPort of type int32');
     assert.equal(podError(pod({ ports: [{ containerPort: 2 ** 31 }] })), `json: cannot unmarshal number ${2 ** 31} into Go struct field ContainerPort.spec.containers.ports.containerPort of type int32`);
+    assert.equal(podError({ spec: { terminationGracePeriodSeconds: 1e300 } }), 'json: cannot unmarshal number 1e+300 into Go struct field PodSpec.spec.terminationGracePeriodSeconds of type int64');
+    assert.equal(podError(pod({ readinessProbe: { httpGet: { port: 1.5 } } })), 'json: cannot unmarshal number 1.5 into Go struct field HTTPGetAction.spec.containers.readinessProbe.httpGet.port of type intstr.IntOrString');
+    assert.equal(podError(pod({ resources: { requests: { cpu: 0.5 } } })), undefined, 'a Quantity may be any number');
     assert.equal(podError(pod({ securityContext: { privileged: 'yes' } })), 'json: cannot unmarshal string into Go struct field SecurityContext.spec.containers.securityContext.privileged of type bool');
     assert.equal(podError(pod({ resources: { limits: { cpu: true } } })), 'json: cannot unmarshal bool into Go struct field ResourceRequirements.spec.containers.resources.limits of type resource.Quantity');
     assert.equal(podError({ spec: { containers: { name: 'c' } } }), 'json: cannot unmarshal object into Go struct field PodSpec.spec.containers of type []v1.Container');
