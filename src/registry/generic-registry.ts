@@ -119,6 +119,8 @@ export interface RegistryDeps {
   readonly admitCreate?: (obj: KubeObject) => Promise<void>;
   /** The same on an update of the main resource: `obj` is the desired object, `old` the stored one; both read only. */
   readonly admitUpdate?: (obj: KubeObject, old: KubeObject) => Promise<void>;
+  /** Refuses the deletion of `name` by throwing an ApiError (Forbidden), before anything is read. */
+  readonly admitDelete?: (name: string) => void;
 }
 
 const MAX_CAS_RETRIES = 16;
@@ -490,6 +492,7 @@ export class GenericRegistry {
   }
 
   async delete(namespace: string | undefined, name: string, opts: DeleteOptions = {}): Promise<DeleteResult> {
+    this.deps.admitDelete?.(name);
     const key = objectStoreKey(this.storageInfo, namespace, name);
     for (let attempt = 0; ; attempt++) {
       const kv = await this.store.get(key);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { PriorityClass } from 'kubernetes-types/scheduling/v1.js';
 import { ApiError } from '../api/errors.js';
 import type { KubeObject } from '../api/object.js';
-import { admitPodPriority, admitPriorityClass, type PriorityClassSource } from './priority-admission.js';
+import { admitPodPriority, admitPriorityClass, admitPriorityClassDelete, type PriorityClassSource } from './priority-admission.js';
 
 function source(...classes: PriorityClass[]): PriorityClassSource {
   return {
@@ -99,4 +99,14 @@ test('in a RegistrySet: pods take the global default, which is listed once per P
   assert.deepEqual([(await newPod()).priority, (await newPod()).priorityClassName], [0, undefined], 'so does its deletion');
   assert.equal(classLists, 3, 'one list per change');
   await store.close();
+});
+
+test('the built-in classes cannot be deleted (403); others can', () => {
+  for (const name of ['system-node-critical', 'system-cluster-critical']) {
+    assert.throws(
+      () => admitPriorityClassDelete(name),
+      (e: unknown) => e instanceof ApiError && e.code === 403 && e.message === `priorityclasses.scheduling.k8s.io "${name}" is forbidden: this is a system priority class and cannot be deleted`,
+    );
+  }
+  admitPriorityClassDelete('high');
 });

@@ -3,14 +3,15 @@
 //   without one, from the global default class (whose name it then takes), else priority 0 and
 //   PreemptLowerPriority. A class that does not exist, or a priority / preemptionPolicy in the
 //   pod that differs from the class's, is 403 Forbidden, with Kubernetes' messages.
-// - a PriorityClass may become the global default (created so, or updated) only while no other class is.
+// - a PriorityClass may become the global default (created so, or updated) only while no other class is;
+//   the built-in classes cannot be deleted.
 // The scheduler's queue orders pods by spec.priority.
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { PriorityClass } from 'kubernetes-types/scheduling/v1.js';
 import { ForbiddenError } from '../api/errors.js';
 import type { KubeObject } from '../api/object.js';
 import { isObject } from '../api/object.js';
-import { DEFAULT_PREEMPTION_POLICY } from './resources/priorityclass.js';
+import { DEFAULT_PREEMPTION_POLICY, SYSTEM_PRIORITY_CLASSES } from './resources/priorityclass.js';
 
 /** What the admission reads: the stored PriorityClasses. */
 export interface PriorityClassSource {
@@ -70,5 +71,12 @@ export async function admitPriorityClass(obj: KubeObject, classes: PriorityClass
   const current = await globalDefault(classes);
   if (current && current.metadata?.name !== pc.metadata?.name) {
     throw refuse('priorityclasses.scheduling.k8s.io', pc.metadata?.name, `PriorityClass ${current.metadata?.name ?? ''} is already marked as default. Only one default can exist`);
+  }
+}
+
+/** Refuses to delete a built-in class (ForbiddenError), as Kubernetes' PriorityClass storage. */
+export function admitPriorityClassDelete(name: string): void {
+  if (SYSTEM_PRIORITY_CLASSES.some((pc) => pc.metadata?.name === name)) {
+    throw refuse('priorityclasses.scheduling.k8s.io', name, 'this is a system priority class and cannot be deleted');
   }
 }

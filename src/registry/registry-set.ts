@@ -24,7 +24,7 @@ import { nodeStrategy } from './resources/node.js';
 import { podStrategy } from './resources/pod.js';
 import { podDisruptionBudgetStrategy } from './resources/poddisruptionbudget.js';
 import { priorityClassStrategy, SYSTEM_PRIORITY_CLASSES } from './resources/priorityclass.js';
-import { admitPodPriority, admitPriorityClass, type PriorityClassSource } from './priority-admission.js';
+import { admitPodPriority, admitPriorityClass, admitPriorityClassDelete, type PriorityClassSource } from './priority-admission.js';
 import { replicaSetStrategy } from './resources/replicaset.js';
 import { secretStrategy } from './resources/secret.js';
 import { ServiceAllocator } from './resources/service-allocator.js';
@@ -85,6 +85,7 @@ export class RegistrySet {
         onWrite: opts.onWrite,
         admitCreate: admission[`${strategy.info.group}/${strategy.info.plural}`],
         admitUpdate: strategy === priorityClassStrategy ? (obj, old) => admitPriorityClass(obj, this.priorityClasses(), old) : undefined,
+        admitDelete: strategy === priorityClassStrategy ? admitPriorityClassDelete : undefined,
       });
       this.byPath.set(pathKey(strategy.info.group, strategy.info.version, strategy.info.plural), reg);
     }

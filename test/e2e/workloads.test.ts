@@ -106,6 +106,9 @@ describe('workloads on simulated nodes', () => {
       const second = await kubectl(s, ['create', 'priorityclass', 'e2e-other', '--value=8', '--global-default=true']);
       assert.notEqual(second.code, 0);
       assert.match(second.stderr, /PriorityClass e2e-default is already marked as default\. Only one default can exist/);
+      const system = await kubectl(s, ['delete', 'priorityclass', 'system-node-critical']);
+      assert.notEqual(system.code, 0);
+      assert.match(system.stderr, /this is a system priority class and cannot be deleted/);
       const patched = await kubectl(s, ['patch', 'priorityclass', 'e2e-high', '-p', '{"globalDefault":true}']);
       assert.notEqual(patched.code, 0, 'nor may an update make a second default');
       assert.match(patched.stderr, /PriorityClass e2e-default is already marked as default/);

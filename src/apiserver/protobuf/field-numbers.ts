@@ -358,7 +358,7 @@ export const FIELD_NUMBERS: Readonly<Record<string, Readonly<Record<number, stri
   'io.k8s.api.events.v1.EventSeries': { 1: 'count!', 2: 'lastObservedTime' },
   'io.k8s.api.policy.v1.Eviction': { 1: 'metadata', 2: 'deleteOptions' },
   'io.k8s.api.policy.v1.PodDisruptionBudget': { 1: 'metadata', 2: 'spec', 3: 'status' },
-  'io.k8s.api.scheduling.v1.PriorityClass': { 1: 'metadata', 2: 'value!', 3: 'globalDefault!', 4: 'description!', 5: 'preemptionPolicy' },
+  'io.k8s.api.scheduling.v1.PriorityClass': { 1: 'metadata', 2: 'value!', 3: 'globalDefault', 4: 'description', 5: 'preemptionPolicy!' },
   'io.k8s.api.authorization.v1.SelfSubjectAccessReview': { 1: 'metadata', 2: 'spec', 3: 'status' },
   'io.k8s.api.authorization.v1.SelfSubjectAccessReviewSpec': { 1: 'resourceAttributes', 2: 'nonResourceAttributes' },
   'io.k8s.api.authorization.v1.ResourceAttributes': {

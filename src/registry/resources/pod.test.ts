@@ -362,3 +362,15 @@ test('create: prepareForCreate leaves the pod fully defaulted (the registry does
     assert.equal((obj.spec as JsonObject).serviceAccount, 'default');
   }
 });
+
+test('update: a replacement that leaves out priority and preemptionPolicy keeps the ones the Priority admission set', () => {
+  const { obj: old } = create(pod());
+  const stored = structuredClone(old);
+  Object.assign(specOf(stored), { priority: 1000, preemptionPolicy: 'Never' });
+  const { obj, errors } = update(stored, (o) => {
+    delete specOf(o).priority;
+    delete specOf(o).preemptionPolicy;
+  });
+  assert.deepEqual(errors, []);
+  assert.deepEqual([specOf(obj).priority, specOf(obj).preemptionPolicy], [1000, 'Never']);
+});

@@ -415,6 +415,13 @@ export const podStrategy: Strategy = {
 
   prepareForUpdate(newObj, oldObj) {
     keepStatus(newObj, oldObj);
+    // the Priority admission set these on create; an update that leaves them out keeps them (as its Update does)
+    const spec = specOf(newObj);
+    const old = specOf(oldObj);
+    if (spec && old) {
+      if ((spec.priority === undefined || spec.priority === null) && old.priority !== undefined) spec.priority = old.priority;
+      if ((spec.preemptionPolicy === undefined || spec.preemptionPolicy === null) && old.preemptionPolicy !== undefined) spec.preemptionPolicy = old.preemptionPolicy;
+    }
   },
 
   validate(obj) {

@@ -23,7 +23,6 @@ test('validation: a value, at most 1e9 for user classes; system- names only for 
   assert.deepEqual(errors(pc('high', { value: 1_000_000_000, preemptionPolicy: 'Never' })), []);
   assert.deepEqual(errors(pc('neg', { value: -5 })), []);
   for (const s of SYSTEM_PRIORITY_CLASSES) assert.deepEqual(errors(s as unknown as KubeObject), [], s.metadata?.name);
-  assert.deepEqual(errors(pc('x', {})), ['value: Required value']);
   assert.deepEqual(errors(pc('huge', { value: 1_000_000_001 })), ['value: Forbidden: maximum allowed value of a user defined priority is 1000000000']);
   assert.deepEqual(errors(pc('system-x', { value: 5 })), [
     "metadata.name: Forbidden: priority class names with 'system-' prefix are reserved for system use only. error: system-x is not a known system priority class",
@@ -38,6 +37,10 @@ test('defaults PreemptLowerPriority; value and preemptionPolicy are immutable; t
   const obj = pc('high', { value: 10 });
   strategy.defaults(obj, ctx);
   assert.equal((obj as { preemptionPolicy?: string }).preemptionPolicy, 'PreemptLowerPriority');
+  const bare = pc('zero', {});
+  strategy.defaults(bare, ctx);
+  strategy.prepareForCreate(bare, ctx);
+  assert.deepEqual([(bare as { value?: number }).value, bare.metadata?.generation, errors(bare)], [0, 1, []], 'value is a plain int32: absent is 0');
   const changed = pc('high', { value: 11, preemptionPolicy: 'Never', description: 'new' });
   assert.deepEqual(strategy.validateUpdate(changed, obj, ctx).map(formatFieldError), [
     'value: Forbidden: may not be changed in an update.',

@@ -5,7 +5,7 @@
 // What a pod's priorityClassName turns into is the Priority admission's (priority-admission.ts).
 import type { PriorityClass } from 'kubernetes-types/scheduling/v1.js';
 import type { FieldError } from '../../api/field-errors.js';
-import { forbidden, invalid, notSupported, required } from '../../api/field-errors.js';
+import { forbidden, invalid, notSupported } from '../../api/field-errors.js';
 import type { KubeObject } from '../../api/object.js';
 import { findResource } from '../../api/resources.js';
 import type { Strategy } from '../strategy.js';
@@ -43,9 +43,7 @@ function validatePriorityClass(obj: KubeObject): FieldError[] {
   const pc = obj as unknown as PriorityClass;
   const errs: FieldError[] = [];
   const name = pc.metadata?.name ?? '';
-  if (typeof pc.value !== 'number') {
-    errs.push(required('value'));
-  } else if (name.startsWith(SYSTEM_PRIORITY_CLASS_PREFIX)) {
+  if (name.startsWith(SYSTEM_PRIORITY_CLASS_PREFIX)) {
     const known = SYSTEM_PRIORITY_CLASSES.find((s) => s.metadata?.name === name);
     const why = !known ? `${name} is not a known system priority class` : known.value !== pc.value ? `value of ${name} PriorityClass must be ${known.value}` : pc.globalDefault ? `globalDefault of ${name} PriorityClass must be false` : '';
     if (why) errs.push(forbidden('metadata.name', `priority class names with '${SYSTEM_PRIORITY_CLASS_PREFIX}' prefix are reserved for system use only. error: ${why}`));
@@ -62,11 +60,16 @@ export const priorityClassStrategy: Strategy = {
   info: INFO,
 
   defaults(obj) {
-    const pc = obj as unknown as PriorityClass;
-    if (pc.preemptionPolicy === undefined || pc.preemptionPolicy === null) (obj as { preemptionPolicy?: string }).preemptionPolicy = DEFAULT_PREEMPTION_POLICY;
+    const pc = obj as unknown as { value?: number | null; preemptionPolicy?: string | null };
+    // `value` is a plain int32 in Go: absent is 0
+    if (pc.value === undefined || pc.value === null) pc.value = 0;
+    if (pc.preemptionPolicy === undefined || pc.preemptionPolicy === null) pc.preemptionPolicy = DEFAULT_PREEMPTION_POLICY;
   },
 
-  prepareForCreate() {},
+  prepareForCreate(obj) {
+    // as Kubernetes' PrepareForCreate, although a PriorityClass has no spec
+    (obj.metadata ??= {}).generation = 1;
+  },
 
   prepareForUpdate() {},
 
