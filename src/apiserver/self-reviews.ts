@@ -8,7 +8,7 @@
 // without a valid token never gets here (401).
 import type { ResourceInfo } from '../api/resources.js';
 import { BadRequestError, InvalidError } from '../api/errors.js';
-import { required } from '../api/field-errors.js';
+import { invalid } from '../api/field-errors.js';
 import { isObject } from '../api/object.js';
 import type { User } from './auth.js';
 
@@ -39,8 +39,8 @@ export function answerSelfReview(info: ResourceInfo, body: Record<string, unknow
           { resource: info.plural, group: info.group, kind: info.kind, name: '' },
           [
             resource
-              ? { type: 'FieldValueInvalid', field: 'spec.nonResourceAttributes', badValue: spec.nonResourceAttributes, detail: 'cannot be specified in combination with resourceAttributes' }
-              : required('spec.resourceAttributes', 'exactly one of nonResourceAttributes or resourceAttributes must be specified'),
+              ? invalid('spec.nonResourceAttributes', spec.nonResourceAttributes, 'cannot be specified in combination with resourceAttributes')
+              : invalid('spec.resourceAttributes', spec.nonResourceAttributes ?? null, 'exactly one of nonResourceAttributes or resourceAttributes must be specified'),
           ],
         );
       }
