@@ -2,7 +2,7 @@
 // and removing them. Containers get cgroupsPath `/<parent>/<containerId>`; runc creates and
 // deletes the container's own directory, the parent is removed by killall.
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export const CGROUP_ROOT = '/sys/fs/cgroup';
@@ -104,7 +104,19 @@ export async function recordMovedControllers(recordDir: string, controllers: rea
   if (controllers.length === 0) return;
   await mkdir(recordDir, { recursive: true });
   const known = await movedControllers(recordDir);
-  await writeFile(join(recordDir, MOVED_CONTROLLERS_FILE), JSON.stringify([...new Set([...known, ...controllers])]));
+  await writeRecord(recordDir, [...new Set([...known, ...controllers])]);
+}
+
+/**
+ * Replaces the record at once (a temp file renamed over it): another process's killall or agent
+ * reading it meanwhile sees the old list or the new one, never a truncated file (read as empty,
+ * which would forget controllers still moved).
+ */
+async function writeRecord(recordDir: string, controllers: readonly string[]): Promise<void> {
+  const file = join(recordDir, MOVED_CONTROLLERS_FILE);
+  const temp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  await writeFile(temp, JSON.stringify(controllers));
+  await rename(temp, file);
 }
 
 async function movedControllers(recordDir: string): Promise<string[]> {
@@ -156,7 +168,7 @@ export async function restoreMovedControllers(recordDir: string, run: (file: str
   if (left.length) {
     // another data dir's killall may have removed the record's directory meanwhile
     await mkdir(recordDir, { recursive: true });
-    await writeFile(join(recordDir, MOVED_CONTROLLERS_FILE), JSON.stringify(left));
+    await writeRecord(recordDir, left);
   } else {
     await rm(join(recordDir, MOVED_CONTROLLERS_FILE), { force: true });
     await rmdir(recordDir).catch(() => {}); // only when empty
