@@ -291,10 +291,12 @@ export class GenericRegistry {
     else delete meta.generation;
     this.strategy.prepareForCreate(obj, ctx);
     if (!this.strategy.prepareForCreateDefaults) this.strategy.defaults(obj, ctx);
+    // as Kubernetes' admission chain: the namespace's lifecycle first, then the other admission
+    // plugins, all before validation
+    if (namespace && this.info.namespaced && this.deps.checkNamespace) await this.deps.checkNamespace(namespace, true);
     if (this.deps.admitCreate) await this.deps.admitCreate(obj);
     const errors = [...this.validateMeta(obj), ...this.strategy.validate(obj, ctx)];
     if (errors.length) throw new InvalidError(this.subject(meta.name), errors);
-    if (namespace && this.info.namespaced && this.deps.checkNamespace) await this.deps.checkNamespace(namespace, true);
 
     this.strategy.allocation?.allocate(obj);
     try {

@@ -110,3 +110,16 @@ test('the built-in classes cannot be deleted (403); others can', () => {
   }
   admitPriorityClassDelete('high');
 });
+
+test('in a RegistrySet: a missing namespace is reported before an unknown class (404, as the NamespaceLifecycle admission runs first)', async () => {
+  const { MemoryStore } = await import('../storage/memory.js');
+  const { RegistrySet } = await import('./registry-set.js');
+  const store = new MemoryStore();
+  const set = await RegistrySet.open({ store, config: { serviceCIDR: '198.18.128.0/17', clusterCIDR: '198.18.0.0/17', nodePortRange: [30000, 32767], defaultTolerationSeconds: 300 } });
+  await set.bootstrap();
+  const pods = set.mustGet('', 'v1', 'pods');
+  const p = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { priorityClassName: 'nope', containers: [{ name: 'c', image: 'busybox' }] } };
+  await assert.rejects(pods.create('missing', structuredClone(p)), (e: unknown) => e instanceof ApiError && e.code === 404 && /namespaces "missing" not found/.test(e.message));
+  await assert.rejects(pods.create('default', structuredClone(p)), (e: unknown) => e instanceof ApiError && e.code === 403);
+  await store.close();
+});
