@@ -9,13 +9,13 @@
 // the struct is the innermost one that holds the field; a list's or map's element that does not
 // fit names the list or map field and the element's type. null fits every field (Go leaves the
 // zero value). IntOrString and Quantity take strings and numbers; 'any' takes everything.
+import { INT_OR_STRING } from '../api/openapi/definitions.js';
 import type { SchemaNode } from '../api/openapi/schema-lookup.js';
 
 const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
 /** 2^63: int64 holds [-2^63, 2^63) */
 const INT64_LIMIT = 2 ** 63;
-const INT_OR_STRING = 'io.k8s.apimachinery.pkg.util.intstr.IntOrString';
 
 /** Go's name of a JSON value's kind in decode errors: `bool`, `number`, `string`, `array`, `object`. */
 export function jsonKind(v: unknown): string {
