@@ -5,8 +5,8 @@ import { kubeDnsClusterIP } from './resources/service-allocator.js';
 import { ForbiddenError, NotFoundError, isApiError } from '../api/errors.js';
 import { isObject, type KubeObject } from '../api/object.js';
 import type { PriorityClass } from 'kubernetes-types/scheduling/v1.js';
-import type { Store, WatchHandle } from '../storage/store.js';
-import { GenericRegistry, type WriteObserver } from './generic-registry.js';
+import type { Store } from '../storage/store.js';
+import { GenericRegistry, type RegistryDeps, type WriteObserver } from './generic-registry.js';
 import { listPrefix } from './keys.js';
 import { decode } from './codec.js';
 import type { RegistryConfig, Strategy, StrategyContext } from './strategy.js';
@@ -42,9 +42,9 @@ export interface RegistrySetOptions {
 
 export class RegistrySet {
   private readonly byPath = new Map<string, GenericRegistry>();
-  /** the PriorityClasses, listed once per change (priorityClasses()) */
+  /** the PriorityClasses as the admission reads them (priorityClasses()), and their list, kept until one changes */
+  private classSource: PriorityClassSource | undefined;
   private classList: Promise<PriorityClass[]> | undefined;
-  private classWatch: WatchHandle | undefined;
   readonly allocator: ServiceAllocator;
 
   private constructor(private readonly opts: RegistrySetOptions) {
@@ -71,11 +71,18 @@ export class RegistrySet {
       podDisruptionBudgetStrategy,
       priorityClassStrategy,
     ];
-    // admission that reads other objects, by group/plural
-    const admission: Readonly<Record<string, (obj: KubeObject) => Promise<void>>> = {
-      '/pods': (obj) => admitPodPriority(obj, this.priorityClasses()),
-      'scheduling.k8s.io/priorityclasses': (obj) => admitPriorityClass(obj, this.priorityClasses()),
-    };
+    // admission that reads other objects (the Priority plugin), per resource
+    const admission = new Map<Strategy, Pick<RegistryDeps, 'admitCreate' | 'admitUpdate' | 'admitDelete'>>([
+      [podStrategy, { admitCreate: (obj) => admitPodPriority(obj, this.priorityClasses()) }],
+      [
+        priorityClassStrategy,
+        {
+          admitCreate: (obj) => admitPriorityClass(obj, this.priorityClasses()),
+          admitUpdate: (obj, old) => admitPriorityClass(obj, this.priorityClasses(), old),
+          admitDelete: admitPriorityClassDelete,
+        },
+      ],
+    ]);
     for (const strategy of strategies) {
       const reg = new GenericRegistry({
         store: opts.store,
@@ -83,9 +90,7 @@ export class RegistrySet {
         context,
         checkNamespace: (ns, forCreate) => this.checkNamespace(ns, forCreate),
         onWrite: opts.onWrite,
-        admitCreate: admission[`${strategy.info.group}/${strategy.info.plural}`],
-        admitUpdate: strategy === priorityClassStrategy ? (obj, old) => admitPriorityClass(obj, this.priorityClasses(), old) : undefined,
-        admitDelete: strategy === priorityClassStrategy ? admitPriorityClassDelete : undefined,
+        ...admission.get(strategy),
       });
       this.byPath.set(pathKey(strategy.info.group, strategy.info.version, strategy.info.plural), reg);
     }
@@ -122,12 +127,15 @@ export class RegistrySet {
    * made bare pod creates 45% slower.
    */
   private priorityClasses(): PriorityClassSource {
+    return (this.classSource ??= this.watchPriorityClasses());
+  }
+
+  /** Made once, on the first admission that reads PriorityClasses (the registries exist by then). */
+  private watchPriorityClasses(): PriorityClassSource {
     const reg = this.mustGet('scheduling.k8s.io', 'v1', 'priorityclasses');
-    if (!this.classWatch) {
-      this.classWatch = this.opts.store.watch(listPrefix(reg.storageInfo), this.opts.store.currentRevision(), () => {
-        this.classList = undefined;
-      });
-    }
+    this.opts.store.watch(listPrefix(reg.storageInfo), this.opts.store.currentRevision(), () => {
+      this.classList = undefined;
+    });
     return {
       get: async (name) => {
         try {
