@@ -214,11 +214,11 @@ export class ApiServer {
           this.longRunning.add(res);
           this.inFlight--;
         }
-        const review = !info.namespace && !info.name && !info.subresource ? findResource(info.group, info.version, info.resource) : undefined;
+        const review = !info.namespace && !info.name && !info.subresource && isSelfReview({ group: info.group, plural: info.resource }) ? findResource(info.group, info.version, info.resource) : undefined;
         if (isPodStream(info)) {
           if (info.subresource !== 'log') throw new BadRequestError('Upgrade request required');
           await this.podStreams.serveLog(req, res, info.namespace!, info.name!, url.searchParams);
-        } else if (review && isSelfReview(review) && user) {
+        } else if (review && user) {
           // answered, never stored: create is the only verb
           if (req.method !== 'POST') throw new MethodNotAllowedError('the server does not allow this method on the requested resource');
           const body = decodeObjectBody(await readBody(req), req.headers['content-type'], review);
