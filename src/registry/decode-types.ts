@@ -9,6 +9,7 @@
 // the struct is the innermost one that holds the field; a list's or map's element that does not
 // fit names the list or map field and the element's type. null fits every field (Go leaves the
 // zero value). IntOrString and Quantity take strings and numbers; 'any' takes everything.
+import { goJsonKind } from '../api/go-json-kind.js';
 import { INT_OR_STRING } from '../api/openapi/definitions.js';
 import type { SchemaNode } from '../api/openapi/schema-lookup.js';
 
@@ -16,15 +17,6 @@ const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
 /** 2^63: int64 holds [-2^63, 2^63) */
 const INT64_LIMIT = 2 ** 63;
-
-/** Go's name of a JSON value's kind in decode errors: `bool`, `number`, `string`, `array`, `object`. */
-export function jsonKind(v: unknown): string {
-  if (typeof v === 'boolean') return 'bool';
-  if (typeof v === 'number') return 'number';
-  if (typeof v === 'string') return 'string';
-  if (Array.isArray(v)) return 'array';
-  return 'object';
-}
 
 /**
  * How `v` does not fit `node`: the JSON kind Go's error names (`bool`; `number 1.5` for a number
@@ -35,24 +27,24 @@ export function typeMismatch(v: unknown, node: SchemaNode): string | undefined {
   switch (node.type) {
     case 'object':
     case 'map':
-      return typeof v === 'object' && !Array.isArray(v) ? undefined : jsonKind(v);
+      return typeof v === 'object' && !Array.isArray(v) ? undefined : goJsonKind(v);
     case 'array':
-      return Array.isArray(v) ? undefined : jsonKind(v);
+      return Array.isArray(v) ? undefined : goJsonKind(v);
     case 'string':
       if (typeof v === 'string') return undefined;
       if (node.intOrString && typeof v === 'number') {
         // an IntOrString's number is an int32; a Quantity's may be any number
         return node.definition !== INT_OR_STRING || (Number.isInteger(v) && v >= INT32_MIN && v <= INT32_MAX) ? undefined : `number ${v}`;
       }
-      return jsonKind(v);
+      return goJsonKind(v);
     case 'integer':
-      if (typeof v !== 'number') return jsonKind(v);
+      if (typeof v !== 'number') return goJsonKind(v);
       if (!Number.isInteger(v) || (node.format === 'int32' ? v < INT32_MIN || v > INT32_MAX : v < -INT64_LIMIT || v >= INT64_LIMIT)) return `number ${v}`;
       return undefined;
     case 'number':
-      return typeof v === 'number' ? undefined : jsonKind(v);
+      return typeof v === 'number' ? undefined : goJsonKind(v);
     case 'boolean':
-      return typeof v === 'boolean' ? undefined : jsonKind(v);
+      return typeof v === 'boolean' ? undefined : goJsonKind(v);
     default:
       return undefined;
   }

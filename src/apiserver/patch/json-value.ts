@@ -37,13 +37,8 @@ function sortKeys(v: unknown): unknown {
   return v;
 }
 
-/** The JSON type name Go's decoder uses in `json: cannot unmarshal X into ...` messages. */
-export function goJsonKind(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'array';
-  if (typeof v === 'boolean') return 'bool';
-  return typeof v;
-}
+/** The JSON type name Go's decoder uses in `json: cannot unmarshal X into ...` messages (defined in src/api). */
+export { goJsonKind } from '../../api/go-json-kind.js';
 
 /**
  * Formats a value as Go's `%v` prints a decoded JSON value (`map[a:1 b:[x y]]`), which is how
