@@ -61,6 +61,19 @@ interface TypeCheck {
 }
 
 /**
+ * Notes the first value that does not fit its field (a list's or map's element names the list or
+ * map field, `goPath`, of struct `struct`); true when `v` does not fit, so it is not descended into.
+ * After the first, mismatches are no longer looked for.
+ */
+function mismatched(types: TypeCheck | undefined, v: unknown, node: SchemaNode, struct: string, goPath: string): boolean {
+  if (!types || types.error !== undefined) return false;
+  const kind = typeMismatch(v, node);
+  if (kind === undefined) return false;
+  types.error = unmarshalMessage(kind, struct, goPath, node);
+  return true;
+}
+
+/**
  * `path` is the reported path (with list indices); with `types`, `goPath` (no indices, no map
  * keys) and `struct` (the innermost Go struct) name a mismatch as Go's decoder does.
  */
@@ -78,13 +91,7 @@ function walk(value: unknown, node: SchemaNode, path: string, out: string[], pru
           continue;
         }
         const v = value[key];
-        if (types && types.error === undefined) {
-          const kind = typeMismatch(v, child);
-          if (kind !== undefined) {
-            types.error = unmarshalMessage(kind, inner, join(goPath, key), child);
-            continue;
-          }
-        }
+        if (mismatched(types, v, child, inner, join(goPath, key))) continue;
         // scalars hold no fields: their paths are not built
         if (typeof v === 'object' && v !== null) walk(v, child, join(path, key), out, prune, types, join(goPath, key), inner);
       }
@@ -95,13 +102,7 @@ function walk(value: unknown, node: SchemaNode, path: string, out: string[], pru
       const items = node.items;
       for (const key of Object.keys(value)) {
         const v = value[key];
-        if (types && types.error === undefined) {
-          const kind = typeMismatch(v, items);
-          if (kind !== undefined) {
-            types.error = unmarshalMessage(kind, struct, goPath, items);
-            continue;
-          }
-        }
+        if (mismatched(types, v, items, struct, goPath)) continue;
         if (typeof v === 'object' && v !== null) walk(v, items, join(path, key), out, prune, types, goPath, struct);
       }
       return;
@@ -111,13 +112,7 @@ function walk(value: unknown, node: SchemaNode, path: string, out: string[], pru
       const items = node.items;
       for (let i = 0; i < value.length; i++) {
         const el: unknown = value[i];
-        if (types && types.error === undefined) {
-          const kind = typeMismatch(el, items);
-          if (kind !== undefined) {
-            types.error = unmarshalMessage(kind, struct, goPath, items);
-            continue;
-          }
-        }
+        if (mismatched(types, el, items, struct, goPath)) continue;
         if (typeof el === 'object' && el !== null) walk(el, items, `${path}[${i}]`, out, prune, types, goPath, struct);
       }
       return;
