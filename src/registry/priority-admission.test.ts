@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import type { PriorityClass } from 'kubernetes-types/scheduling/v1.js';
 import { ApiError } from '../api/errors.js';
 import type { KubeObject } from '../api/object.js';
+import { MemoryStore } from '../storage/memory.js';
+import { RegistrySet } from './registry-set.js';
 import { admitPodPriority, admitPriorityClass, admitPriorityClassDelete, type PriorityClassSource } from './priority-admission.js';
 
 function source(...classes: PriorityClass[]): PriorityClassSource {
@@ -74,12 +76,16 @@ test('only one PriorityClass may be the global default, whether created so or up
   await admitPriorityClass(obj(cls('first', 1, { globalDefault: true, description: 'x' })), classes, obj(cls('first', 1, { globalDefault: true })));
 });
 
-test('in a RegistrySet: pods take the global default, which is listed once per PriorityClass change, not once per pod', async () => {
-  const { MemoryStore } = await import('../storage/memory.js');
-  const { RegistrySet } = await import('./registry-set.js');
+/** A bootstrapped RegistrySet (built-in classes included) on a memory store. */
+async function bootstrapped() {
   const store = new MemoryStore();
   const set = await RegistrySet.open({ store, config: { serviceCIDR: '198.18.128.0/17', clusterCIDR: '198.18.0.0/17', nodePortRange: [30000, 32767], defaultTolerationSeconds: 300 } });
   await set.bootstrap();
+  return { store, set };
+}
+
+test('in a RegistrySet: pods take the global default, which is listed once per PriorityClass change, not once per pod', async () => {
+  const { store, set } = await bootstrapped();
   let classLists = 0;
   const list = store.list.bind(store);
   store.list = async (prefix, opts) => {
@@ -112,11 +118,7 @@ test('the built-in classes cannot be deleted (403); others can', () => {
 });
 
 test('in a RegistrySet: a missing namespace is reported before an unknown class (404, as the NamespaceLifecycle admission runs first)', async () => {
-  const { MemoryStore } = await import('../storage/memory.js');
-  const { RegistrySet } = await import('./registry-set.js');
-  const store = new MemoryStore();
-  const set = await RegistrySet.open({ store, config: { serviceCIDR: '198.18.128.0/17', clusterCIDR: '198.18.0.0/17', nodePortRange: [30000, 32767], defaultTolerationSeconds: 300 } });
-  await set.bootstrap();
+  const { store, set } = await bootstrapped();
   const pods = set.mustGet('', 'v1', 'pods');
   const p = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { priorityClassName: 'nope', containers: [{ name: 'c', image: 'busybox' }] } };
   await assert.rejects(pods.create('missing', structuredClone(p)), (e: unknown) => e instanceof ApiError && e.code === 404 && /namespaces "missing" not found/.test(e.message));
